@@ -1,0 +1,25 @@
+"""dream-agent: constraint-aware planning with masked diffusion language models.
+
+The engine (denoisers, tokenizers, the denoising loop, weights) lives here; names are
+imported lazily so that `import dream_agent.cli` for plan validation does not load torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "Denoiser": "dream_agent.protocols",
+    "Tokenizer": "dream_agent.protocols",
+    "DiffusionLM": "dream_agent.protocols",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'dream_agent' has no attribute {name!r}")

@@ -1,0 +1,1 @@
+"""Planning domains with exact oracles, templates and checkers (no torch)."""

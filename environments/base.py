@@ -1,0 +1,58 @@
+"""The environment protocol: what a planning domain gives the planners, the trainer and validators."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Mapping, Protocol, runtime_checkable
+
+from pydantic import BaseModel
+
+from constraints import Template, Violation
+
+Rendering = Literal["compact", "text"]
+RENDERINGS: tuple[str, ...] = ("compact", "text")
+
+
+@runtime_checkable
+class Environment(Protocol):
+    """A problem type with an exact oracle, templates and checkers.
+
+    `compact` templates use only `vocabulary()` tokens separated by single spaces (for the
+    project's small models, one word = one token); `text` templates are natural text for a
+    text LM such as Dream. Plans are environment-specific (a grid string, a list of equations,
+    a list of actions); `format_plan` gives their JSON form.
+    """
+
+    name: str
+    problem_type: type[BaseModel]
+
+    def parse_problem(self, data: Any) -> BaseModel:
+        """A problem from its pydantic model, a dict or a string; bad input raises InputError."""
+
+    def generate(self, seed: int, **knobs: Any) -> BaseModel:
+        """A random solvable instance; same seed and knobs, same instance."""
+
+    def solve(self, problem: BaseModel) -> Any | None:
+        """The exact oracle: a (optimal, where the domain has costs) plan, or None if none exists."""
+
+    def template(self, problem: BaseModel, rendering: Rendering = "compact") -> Template:
+        """The plan template for this problem."""
+
+    def plan_to_values(self, problem: BaseModel, plan: Any, rendering: Rendering = "compact") -> dict[str, str]:
+        """Slot values that spell `plan` in `template(problem, rendering)` (training data, tests)."""
+
+    def parse_plan(self, problem: BaseModel, values: Mapping[str, str], rendering: Rendering = "compact") -> Any:
+        """The plan spelled by filled slot values; unparseable parts are kept so `check` can blame them."""
+
+    def check(self, problem: BaseModel, plan: Any) -> list[Violation]:
+        """Every violation of `plan`, blaming steps/cells; never raises on a bad plan."""
+
+    def check_values(
+        self, problem: BaseModel, values: Mapping[str, str], rendering: Rendering = "compact"
+    ) -> list[Violation]:
+        """`check(parse_plan(values))` with each violation's `slots` filled for remasking."""
+
+    def vocabulary(self) -> list[str]:
+        """Every token a compact template or plan of this environment can contain."""
+
+    def format_plan(self, plan: Any) -> Any:
+        """The plan as JSON-ready data (a string or a list of strings)."""

@@ -1,0 +1,1 @@
+"""The plan layer: template compilation, the infill -> check -> remask loop, remask policies."""
