@@ -14,6 +14,10 @@ _EXPORTS: dict[str, str] = {
     "Denoiser": "dream_agent.protocols",
     "Tokenizer": "dream_agent.protocols",
     "DiffusionLM": "dream_agent.protocols",
+    "ALGORITHMS": "dream_agent.denoise",
+    "DenoiseOutput": "dream_agent.denoise",
+    "denoise": "dream_agent.denoise",
+    "VocabTokenizer": "dream_agent.vocab_tokenizer",
 }
 
 __all__ = sorted(_EXPORTS)
