@@ -18,6 +18,10 @@ _EXPORTS: dict[str, str] = {
     "DenoiseOutput": "dream_agent.denoise",
     "denoise": "dream_agent.denoise",
     "VocabTokenizer": "dream_agent.vocab_tokenizer",
+    "TinyConfig": "dream_agent.tiny",
+    "TinyMDM": "dream_agent.tiny",
+    "load_tiny": "dream_agent.tiny",
+    "save_tiny": "dream_agent.tiny",
 }
 
 __all__ = sorted(_EXPORTS)
