@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
+from lark import Lark
 from lark.exceptions import UnexpectedInput
 from pddl.exceptions import PDDLError
 from pddl.logic.base import And, ExistsCondition, ForallCondition, Imply, Not, OneOf, Or
 from pddl.logic.effects import Forall, When
 from pddl.logic.predicates import EqualTo, Predicate
-from pddl.parser.domain import DomainParser
-from pddl.parser.problem import ProblemParser
+from pddl.parser import GRAMMAR_FILE, PARSERS_DIRECTORY
+from pddl.parser.domain import DomainTransformer
+from pddl.parser.problem import ProblemTransformer
 
 from constraints.errors import InputError
 
@@ -81,6 +84,18 @@ class LiftedProblem:
     goal_neg: frozenset[Atom]
 
 
+@lru_cache(maxsize=None)
+def _grammar(kind: str) -> Lark:
+    """The package's LALR grammar, compiled once per start symbol (compiling takes ~50 ms)."""
+    return Lark(GRAMMAR_FILE.read_text(), parser="lalr", import_paths=[PARSERS_DIRECTORY], start=kind)
+
+
+def _parse(text: str, kind: str):
+    # A fresh transformer per text: the package's transformers keep per-file state.
+    tree = _grammar(kind).parse(text)
+    return (DomainTransformer() if kind == "domain" else ProblemTransformer()).transform(tree)
+
+
 def _strip_comments(text: str) -> str:
     return re.sub(r";[^\n]*", "", text)
 
@@ -96,12 +111,12 @@ def _unsupported(feature: str, where: str) -> InputError:
     return InputError(f"unsupported PDDL feature in {where}: {feature}; supported: STRIPS with typing, constants, negative preconditions, equality")
 
 
-def _run_parser(parser: DomainParser | ProblemParser, text: str, what: str):
+def _run_parser(text: str, what: str):
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"empty {what}: give PDDL text starting with (define ...)")
     _scan_unsupported(text, what)
     try:
-        return parser(text)
+        return _parse(text, what)
     except UnexpectedInput as err:
         detail = str(err).strip().splitlines()[0]
         raise InputError(f"PDDL syntax error in {what} at line {err.line}, column {err.column}: {detail}") from None
@@ -194,7 +209,7 @@ def _schema(action) -> Schema:
 
 def parse_domain_text(text: str) -> LiftedDomain:
     """Parse a domain; unsupported features and syntax errors raise one InputError."""
-    domain = _run_parser(DomainParser(), text, "domain")
+    domain = _run_parser(text, "domain")
     _check_requirements(domain.requirements, "domain")
     if domain.derived_predicates:
         raise _unsupported("derived predicates (:derived)", "domain")
@@ -209,7 +224,7 @@ def parse_domain_text(text: str) -> LiftedDomain:
 
 def parse_problem_text(text: str) -> LiftedProblem:
     """Parse a problem; numeric init/goal parts or disjunctive goals raise InputError."""
-    problem = _run_parser(ProblemParser(), text, "problem")
+    problem = _run_parser(text, "problem")
     _check_requirements(problem.requirements, "problem")
     init: set[Atom] = set()
     for positive, atom in _literals(And(*problem.init) if problem.init else None, "problem :init", allow_equality=False):
