@@ -161,7 +161,8 @@ class PDDLEnvironment:
         objects = [name for name, _ in self.domain.constants] + self._objects
         if self.base_problem is not None:
             objects += [name for name, _ in self.task(self.base_problem).problem.objects]
-        return tpl.compact_vocabulary([s.name for s in self.domain.schemas], objects)
+        predicates = [name for name, _ in self.domain.predicates]
+        return tpl.compact_vocabulary([s.name for s in self.domain.schemas], objects, predicates)
 
     def format_plan(self, plan: Sequence[str]) -> list[str]:
         """The plan as a list of "(action arg ...)" strings."""
