@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from constraints.errors import InputError
 from constraints.template import Template
 from constraints.violation import Violation
+from environments.pddl.allowed import pddl_allowed_values
 from environments.pddl.checker import CONSTRAINT, check_plan, read_plan
 from environments.pddl.grounding import GroundTask, apply, ground, is_applicable
 from environments.pddl.parsing import LiftedDomain, parse_domain_text, parse_problem_text
@@ -155,6 +156,16 @@ class PDDLEnvironment:
                 slots = tuple(s for i in range(last + 1, n) for s in tpl.step_slots(task, i, rendering))
             out.append(Violation(v.constraint, v.reason, v.kind, slots=slots, steps=v.steps, details=v.details))
         return out
+
+    def allowed_values(
+        self, problem: PDDLProblem, partial: Mapping[str, str | None], rendering: str = "compact"
+    ) -> dict[str, set[str]]:
+        """Hard constraints (compact rendering): applicable actions after a committed prefix, typed
+        arguments elsewhere (see `environments.pddl.allowed`); the text rendering gets none."""
+        _check_rendering(rendering)
+        if rendering != "compact":
+            return {}
+        return pddl_allowed_values(self.task(problem), partial, self.max_steps(problem))
 
     def vocabulary(self) -> list[str]:
         """Compact tokens: brackets, noop, pad, action names, domain constants and known objects."""
