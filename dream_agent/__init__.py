@@ -27,6 +27,10 @@ _EXPORTS: dict[str, str] = {
     "ValidationReport": "environments.validate",
     "get_environment": "environments",
     "validate": "environments.validate",
+    "default_model": "dream_agent.models",
+    "train": "dream_agent.training",
+    "solve": "planners.solve",
+    "solve_batch": "planners.solve",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -15,6 +15,7 @@ from constraints.errors import InputError
 from dream_agent.protocols import DiffusionLM
 from environments.base import Environment
 from planners.allowed import allowed_values_hook
+from planners.compile import compile_template
 from planners.refine import OnStep, refine_batch
 from planners.result import PlanOptions, PlanResult
 
@@ -41,6 +42,18 @@ def prepare_problem(env: Environment, problem: Any) -> Any:
     if budget is None:
         return problem
     return problem.model_copy(update={"max_steps": budget})
+
+
+def default_steps(env: Environment, problem: Any, model: DiffusionLM | None = None, rendering: str = "compact") -> int:
+    """One denoising step per open token of the problem's canvas: every commit then sees the
+    previous ones, which the hard constraints need to stay exact."""
+    if model is None:
+        from dream_agent.models import default_model
+
+        model = default_model(env.name)
+    problem = prepare_problem(env, env.parse_problem(problem))
+    canvas = compile_template(env.template(problem, rendering), model.tokenizer, shift=model.denoiser.shift)
+    return max(1, len(canvas.open_positions))
 
 
 def _options(options: PlanOptions | None, overrides: dict[str, Any]) -> PlanOptions:
@@ -72,6 +85,7 @@ def solve_batch(
         rendering: "compact" (small models) or "text" (a text LM such as Dream).
         hard_constraints: mask every value `env.allowed_values` rules out (when it has one).
         options: PlanOptions; keyword `overrides` (steps=..., max_rounds=...) replace its fields.
+            Without either, `steps` is one per open token of the largest canvas.
         on_step: called with every TraceEvent.
 
     Returns:
@@ -81,8 +95,10 @@ def solve_batch(
         from dream_agent.models import default_model
 
         model = default_model(env.name)
-    opts = _options(options, overrides)
     problems = [prepare_problem(env, env.parse_problem(p)) for p in problems]
+    if options is None and "steps" not in overrides and problems:
+        overrides = {**overrides, "steps": max(default_steps(env, p, model, rendering) for p in problems)}
+    opts = _options(options, overrides)
     templates = [env.template(p, rendering) for p in problems]
     checks: list[Callable] = [_checker(env, p, rendering) for p in problems]
     hooks = None

@@ -55,9 +55,9 @@ RECIPES: dict[str, Recipe] = {
     ),
     "sudoku": Recipe(
         "sudoku",
-        (Stage(({"difficulty": "easy"},), 0.0, 6000), Stage(({"difficulty": "medium"},), 0.1, 10000),
-         Stage(({"difficulty": "hard"},), 0.3, 4000)),
-        dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=96, batch_size=64, steps=4000,
+        (Stage(({"difficulty": "easy"},), 0.0, 1000), Stage(({"difficulty": "medium"},), 0.1, 2000),
+         Stage(({"difficulty": "hard"},), 0.3, 1000)),
+        dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=96, batch_size=32, steps=600,
         eval_knobs={"difficulty": "medium"},
     ),
     "countdown": Recipe(
@@ -74,8 +74,8 @@ RECIPES: dict[str, Recipe] = {
     ),
     "kitchen": Recipe(
         "kitchen",
-        (Stage(({},), 0.0, 4000),),
-        dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=192, batch_size=32, steps=3000,
+        (Stage(({},), 0.0, 1500),),
+        dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=128, batch_size=32, steps=600,
     ),
 }
 
