@@ -67,9 +67,14 @@ def run_solve(
         result = solve(env, problem, lm, hard_constraints=not no_hard_constraints, on_step=on_step,
                        steps=steps or default_steps(env, problem, lm), **{k: v for k, v in options.items() if k != "steps"})
     if trace is not None:
+        from dream_agent.models import default_model
         from dream_agent.trace_plot import plot_trace
+        from planners.compile import compile_template
+        from planners.solve import prepare_problem
 
-        plot_trace(env, problem, result, trace)
+        used = lm or default_model(env.name)
+        canvas = compile_template(env.template(prepare_problem(env, problem)), used.tokenizer, shift=used.denoiser.shift)
+        plot_trace(env, problem, result, trace, slot_positions=canvas.slots)
     return result
 
 
