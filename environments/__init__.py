@@ -6,6 +6,7 @@ from typing import Callable
 
 from constraints.errors import InputError
 from environments.base import RENDERINGS, Environment, Rendering
+from environments.blocksworld import Blocksworld
 from environments.countdown import CountdownEnv
 from environments.countdown_problem import CountdownProblem
 from environments.sudoku import SudokuEnv
@@ -14,6 +15,7 @@ from environments.validate import ValidationReport, validate
 
 # name -> factory (a fresh environment per call); keep one line per environment.
 ENVIRONMENTS: dict[str, Callable[[], Environment]] = {
+    "blocksworld": Blocksworld,
     "countdown": CountdownEnv,
     "sudoku": SudokuEnv,  # 9x9 (4x4 puzzles are read too)
     "sudoku4x4": lambda: SudokuEnv(size=4),
@@ -24,7 +26,7 @@ def get_environment(name: str) -> Environment:
     """A fresh environment by registry name.
 
     Raises:
-        InputError: for an unknown name, listing the valid ones.
+        InputError: (a ValueError) for an unknown name, listing the valid ones.
     """
     if name not in ENVIRONMENTS:
         raise InputError(f"unknown environment {name!r}; valid names: {', '.join(sorted(ENVIRONMENTS))}")
@@ -34,6 +36,7 @@ def get_environment(name: str) -> Environment:
 __all__ = [
     "ENVIRONMENTS",
     "RENDERINGS",
+    "Blocksworld",
     "CountdownEnv",
     "CountdownProblem",
     "Environment",
