@@ -22,10 +22,10 @@ def _v(constraint: str, reason: str, kind: str, step: int | None = None, parts: 
 
 
 def _take(pool: list[tuple[int, ...]], value: int) -> bool:
-    """Remove one available entry that can stand for `value` (exact entries first)."""
+    """Remove one available entry that can stand for `value` (entries of correct steps first)."""
     for exact_only in (True, False):
         for k, entry in enumerate(pool):
-            if (entry[0] == value) if exact_only else (value in entry):
+            if (entry == (value,)) if exact_only else (value in entry):
                 del pool[k]
                 return True
     return False

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 OPS = ("+", "-", "*", "/")
 MAX_PLAN_DIGITS = 12  # longer numbers in an answer are reported as unreadable, never converted
-_EQUATION = re.compile(r"\s*(\d+)\s*([+\-*/])\s*(\d+)\s*=\s*(-?\d+)\s*")
+_EQUATION = re.compile(r"\s*([0-9]+)\s*([+\-*/])\s*([0-9]+)\s*=\s*(-?[0-9]+)\s*")
 
 
 @dataclass(frozen=True)
