@@ -78,7 +78,9 @@ def _moves(x: int, y: int) -> list[Equation]:
     return moves
 
 
-def solve_countdown(numbers: list[int] | tuple[int, ...], target: int, max_value: int | None = None) -> list[Equation] | None:
+def solve_countdown(
+    numbers: list[int] | tuple[int, ...], target: int, max_value: int | None = None
+) -> list[Equation] | None:
     """Equations reaching `target` with every number used once, or None when none exist.
 
     Depth-first search over pairs of the remaining numbers, memoising multisets that failed.
