@@ -38,6 +38,8 @@ def test_sudoku_valid_and_invalid(app: typer.Typer) -> None:
     assert code == 1 and report["valid"] is False
     assert report["violations"][0]["cells"] == [[0, 1], [2, 1]]
     assert report["violations"][0]["reason"] == "column 2 repeats 2 at rows 1 and 3"
+    code, out, _ = run(app, "--json", "sudoku", "--puzzle", PUZZLE, "--solution", "1243234132144132")
+    assert code == 1 and json.loads(out)["violations"][0]["cells"] == [[0, 1], [2, 1]]
     code, out, _ = run(app, "sudoku", "--puzzle", PUZZLE, "--solution", "1243234132144132")
     assert code == 1 and "column 2 repeats 2 at rows 1 and 3" in out and "r1c2 r3c2" in out
 
