@@ -13,6 +13,7 @@ from environments.sudoku import SudokuEnv
 from environments.sudoku_problem import SudokuProblem
 from environments.validate import ValidationReport, validate
 
+
 def _kitchen() -> Environment:
     from environments.kitchen import KitchenEnvironment
 
@@ -40,7 +41,7 @@ def get_environment(name: str) -> Environment:
     """A fresh environment by registry name.
 
     Raises:
-        InputError: for an unknown name, listing the valid ones.
+        InputError: (a ValueError) for an unknown name, listing the valid ones.
     """
     if name not in ENVIRONMENTS:
         raise InputError(f"unknown environment {name!r}; valid names: {', '.join(sorted(ENVIRONMENTS))}")
@@ -49,8 +50,8 @@ def get_environment(name: str) -> Environment:
 
 __all__ = [
     "ENVIRONMENTS",
-    "Blocksworld",
     "RENDERINGS",
+    "Blocksworld",
     "CountdownEnv",
     "CountdownProblem",
     "Environment",
