@@ -14,6 +14,9 @@ _EXPORTS: dict[str, str] = {
     "Denoiser": "dream_agent.protocols",
     "Tokenizer": "dream_agent.protocols",
     "DiffusionLM": "dream_agent.protocols",
+    "ValidationReport": "environments.validate",
+    "get_environment": "environments",
+    "validate": "environments.validate",
 }
 
 __all__ = sorted(_EXPORTS)
