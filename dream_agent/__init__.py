@@ -14,8 +14,12 @@ _EXPORTS: dict[str, str] = {
     "Denoiser": "dream_agent.protocols",
     "Tokenizer": "dream_agent.protocols",
     "DiffusionLM": "dream_agent.protocols",
+    "PDDLEnvironment": "environments.pddl",
+    "PDDLProblem": "environments.pddl",
     "ValidationReport": "environments.validate",
     "get_environment": "environments",
+    "load_pddl": "environments.pddl",
+    "read_plan": "environments.pddl",
     "validate": "environments.validate",
 }
 

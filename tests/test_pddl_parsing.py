@@ -96,6 +96,14 @@ def test_domain_problem_mismatch_and_undeclared_object():
         ground(domain, parse_problem_text(NEG_PROBLEM.replace("(broken l2)", "(broken l9)")))
 
 
+def test_undeclared_predicates_are_refused():
+    with pytest.raises(InputError, match="action a uses predicate q"):
+        parse_domain_text("(define (domain d) (:predicates (p ?x)) (:action a :parameters (?x) :precondition (p ?x) :effect (q ?x)))")
+    domain = parse_domain_text(NEG_DOMAIN)
+    with pytest.raises(InputError, match=r"\(on l1 l2\) does not match"):
+        ground(domain, parse_problem_text(NEG_PROBLEM.replace("(on l1) (broken", "(on l1 l2) (broken")))
+
+
 def test_grounding_prunes_unreachable_actions():
     domain = parse_domain_text(TYPED_DOMAIN)
     task = ground(domain, parse_problem_text(TYPED_PROBLEM))

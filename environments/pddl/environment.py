@@ -174,8 +174,8 @@ def _check_rendering(rendering: str) -> None:
 
 
 def _read_source(source: str | Path, what: str) -> str:
-    if isinstance(source, str) and "(" in source:
-        return source
+    if isinstance(source, str) and source.lstrip().startswith(("(", ";")):
+        return source  # PDDL text, not a path
     path = Path(source)
     if not path.is_file():
         raise InputError(f"{what} file not found: {str(path)!r} (give a path or PDDL text)")

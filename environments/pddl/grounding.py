@@ -146,7 +146,10 @@ def ground(domain: LiftedDomain, problem: LiftedProblem) -> GroundTask:
     objects: dict[str, frozenset[str]] = dict(domain.constants)
     for name, types in problem.objects:
         objects[name] = types
+    arity = dict(domain.predicates)
     for atom in (*problem.init, *problem.goal_pos, *problem.goal_neg):
+        if arity.get(atom[0]) != len(atom) - 1:
+            raise InputError(f"problem atom {atom_str(atom)} does not match a domain predicate")
         for obj in atom[1:]:
             if obj not in objects:
                 raise InputError(f"problem atom {atom_str(atom)} uses undeclared object {obj!r}")

@@ -126,7 +126,7 @@ def _run_parser(text: str, what: str):
     try:
         return _parse(text, what)
     except UnexpectedInput as err:
-        detail = str(err).strip().splitlines()[0]
+        detail = re.sub(r",? at line \d+,? col(umn)? \d+\.?$", "", str(err).strip().splitlines()[0])
         raise InputError(f"PDDL syntax error in {what} at line {err.line}, column {err.column}: {detail}") from None
     except Exception as err:  # noqa: BLE001 - lark wraps the transformer's errors in VisitError
         inner = getattr(err, "orig_exc", err)
@@ -232,6 +232,12 @@ def parse_domain_text(text: str) -> LiftedDomain:
     constants = tuple(sorted((_term(c), _types_of(c)) for c in domain.constants))
     predicates = tuple(sorted((str(p.name).lower(), p.arity) for p in domain.predicates))
     schemas = tuple(sorted((_schema(a) for a in domain.actions), key=lambda s: s.name))
+    arity = dict(predicates)
+    for schema in schemas:
+        for atom in (*schema.pre_pos, *schema.pre_neg, *schema.add, *schema.delete):
+            if arity.get(atom[0]) != len(atom) - 1:
+                known = "undeclared" if atom[0] not in arity else f"declared with {arity[atom[0]]} argument(s)"
+                raise InputError(f"invalid PDDL domain: action {schema.name} uses predicate {atom[0]} ({known})")
     return LiftedDomain(str(domain.name).lower(), types, constants, predicates, schemas)
 
 
