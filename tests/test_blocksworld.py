@@ -30,6 +30,7 @@ def test_generator_is_seeded_and_solvable(blocks):
     assert len(task.objects) == blocks and not task.is_goal(task.init)
     plan = ENV.solve(a)
     assert plan and ENV.check(a, plan) == []
+    assert len(ENV.search(a, "astar").plan) == len(plan)  # A* with h_max and BFS are both optimal
     assert set(ENV.template(a).fill(ENV.plan_to_values(a, plan)).split()) <= set(ENV.vocabulary())
 
 
