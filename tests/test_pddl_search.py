@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from constraints.errors import InputError
+
 from environments.pddl import check_plan, ground, load_pddl, parse_domain_text, parse_problem_text, search
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "pddl"
@@ -56,3 +58,13 @@ def test_unknown_search_is_refused():
     assert [str(a) for a in search(task).plan] == ["(a)"]
     with pytest.raises(ValueError, match="astar, bfs"):
         search(task, algorithm="dfs")
+
+
+@needs_data
+@pytest.mark.parametrize(
+    "folder, problem, feature",
+    [("household_viplan", "sorting_books", "conditional effects"), ("alfworld", "example_problem", "disjunctive preconditions")],
+)
+def test_public_domains_beyond_strips_are_refused_by_name(folder, problem, feature):
+    with pytest.raises(InputError, match=feature):
+        load_pddl(DATA / folder / "domain.pddl", DATA / folder / f"{problem}.pddl")

@@ -110,6 +110,11 @@ def _strip_comments(text: str) -> str:
 
 def _scan_unsupported(text: str, what: str) -> None:
     lowered = _strip_comments(text).lower()
+    # Declared requirements first: the grammar may stop at the feature's syntax before naming it.
+    for group in re.findall(r"\(\s*:requirements([^()]*)\)", lowered):
+        for key in group.split():
+            if key.lstrip(":") in UNSUPPORTED_REQUIREMENTS:
+                raise _unsupported(UNSUPPORTED_REQUIREMENTS[key.lstrip(":")], what)
     for keyword, feature in UNSUPPORTED_KEYWORDS.items():
         if re.search(re.escape(keyword) + r"(?![\w-])", lowered) or (keyword == ":durative-action" and ":durative-actions" in lowered):
             raise InputError(f"unsupported PDDL feature in {what}: {feature}; supported: STRIPS with typing, constants, negative preconditions, equality")
