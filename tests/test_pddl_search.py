@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 
 from constraints.errors import InputError
-
 from environments.pddl import check_plan, ground, load_pddl, parse_domain_text, parse_problem_text, search
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "pddl"
