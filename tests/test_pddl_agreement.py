@@ -40,7 +40,7 @@ def test_checker_agrees_with_unified_planning():
     items = [("generated_basic", *it) for it in load_planbench(PLANBENCH) if it[2]][::4][: N_INSTANCES - 10]
     items += [("generated_basic_3", n, p, env.solve(p)) for n, p, _ in load_planbench(PLANBENCH, three_blocks=True)[:10]]
     rng = random.Random(0)
-    counts = {"cases": 0, "valid": 0, "invalid": 0}
+    counts = {"cases": 0, "valid": 0, "invalid": 0, "inapplicable step": 0, "goal unmet": 0}
     for folder, name, problem, plan in items:
         up_problem = reader.parse_problem(str(PLANBENCH / "domain.pddl"), str(PLANBENCH / folder / name))
         for candidate in [plan] + _corruptions(plan, env.task(problem).object_names(), rng):
@@ -52,8 +52,10 @@ def test_checker_agrees_with_unified_planning():
             if result.inapplicable_action is not None:
                 up_step = next(k for k, a in enumerate(up_plan.actions) if a is result.inapplicable_action)
                 assert violations[0].kind == "precondition" and violations[0].steps == (up_step,), (name, candidate)
+                counts["inapplicable step"] += 1
             elif not up_valid:
                 assert [v.kind for v in violations] == ["missing_step"], (name, candidate)
+                counts["goal unmet"] += 1
             counts["cases"] += 1
             counts["valid" if up_valid else "invalid"] += 1
     assert len(items) >= 100 and counts["cases"] == 4 * len(items)
