@@ -46,6 +46,15 @@ def test_english_wording_round_trip():
     assert english_to_action("Pick up the purple block.") == "pick up the purple block"  # kept for blaming
     text = "[PLAN]\nunstack the blue block from on top of the orange block\nput down the blue block\n[PLAN END]"
     assert read_english_plan(text) == ["(unstack b c)", "(put-down b)"]
+    problem = ENV.parse_problem(
+        "(define (problem p) (:domain blocksworld-4ops) (:objects b c) (:init (handempty) (on b c) (ontable c) (clear b))"
+        " (:goal (and (on c b))))"
+    )
+    plan = ["unstack the blue block from on top of the orange block", "put down the blue block", "pick up the orange block"]
+    assert ENV.check(problem, plan + ["stack the orange block on top of the blue block"]) == []
+    assert ENV.check(problem, "\n".join(plan + ["stack the orange block on top of the blue block"])) == []
+    [bad, _] = ENV.check(problem, plan[:2] + ["stack the orange block on top of the blue block"])
+    assert bad.kind == "precondition" and bad.reason == "step 3 (stack c b): (holding c) is false"
 
 
 def test_bad_problem_input():
