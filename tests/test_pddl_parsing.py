@@ -111,3 +111,14 @@ def test_grounding_prunes_unreachable_actions():
     assert "(take gala market)" in names and "(take hammer home)" not in names  # only fruit is brought home
     assert search(task).plan is not None
     assert check_plan(task, ["(take gala market)", "(bring gala market)"]) == []
+
+
+def test_either_types():
+    domain = """(define (domain e) (:requirements :strips :typing) (:types cat dog bird)
+      (:predicates (fed ?x - (either cat dog)))
+      (:action feed :parameters (?x - (either cat dog)) :precondition (and) :effect (fed ?x)))"""
+    problem = "(define (problem q) (:domain e) (:objects tom - cat rex - dog tweety - bird) (:init) (:goal (and (fed tom) (fed rex))))"
+    env, p = load_pddl(domain, problem)
+    assert env.solve(p) == ["(feed rex)", "(feed tom)"]
+    [v, _] = env.check(p, ["(feed tweety)"])
+    assert v.kind == "domain" and "not of type cat or dog" in v.reason
