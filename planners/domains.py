@@ -89,6 +89,10 @@ class DomainHook:
         domain_slots: list[tuple[int, tuple[int, ...], list[tuple[int, ...]]]] = []
         tails: list[tuple[int, tuple[int, ...]]] = []  # max_length slots without a domain
         for row, canvas in enumerate(canvases):
+            for what, rules in (("allow", allow[row]), ("ban", ban[row])):
+                unknown = [name for name in rules if name not in canvas.slots]
+                if unknown:
+                    raise InputError(f"{what}: no slot {unknown[0]!r}; slots: {', '.join(canvas.slots)}")
             for name, positions in canvas.slots.items():
                 slot = canvas.slot(name)
                 allow_sets = _position_lists(canvas, name, allow[row][name], "allow") if name in allow[row] else None
