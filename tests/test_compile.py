@@ -11,7 +11,7 @@ import planners.compile
 from constraints import InputError, Slot, Template
 from dream_agent.vocab_tokenizer import VocabTokenizer
 from planners.compile import compile_template, decode_slots, parse_template, remask
-from scripted_lm import one_thread, random_dream, tokenizer
+from scripted_lm import one_thread, random_dream, tokenizer  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -11,7 +11,7 @@ from constraints import InputError
 from dream_agent.denoise import ALGORITHMS, denoise
 from planners.compile import compile_template, decode_slots
 from planners.domains import domain_hook
-from scripted_lm import one_thread, RandomLogits, random_dream, tokenizer
+from scripted_lm import RandomLogits, one_thread, random_dream, tokenizer  # noqa: F401 (fixture)
 
 ACTIONS = ("pick", "pick up", "put down", "open the door", "up")
 TEMPLATE = "step 1 : {a|" + ",".join(ACTIONS) + "} then {b|x,y z} {c:<=3} ."
