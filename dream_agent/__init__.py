@@ -22,6 +22,14 @@ _EXPORTS: dict[str, str] = {
     "TinyMDM": "dream_agent.tiny",
     "load_tiny": "dream_agent.tiny",
     "save_tiny": "dream_agent.tiny",
+    # the plan layer, re-exported for `from dream_agent import plan`
+    "plan": "planners",
+    "refine": "planners",
+    "refine_batch": "planners",
+    "PlanOptions": "planners",
+    "PlanResult": "planners",
+    "parse_template": "planners",
+    "compile_template": "planners",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -190,3 +190,11 @@ def test_plan_on_a_random_dream_checkpoint(tmp_path_factory):
     assert results[1].values["first"] in ("wait", "go") and results[1].values["then"] in ("stop", "open the fridge")
     assert results[1].solved and results[1].rounds == 1
     assert results[0].text.startswith("Plan: " + results[0].values["a"])
+
+
+def test_plan_api_is_exported_lazily_from_dream_agent():
+    import dream_agent
+    import planners
+
+    assert dream_agent.plan is planners.plan is plan and dream_agent.refine is refine
+    assert dream_agent.PlanOptions is PlanOptions
