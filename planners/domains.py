@@ -77,6 +77,14 @@ def _token_id(canvas: Canvas, token: Any, what: str) -> int:
     return token
 
 
+def _fits(value: tuple[int, ...], allow_sets: list[set[int]] | None, ban_sets: list[set[int]], pad_id: int | None) -> bool:
+    """Whether a domain value's tokens pass the slot's allow/ban lists (padding always passes)."""
+    for j, token in enumerate(value):
+        if token in ban_sets[j] or (allow_sets is not None and token not in allow_sets[j] and token != pad_id):
+            return False
+    return True
+
+
 def _keep_only(logits: torch.Tensor, rows: torch.Tensor, positions: torch.Tensor, ids: torch.Tensor,
                neg: torch.Tensor) -> None:
     """At each (rows[n], positions[n]) keep only the logits of ids[n] (N, K); the rest become -inf.
@@ -90,7 +98,10 @@ def _keep_only(logits: torch.Tensor, rows: torch.Tensor, positions: torch.Tensor
 
 
 class DomainHook:
-    """Precomputed tables for the domain constraint over a batch of canvases (see `domain_hook`)."""
+    """Precomputed tables for the domain constraint over a batch of canvases (see `domain_hook`).
+
+    The canvases of one batch share a tokenizer (one mask and one empty id).
+    """
 
     def __init__(self, canvases: list[Canvas], allow: list[Mapping], ban: list[Mapping]) -> None:
         self.canvases = canvases
@@ -112,9 +123,7 @@ class DomainHook:
                 if slot.domain is None and slot.length is not None and canvas.pad_id is not None:
                     ban_sets = [s | {canvas.pad_id} for s in ban_sets]  # exact-length slots are never empty
                 if slot.domain is not None:
-                    ok = [v for v in canvas.domains[name]
-                          if all(t not in b and (allow_sets is None or t in a or t == canvas.pad_id)
-                                 for t, a, b in zip(v, allow_sets or ban_sets, ban_sets))]
+                    ok = [v for v in canvas.domains[name] if _fits(v, allow_sets, ban_sets, canvas.pad_id)]
                     if not ok:
                         raise InputError(f"slot {name!r}: the allow/ban lists exclude every value of its domain")
                     domain_slots.append((row, positions, ok))

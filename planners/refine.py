@@ -138,6 +138,10 @@ def refine_batch(
             raise ValueError(f"{what}: got {len(seq)} entries for {n} templates")
     denoiser, tokenizer = model.denoiser, model.tokenizer
     canvases = [compile_template(t, tokenizer, prefix=p, shift=denoiser.shift) for t, p in zip(templates, prefixes)]
+    for i, canvas in enumerate(canvases):
+        if len(canvas.ids) > denoiser.max_length:
+            raise InputError(f"template {i} with its prefix is {len(canvas.ids)} tokens; the model accepts at most "
+                             f"{denoiser.max_length}")
     rows = [_Row(i, *args) for i, args in enumerate(zip(canvases, checks, hooks, allow, ban))]
     emit = options.keep_trace or on_step is not None
 
@@ -242,7 +246,10 @@ def _absorb(row: _Row, tokens: list[int], confidence: list[float], nfe: int, opt
     row.nfe += nfe
     row.confidence = [c if not math.isnan(c) else old for c, old in zip(confidence, row.confidence)]
     values = decode_slots(canvas, tokens)
-    violations = tuple(domain_violations(canvas, values)) + tuple(row.check(values))
+    found = row.check(values)
+    if found is None:
+        raise TypeError("the check returned None; it must return a list of Violation")
+    violations = tuple(domain_violations(canvas, values)) + tuple(found)
     if row.best is None or len(violations) < row.best[0]:
         row.best = (len(violations), tuple(tokens), values, violations)
     draft, positions = tuple(tokens), ()

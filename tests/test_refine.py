@@ -123,6 +123,11 @@ def test_user_logits_hook_and_allow_lists():
     assert set(result.values["d"].split()) <= {"1", "2", "3"}
 
 
+def test_canvas_longer_than_the_model_accepts():
+    with pytest.raises(InputError, match="70 tokens; the model accepts at most 64"):
+        refine(lm(RandomLogits(tokenizer())), "{a:70}", lambda values: [])
+
+
 def test_template_without_slots_is_checked_once():
     model = lm(RandomLogits(tokenizer()))
     result = refine(model, "step 1 : open the door .", lambda values: [])
@@ -198,3 +203,16 @@ def test_plan_api_is_exported_lazily_from_dream_agent():
 
     assert dream_agent.plan is planners.plan is plan and dream_agent.refine is refine
     assert dream_agent.PlanOptions is PlanOptions
+
+
+@pytest.mark.gpu
+def test_refine_batch_on_cuda(tiny):
+    import copy
+
+    net = copy.deepcopy(tiny.denoiser.model).to("cuda")
+    cuda = DiffusionLM(TinyDenoiser(net, mask_id=tiny.denoiser.mask_id, pad_id=tiny.denoiser.pad_id), tiny.tokenizer)
+    template = "{a|cup,plate,door} and {b|cup,plate,door} then {c:<=2} ."
+    results = refine_batch(cuda, [template, "pick " + template], all_different(["a", "b"], blame="later"),
+                           options=PlanOptions(steps=4, max_rounds=3, temperature=1.0, remask="blamed_plus_lowconf"))
+    for r in results:
+        assert r.values["a"] in ("cup", "plate", "door") and r.nfe <= 3 * 4
