@@ -7,7 +7,7 @@ Template text syntax (`parse_template`)::
 - ``{name:N}``: a slot of exactly N tokens.
 - ``{name:<=N}``: a slot of at most N tokens; the unused tail holds the empty (pad) token.
 - ``{name|a,b,c}``: a slot whose value is one of ``a``, ``b``, ``c`` (values are stripped; they
-  may contain spaces but not ``, | { }``). ``{name:<=N|a,b}`` reserves N tokens for the value.
+  may contain spaces but not ``, | { }``). ``{name:N|a,b}`` or ``{name:<=N|a,b}`` reserves N tokens.
 - ``{{`` and ``}}`` are literal braces. Names start with a letter or ``_``, then letters, digits, ``_``.
 
 A single space right before a slot belongs to the slot's tokens (``" pick"`` rather than
@@ -48,6 +48,10 @@ class Canvas:
     mask_id: int
     pad_id: int | None
     tokenizer: Any = field(repr=False, compare=False)
+    _by_name: dict[str, Slot] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {s.name: s for s in self.template.slots})
 
     @property
     def open_positions(self) -> tuple[int, ...]:
@@ -56,10 +60,9 @@ class Canvas:
 
     def slot(self, name: str) -> Slot:
         """The template slot called `name`."""
-        for slot in self.template.slots:
-            if slot.name == name:
-                return slot
-        raise KeyError(f"no slot {name!r}; slots: {', '.join(self.slots)}")
+        if name not in self._by_name:
+            raise KeyError(f"no slot {name!r}; slots: {', '.join(self.slots)}")
+        return self._by_name[name]
 
 
 def _encode(tokenizer: Any, text: str) -> list[int]:

@@ -155,22 +155,20 @@ class DomainHook:
         kv = max((len(vals) for _, _, vals in domain_slots), default=1)
         d = len(domain_slots)
         t["dom_row"] = torch.tensor([r for r, _, _ in domain_slots], dtype=torch.long)
-        t["dom_pos"] = torch.zeros(d, n, dtype=torch.long)  # (D, n) positions
-        t["dom_valid"] = torch.zeros(d, n, dtype=torch.bool)  # (D, n) real positions
-        t["dom_vals"] = torch.full((d, kv, n), -1, dtype=torch.long)  # (D, K, n) value tokens
-        t["dom_has"] = torch.zeros(d, kv, dtype=torch.bool)  # (D, K) real values
-        for i, (_, pos, vals) in enumerate(domain_slots):
-            t["dom_pos"][i, : len(pos)] = torch.tensor(pos)
-            t["dom_valid"][i, : len(pos)] = True
-            t["dom_vals"][i, : len(vals), : len(pos)] = torch.tensor(vals)
-            t["dom_has"][i, : len(vals)] = True
+        # (D, n) positions and which are real; (D, K, n) value tokens (-1: none); (D, K) real values
+        t["dom_pos"] = torch.tensor([list(pos) + [0] * (n - len(pos)) for _, pos, _ in domain_slots],
+                                    dtype=torch.long).view(d, n)
+        t["dom_valid"] = torch.tensor([[True] * len(pos) + [False] * (n - len(pos)) for _, pos, _ in domain_slots],
+                                      dtype=torch.bool).view(d, n)
+        t["dom_vals"] = torch.tensor([[list(v) + [-1] * (n - len(v)) for v in vals] + [[-1] * n] * (kv - len(vals))
+                                      for _, _, vals in domain_slots], dtype=torch.long).view(d, kv, n)
+        t["dom_has"] = torch.tensor([[True] * len(vals) + [False] * (kv - len(vals)) for _, _, vals in domain_slots],
+                                    dtype=torch.bool).view(d, kv)
         m = max((len(pos) for _, pos in tails), default=1)
         t["tail_row"] = torch.tensor([r for r, _ in tails], dtype=torch.long)
-        t["tail_pos"] = torch.zeros(len(tails), m, dtype=torch.long)
-        t["tail_valid"] = torch.zeros(len(tails), m, dtype=torch.bool)
-        for i, (_, pos) in enumerate(tails):
-            t["tail_pos"][i, : len(pos)] = torch.tensor(pos)
-            t["tail_valid"][i, : len(pos)] = True
+        t["tail_pos"] = torch.tensor([list(pos) + [0] * (m - len(pos)) for _, pos in tails], dtype=torch.long).view(-1, m)
+        t["tail_valid"] = torch.tensor([[True] * len(pos) + [False] * (m - len(pos)) for _, pos in tails],
+                                       dtype=torch.bool).view(-1, m)
         return t
 
     def _on(self, device: torch.device) -> dict[str, torch.Tensor]:
