@@ -18,6 +18,8 @@ _EXPORTS: dict[str, str] = {
     "DenoiseOutput": "dream_agent.denoise",
     "denoise": "dream_agent.denoise",
     "VocabTokenizer": "dream_agent.vocab_tokenizer",
+    "InfillResult": "dream_agent.infill",
+    "infill_text": "dream_agent.infill",
     "TinyConfig": "dream_agent.tiny",
     "TinyMDM": "dream_agent.tiny",
     "load_tiny": "dream_agent.tiny",
