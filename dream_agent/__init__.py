@@ -24,6 +24,11 @@ _EXPORTS: dict[str, str] = {
     "TinyMDM": "dream_agent.tiny",
     "load_tiny": "dream_agent.tiny",
     "save_tiny": "dream_agent.tiny",
+    "load_model": "dream_agent.loading",
+    "load_dream": "dream_agent.dream.loading",
+    "from_transformers": "dream_agent.transformers_adapter",
+    "build_random_dream_checkpoint": "dream_agent.testing",
+    "HFTokenizer": "dream_agent.hf_tokenizer",
     # the plan layer, re-exported for `from dream_agent import plan`
     "plan": "planners",
     "refine": "planners",
