@@ -107,6 +107,7 @@ class DomainHook:
         self.canvases = canvases
         self.mask_id = canvases[0].mask_id if canvases else -1
         self.pad_id = canvases[0].pad_id if canvases else None
+        self.vocab_size = int(canvases[0].tokenizer.vocab_size) if canvases else 0
         allowed: list[tuple[int, int, list[int]]] = []  # (row, position, allowed ids)
         banned: list[tuple[int, int, int]] = []  # (row, position, id)
         domain_slots: list[tuple[int, tuple[int, ...], list[tuple[int, ...]]]] = []
@@ -189,6 +190,9 @@ class DomainHook:
             raise ValueError(f"domain hook built for {len(self.canvases)} rows, got a batch of {x.shape[0]}")
         t = self._on(logits.device)
         neg = torch.tensor(float("-inf"), dtype=logits.dtype, device=logits.device)
+        if logits.shape[-1] > self.vocab_size:
+            # the model's logits may cover ids the tokenizer lacks (Dream pads its vocabulary): no text, never proposed
+            logits[..., self.vocab_size:] = neg
         if len(t["allow_rc"]):
             _keep_only(logits, t["allow_rc"][:, 0], t["allow_rc"][:, 1], t["allow_ids"], neg)
         if len(t["ban"]):

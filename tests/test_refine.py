@@ -195,6 +195,10 @@ def test_plan_on_a_random_dream_checkpoint(tmp_path_factory):
     assert results[1].values["first"] in ("wait", "go") and results[1].values["then"] in ("stop", "open the fridge")
     assert results[1].solved and results[1].rounds == 1
     assert results[0].text.startswith("Plan: " + results[0].values["a"])
+    # free slots only take ids the tokenizer has, although the model's logits cover more
+    assert dream.denoiser.vocab_size > dream.tokenizer.vocab_size
+    free = refine(dream, "Note: {n:6} and {m:<=6}.", lambda values: [], options=PlanOptions(steps=3, temperature=2.0))
+    assert max(free.tokens) < dream.tokenizer.vocab_size
 
 
 def test_plan_api_is_exported_lazily_from_dream_agent():
