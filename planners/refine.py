@@ -61,6 +61,7 @@ class _Row:
         self.tokens = list(canvas.ids)
         self.confidence = [math.nan] * len(canvas.ids)
         self.want = 0  # steps the next round asks for
+        self.inputs: set[tuple[tuple[int, ...], int]] = set()  # (canvas, steps) of every round run
         self.rounds = self.nfe = 0
         self.done = False
         self.seconds = 0.0
@@ -126,6 +127,9 @@ def refine_batch(
     all). A round runs the largest step count any of its plans asks for, capped so that no
     plan exceeds its NFE budget; each plan's `nfe` counts the model calls it took part in
     until it had no masks left. Events carry the plan's `index`. Budgets apply per plan.
+    Without sampling (temperature 0, no alg_temp, alg other than "origin") a plan stops once
+    its next round would start from a canvas (and step count) it already started from, since
+    that round would only repeat an earlier draft.
     """
     n = len(templates)
     checks = [checks] * n if callable(checks) else list(checks)
@@ -144,6 +148,8 @@ def refine_batch(
                              f"{denoiser.max_length}")
     rows = [_Row(i, *args) for i, args in enumerate(zip(canvases, checks, hooks, allow, ban))]
     emit = options.keep_trace or on_step is not None
+    # without sampling, a round given a canvas it has seen before repeats its draft: stop instead
+    deterministic = options.temperature == 0 and not options.alg_temp and options.alg != "origin"
 
     def record(row: _Row, event: TraceEvent) -> None:
         if options.keep_trace:
@@ -166,7 +172,8 @@ def refine_batch(
             if row.done:
                 continue
             if (row.rounds >= options.max_rounds or (options.max_nfe is not None and row.nfe >= options.max_nfe)
-                    or (options.timeout_s is not None and elapsed >= options.timeout_s)):
+                    or (options.timeout_s is not None and elapsed >= options.timeout_s)
+                    or (deterministic and (tuple(row.tokens), row.want) in row.inputs)):
                 row.done, row.seconds = True, elapsed
                 continue
             active.append(row)
@@ -187,6 +194,7 @@ def refine_batch(
                                                           record if emit else None)
         spent_s, calls = spent_s + time.perf_counter() - t0, calls + nfe
         for b, row in enumerate(active):
+            row.inputs.add((tuple(row.tokens), row.want))
             row.rounds += 1
             _absorb(row, tokens[b], confidence[b], row_nfe[b], options, record if emit else None)
             if row.done:

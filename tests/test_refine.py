@@ -70,7 +70,7 @@ class TestBudgets:
     def test_timeout(self):
         model = lm(RandomLogits(tokenizer(), delay_s=0.02))
         never = lambda values: [Violation("never", "always wrong", slots=("a",))]  # noqa: E731
-        opts = PlanOptions(steps=4, max_rounds=10_000, timeout_s=0.3)
+        opts = PlanOptions(steps=4, max_rounds=10_000, timeout_s=0.3, temperature=1.0)
         result = refine(model, "{a:4} {b:4}", never, options=opts)
         assert 2 < result.rounds < 10_000
         assert result.seconds <= 0.3 + 0.1  # the last round is sized by the measured time per call
@@ -84,6 +84,18 @@ class TestBudgets:
         assert all(r.nfe <= 7 for r in results) and model.denoiser.calls <= 7
 
 
+def test_deterministic_rounds_stop_when_they_would_repeat():
+    never = allowed_values("b", ["z"])  # the model always writes y in b once x is taken
+    model = lm(PreferUnused(tokenizer(), ["x", "y", "z"]))
+    result = refine(model, PAIR, lambda values: never(values) + all_different(["a", "b"], blame="later")(values),
+                    options=PlanOptions(steps=1, max_rounds=10))
+    # round 1: x x; round 2 (b reopened): x y; round 3 would reopen b on the same canvas again
+    assert (result.rounds, result.nfe, result.values) == (2, 2, {"a": "x", "b": "y"})
+    sampled = refine(lm(RandomLogits(tokenizer())), PAIR, lambda values: [Violation("c", "no", slots=("a",))],
+                     options=PlanOptions(steps=1, max_rounds=10, temperature=1.0))
+    assert sampled.rounds == 10
+
+
 def test_best_seen_is_returned():
     counts = iter([2, 1, 3])
 
@@ -91,7 +103,7 @@ def test_best_seen_is_returned():
         n = next(counts)
         return [Violation("c", f"{n} wrong #{i}", slots=("a",)) for i in range(n)]
 
-    result = refine(lm(RandomLogits(tokenizer())), "{a:2} {b:1}", check, options=PlanOptions(steps=2, max_rounds=3))
+    result = refine(lm(RandomLogits(tokenizer())), "{a:2} {b:1}", check, options=PlanOptions(steps=2, max_rounds=3, temperature=1.0))
     assert result.rounds == 3 and [v.reason for v in result.violations] == ["1 wrong #0"]
 
 
