@@ -104,7 +104,8 @@ def compile_template(
     pad_id = None if pad_id is None else int(pad_id)
     ids = _encode(tokenizer, prefix) if isinstance(prefix, str) else [int(t) for t in prefix]
     segments = list(template.segments)
-    if shift and not ids and (not segments or isinstance(segments[0], Slot) or not _encode(tokenizer, _strip_space(segments, 0))):
+    starts_open = not segments or isinstance(segments[0], Slot) or not _encode(tokenizer, _strip_space(segments, 0))
+    if shift and not ids and starts_open:
         bos_id = getattr(tokenizer, "bos_id", None)
         if bos_id is None:
             raise InputError("this model cannot fill position 0 and the template starts with a slot; "
@@ -134,7 +135,9 @@ def _strip_space(segments: list, index: int) -> str:
     return text
 
 
-def _slot_size(slot: Slot, tokenizer: Any, space: str, pad_id: int | None) -> tuple[int, tuple[tuple[int, ...], ...] | None]:
+def _slot_size(
+    slot: Slot, tokenizer: Any, space: str, pad_id: int | None
+) -> tuple[int, tuple[tuple[int, ...], ...] | None]:
     """The slot's token count and, for a domain slot, each value's padded token sequence."""
     if slot.domain is None:
         if slot.max_length is not None and pad_id is None:
@@ -251,7 +254,8 @@ def _parse_slot(body: str, column: int) -> Slot:
     name, colon, size_text = head.partition(":")
     name = name.strip()
     if not _NAME.match(name):
-        raise InputError(f"{where}: slot name {name!r} must start with a letter or '_' and hold only letters, digits, '_'")
+        raise InputError(f"{where}: slot name {name!r} must start with a letter or '_' "
+                         "and hold only letters, digits, '_'")
     length = max_length = None
     if colon:
         size = _SIZE.match(size_text.strip())

@@ -77,7 +77,8 @@ def _token_id(canvas: Canvas, token: Any, what: str) -> int:
     return token
 
 
-def _fits(value: tuple[int, ...], allow_sets: list[set[int]] | None, ban_sets: list[set[int]], pad_id: int | None) -> bool:
+def _fits(value: tuple[int, ...], allow_sets: list[set[int]] | None, ban_sets: list[set[int]],
+          pad_id: int | None) -> bool:
     """Whether a domain value's tokens pass the slot's allow/ban lists (padding always passes)."""
     for j, token in enumerate(value):
         if token in ban_sets[j] or (allow_sets is not None and token not in allow_sets[j] and token != pad_id):
@@ -120,7 +121,8 @@ class DomainHook:
             for name, positions in canvas.slots.items():
                 slot = canvas.slot(name)
                 allow_sets = _position_lists(canvas, name, allow[row][name], "allow") if name in allow[row] else None
-                ban_sets = _position_lists(canvas, name, ban[row][name], "ban") if name in ban[row] else [set()] * len(positions)
+                ban_sets = ([set()] * len(positions) if name not in ban[row]
+                            else _position_lists(canvas, name, ban[row][name], "ban"))
                 if slot.domain is None and slot.length is not None and canvas.pad_id is not None:
                     ban_sets = [s | {canvas.pad_id} for s in ban_sets]  # exact-length slots are never empty
                 if slot.domain is not None:
@@ -150,7 +152,8 @@ class DomainHook:
         k = max((len(ids) for _, _, ids in allowed), default=1)
         t["allow_rc"] = torch.tensor([[r, p] for r, p, _ in allowed], dtype=torch.long).view(-1, 2)
         # pad each allow list with its own first id: duplicates gather/scatter the same logit
-        t["allow_ids"] = torch.tensor([ids + ids[:1] * (k - len(ids)) for _, _, ids in allowed], dtype=torch.long).view(-1, k)
+        t["allow_ids"] = torch.tensor([ids + ids[:1] * (k - len(ids)) for _, _, ids in allowed],
+                                      dtype=torch.long).view(-1, k)
         t["ban"] = torch.tensor(banned, dtype=torch.long).view(-1, 3)
         n = max((len(pos) for _, pos, _ in domain_slots), default=1)
         kv = max((len(vals) for _, _, vals in domain_slots), default=1)
@@ -167,7 +170,8 @@ class DomainHook:
                                     dtype=torch.bool).view(d, kv)
         m = max((len(pos) for _, pos in tails), default=1)
         t["tail_row"] = torch.tensor([r for r, _ in tails], dtype=torch.long)
-        t["tail_pos"] = torch.tensor([list(pos) + [0] * (m - len(pos)) for _, pos in tails], dtype=torch.long).view(-1, m)
+        t["tail_pos"] = torch.tensor([list(pos) + [0] * (m - len(pos)) for _, pos in tails],
+                                     dtype=torch.long).view(-1, m)
         t["tail_valid"] = torch.tensor([[True] * len(pos) + [False] * (m - len(pos)) for _, pos in tails],
                                        dtype=torch.bool).view(-1, m)
         return t
@@ -177,7 +181,7 @@ class DomainHook:
             self._device_tables[device] = {k: v.to(device) for k, v in self._tables.items()}
         return self._device_tables[device]
 
-    def _consistent(self, t: dict[str, torch.Tensor], x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _consistent(self, t: dict[str, torch.Tensor], x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """(held (D, n), committed (D, n), consistent (D, K)) for every domain slot."""
         held = x[t["dom_row"][:, None], t["dom_pos"]]
         committed = (held != self.mask_id) & t["dom_valid"]
@@ -224,7 +228,8 @@ class DomainHook:
             logits[r, p] = neg
             logits[r, p, self.pad_id] = pad_logit
 
-    def _domain_rule(self, t: dict[str, torch.Tensor], x: torch.Tensor, logits: torch.Tensor, neg: torch.Tensor) -> None:
+    def _domain_rule(self, t: dict[str, torch.Tensor], x: torch.Tensor, logits: torch.Tensor,
+                     neg: torch.Tensor) -> None:
         """Open positions of a domain slot keep only the tokens of values consistent with the slot."""
         _, committed, consistent = self._consistent(t, x)
         # a slot whose committed tokens match no value (a canvas given half-filled) is reopened

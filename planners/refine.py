@@ -137,7 +137,8 @@ def refine_batch(
     hooks = [None] * n if logits_hooks is None else list(logits_hooks)
     allow = [None] * n if allow is None else list(allow)
     ban = [None] * n if ban is None else list(ban)
-    for what, seq in (("checks", checks), ("prefixes", prefixes), ("logits_hooks", hooks), ("allow", allow), ("ban", ban)):
+    per_template = {"checks": checks, "prefixes": prefixes, "logits_hooks": hooks, "allow": allow, "ban": ban}
+    for what, seq in per_template.items():
         if len(seq) != n:
             raise ValueError(f"{what}: got {len(seq)} entries for {n} templates")
     denoiser, tokenizer = model.denoiser, model.tokenizer
@@ -236,7 +237,8 @@ def _denoise_round(model: DiffusionLM, active: list[_Row], steps: int, options: 
                 row_nfe[b] = step + 1
             if record is not None and (row_nfe[b] is None or row_nfe[b] == step + 1):
                 held = fixed[b, : lengths[b]].tolist()
-                record(row, TraceEvent("step", row.index, row.rounds + 1, step, tuple(held), decode_slots(row.canvas, held)))
+                values = decode_slots(row.canvas, held)
+                record(row, TraceEvent("step", row.index, row.rounds + 1, step, tuple(held), values))
         return None if fixed is xs else fixed
 
     out = denoise(denoiser, x, steps=steps, alg=options.alg, alg_temp=options.alg_temp, temperature=options.temperature,

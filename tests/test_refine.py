@@ -103,7 +103,8 @@ def test_best_seen_is_returned():
         n = next(counts)
         return [Violation("c", f"{n} wrong #{i}", slots=("a",)) for i in range(n)]
 
-    result = refine(lm(RandomLogits(tokenizer())), "{a:2} {b:1}", check, options=PlanOptions(steps=2, max_rounds=3, temperature=1.0))
+    opts = PlanOptions(steps=2, max_rounds=3, temperature=1.0)
+    result = refine(lm(RandomLogits(tokenizer())), "{a:2} {b:1}", check, options=opts)
     assert result.rounds == 3 and [v.reason for v in result.violations] == ["1 wrong #0"]
 
 
@@ -114,7 +115,8 @@ def test_trace_and_streaming_agree():
                     options=PlanOptions(steps=2, keep_trace=True), on_step=events.append)
     assert tuple(events) == result.trace
     steps = [e for e in events if e.kind == "step"]
-    assert len(steps) == result.nfe and [e.round for e in events if e.kind == "check"] == list(range(1, result.rounds + 1))
+    assert len(steps) == result.nfe
+    assert [e.round for e in events if e.kind == "check"] == list(range(1, result.rounds + 1))
     assert steps[0].values["a"] in ("x", "<mask>") and steps[-1].tokens == result.tokens
     json.dumps(result.to_dict())
 
