@@ -89,6 +89,12 @@ def _completable(pool: Counter, eqs: list[tuple], target: int, limit: int | None
     return False
 
 
+def _fits(z: int | None, r: int | None, last: bool, target: int, limit: int | None) -> bool:
+    """Whether `z` is a usable result: whole, non-negative, in range, equal to `r` and to the target when last."""
+    return (z is not None and z >= 0 and (limit is None or z <= limit) and (r is None or z == r)
+            and (not last or z == target))
+
+
 def countdown_allowed_values(
     problem: CountdownProblem,
     partial: Mapping[str, str | None],
@@ -116,16 +122,28 @@ def countdown_allowed_values(
     steps = len(problem.numbers) - 1
     eqs = [_equation({part: partial.get(f"{part}{i}") for part in ("a", "op", "b", "r")}) for i in range(steps)]
     exact = True  # the pool before equation i is known exactly
+    complete = True  # every earlier result is known (else later operands may be any number)
     allowed: dict[str, set[str]] = {}
     for i, eq in enumerate(eqs):
         a, op, b, r, has_a, has_op, has_b, has_r = eq
-        combos = _combos(pool, eq, i == steps - 1, problem.target, limit)
-        if lookahead and exact:
-            combos = [c for c in combos
-                      if _completable(pool - Counter([c[0], c[2]]) + Counter([c[3]]), eqs[i + 1 :], problem.target, limit)]
-        for part, index, held in (("a", 0, has_a), ("op", 1, has_op), ("b", 2, has_b), ("r", 3, has_r)):
-            if not held:
-                allowed[f"{part}{i}"] = {spell(c[index]) if index != 1 else c[index] for c in combos}
+        last = i == steps - 1
+        if complete:
+            combos = _combos(pool, eq, last, problem.target, limit)
+            if lookahead and exact:
+                combos = [c for c in combos
+                          if _completable(pool - Counter([c[0], c[2]]) + Counter([c[3]]), eqs[i + 1 :], problem.target, limit)]
+            for part, index, held in (("a", 0, has_a), ("op", 1, has_op), ("b", 2, has_b), ("r", 3, has_r)):
+                if not held:
+                    allowed[f"{part}{i}"] = {spell(c[index]) if index != 1 else c[index] for c in combos}
+        else:  # an earlier result is unknown: operands are free; ops and results follow the committed parts
+            if not has_op and a is not None and b is not None:
+                allowed[f"op{i}"] = {o for o in OPS if _fits(apply(a, o, b), r if has_r else None, last, problem.target, limit)}
+            if not has_r:
+                if a is not None and b is not None and op in OPS:
+                    z = apply(a, op, b)
+                    allowed[f"r{i}"] = {spell(z)} if _fits(z, None, last, problem.target, limit) else set()
+                elif last:
+                    allowed[f"r{i}"] = {spell(problem.target)}
         # numbers after this equation (a superset when parts are still open)
         exact = exact and a is not None and b is not None and a in pool and b in pool - Counter([a])
         for value in (a, b):
@@ -136,5 +154,5 @@ def countdown_allowed_values(
         if result is not None and result >= 0:
             pool[result] += 1
         else:
-            exact = False
+            exact = complete = False
     return allowed
