@@ -145,7 +145,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=100, help="instances per suite, spread over each file (0 = all)")
     parser.add_argument("--only", default="", help="comma-separated words; run the suites whose label contains one")
     parser.add_argument("--settings", default="all",
-                        help="'all', 'full' (hard + remask only), or setting labels separated by ";")
+                        help="'all', 'full' (hard + remask only), or setting labels separated by semicolons")
     parser.add_argument("--batch", type=int, default=16, help="problems per batched solve (1 = per-puzzle latency)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--out", type=Path, default=None, help="write the markdown table here")
