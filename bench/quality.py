@@ -100,12 +100,28 @@ def suites(limit: int) -> list[tuple[str, str, Callable[[], list[Any]], str | No
     return out
 
 
-def run_suite(env_name: str, items: list[Any], extra: Any, hard: bool, rounds: int, batch: int) -> dict[str, Any]:
+def random_control(env_name: str) -> Any:
+    """An untrained model with the shipped model's shape and vocabulary: what the constraints solve alone."""
+    import torch
+
+    from dream_agent.models import model_dir
+    from dream_agent.protocols import DiffusionLM
+    from dream_agent.tiny import TinyDenoiser, TinyMDM, read_tiny_config
+
+    config, tokenizer = read_tiny_config(model_dir(env_name))
+    torch.manual_seed(0)
+    net = TinyMDM(config)
+    return DiffusionLM(TinyDenoiser(net, mask_id=tokenizer.mask_id, pad_id=tokenizer.pad_id), tokenizer, "random-weights")
+
+
+def run_suite(env_name: str, items: list[Any], extra: Any, hard: bool, rounds: int, batch: int,
+              random_weights: bool = False) -> dict[str, Any]:
     """Solve every item; returns solve rate, median NFE, mean seconds per instance and extras."""
     from environments import get_environment
     from planners.solve import solve_batch
 
     env = get_environment(env_name)
+    model = random_control(env_name) if random_weights else None
     refs = None
     if extra == "length":
         items, refs = [p for p, _ in items], [r for _, r in items]
@@ -113,7 +129,7 @@ def run_suite(env_name: str, items: list[Any], extra: Any, hard: bool, rounds: i
     results = []
     start = time.perf_counter()
     for i in range(0, len(problems), batch):
-        results += solve_batch(env, problems[i : i + batch], hard_constraints=hard, max_rounds=rounds)
+        results += solve_batch(env, problems[i : i + batch], model, hard_constraints=hard, max_rounds=rounds)
     wall = time.perf_counter() - start
     solved = [r.solved for r in results]
     row: dict[str, Any] = {
@@ -148,6 +164,8 @@ def main() -> None:
                         help="'all', 'full' (hard + remask only), or setting labels separated by semicolons")
     parser.add_argument("--batch", type=int, default=16, help="problems per batched solve (1 = per-puzzle latency)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument("--random-weights", action="store_true",
+                        help="control: an untrained model of the same shape (shows what the constraints do alone)")
     parser.add_argument("--out", type=Path, default=None, help="write the markdown table here")
     args = parser.parse_args()
 
@@ -171,7 +189,7 @@ def main() -> None:
         items = load()
         for name, hard, rounds in settings:
             batch = 1 if env_name == "sudoku" else args.batch
-            row = run_suite(env_name, items, extra, hard, rounds, batch)
+            row = run_suite(env_name, items, extra, hard, rounds, batch, args.random_weights)
             notes = []
             if row.get("median_s") is not None:
                 notes.append(f"median {row['median_s']:.2f} s per puzzle")
@@ -179,7 +197,8 @@ def main() -> None:
                 notes.append("arithmetic re-checked: " + ("agrees" if row["arithmetic_agrees"] else "DISAGREES"))
             if row.get("length_ratio") is not None:
                 notes.append(f"plan length / reference {row['length_ratio']:.2f}")
-            line = (f"| {label} | {name} | {row['n']} | {row['solved']:.1%} | {row['median_nfe']:.0f} | "
+            shown = f"{name} (random weights)" if args.random_weights else name
+            line = (f"| {label} | {shown} | {row['n']} | {row['solved']:.1%} | {row['median_nfe']:.0f} | "
                     f"{row['s_per_instance']:.3f} | {'; '.join(notes)} |")
             print(line, flush=True)
             lines.append(line)

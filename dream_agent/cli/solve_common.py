@@ -38,7 +38,13 @@ def run_solve(
     quiet: bool,
 ) -> Any:
     """Solve `problem` of `env` with the chosen model and options; draws the trace when asked."""
+    import torch
+
     from planners.solve import default_steps, solve
+
+    # the shipped models are small: one thread avoids contention and is as fast as two
+    if model is None:
+        torch.set_num_threads(1)
 
     if trace is not None and trace.suffix.lower() not in (".png", ".gif"):
         raise InputError(f"--trace must name a .png or .gif file, got {str(trace)!r}")
