@@ -19,6 +19,9 @@ _EXPORTS: dict[str, str] = {
     "from_transformers": "dream_agent.transformers_adapter",
     "build_random_dream_checkpoint": "dream_agent.testing",
     "HFTokenizer": "dream_agent.hf_tokenizer",
+    "ValidationReport": "environments.validate",
+    "get_environment": "environments",
+    "validate": "environments.validate",
 }
 
 __all__ = sorted(_EXPORTS)
