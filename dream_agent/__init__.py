@@ -14,13 +14,20 @@ _EXPORTS: dict[str, str] = {
     "Denoiser": "dream_agent.protocols",
     "Tokenizer": "dream_agent.protocols",
     "DiffusionLM": "dream_agent.protocols",
+<<<<<<< HEAD
     "load_model": "dream_agent.loading",
     "load_dream": "dream_agent.dream.loading",
     "from_transformers": "dream_agent.transformers_adapter",
     "build_random_dream_checkpoint": "dream_agent.testing",
     "HFTokenizer": "dream_agent.hf_tokenizer",
+=======
+    "PDDLEnvironment": "environments.pddl",
+    "PDDLProblem": "environments.pddl",
+>>>>>>> pddl
     "ValidationReport": "environments.validate",
     "get_environment": "environments",
+    "load_pddl": "environments.pddl",
+    "read_plan": "environments.pddl",
     "validate": "environments.validate",
     "ALGORITHMS": "dream_agent.denoise",
     "DenoiseOutput": "dream_agent.denoise",
