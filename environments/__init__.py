@@ -5,18 +5,22 @@ from __future__ import annotations
 from typing import Callable
 
 from constraints.errors import InputError
+from environments.assembly import AssemblyEnvironment
 from environments.base import RENDERINGS, Environment, Rendering
 from environments.blocksworld import Blocksworld
 from environments.countdown import CountdownEnv
 from environments.countdown_problem import CountdownProblem
+from environments.kitchen import KitchenEnvironment
 from environments.sudoku import SudokuEnv
 from environments.sudoku_problem import SudokuProblem
 from environments.validate import ValidationReport, validate
 
 # name -> factory (a fresh environment per call); keep one line per environment.
 ENVIRONMENTS: dict[str, Callable[[], Environment]] = {
+    "assembly": AssemblyEnvironment,
     "blocksworld": Blocksworld,
     "countdown": CountdownEnv,
+    "kitchen": KitchenEnvironment,
     "sudoku": SudokuEnv,  # 9x9 (4x4 puzzles are read too)
     "sudoku4x4": lambda: SudokuEnv(size=4),
 }
@@ -36,10 +40,12 @@ def get_environment(name: str) -> Environment:
 __all__ = [
     "ENVIRONMENTS",
     "RENDERINGS",
+    "AssemblyEnvironment",
     "Blocksworld",
     "CountdownEnv",
     "CountdownProblem",
     "Environment",
+    "KitchenEnvironment",
     "Rendering",
     "SudokuEnv",
     "SudokuProblem",
