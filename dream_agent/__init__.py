@@ -36,6 +36,13 @@ _EXPORTS: dict[str, str] = {
     "read_plan": "environments.pddl",
     "validate": "environments.validate",
     "ValidationReport": "environments.validate",
+    "compile_template": "planners",
+    "parse_template": "planners",
+    "plan": "planners",
+    "PlanOptions": "planners",
+    "PlanResult": "planners",
+    "refine": "planners",
+    "refine_batch": "planners",
 }
 
 __all__ = sorted(_EXPORTS)
