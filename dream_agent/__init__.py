@@ -19,6 +19,16 @@ _EXPORTS: dict[str, str] = {
     "from_transformers": "dream_agent.transformers_adapter",
     "build_random_dream_checkpoint": "dream_agent.testing",
     "HFTokenizer": "dream_agent.hf_tokenizer",
+    "ALGORITHMS": "dream_agent.denoise",
+    "DenoiseOutput": "dream_agent.denoise",
+    "denoise": "dream_agent.denoise",
+    "VocabTokenizer": "dream_agent.vocab_tokenizer",
+    "InfillResult": "dream_agent.infill",
+    "infill_text": "dream_agent.infill",
+    "TinyConfig": "dream_agent.tiny",
+    "TinyMDM": "dream_agent.tiny",
+    "load_tiny": "dream_agent.tiny",
+    "save_tiny": "dream_agent.tiny",
 }
 
 __all__ = sorted(_EXPORTS)
