@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from lark import Lark
 from lark.exceptions import UnexpectedInput
-from pddl.exceptions import PDDLError
+from pddl.exceptions import PDDLError, PDDLMissingRequirementError
 from pddl.logic.base import And, ExistsCondition, ForallCondition, Imply, Not, OneOf, Or
 from pddl.logic.effects import Forall, When
 from pddl.logic.predicates import EqualTo, Predicate
@@ -33,6 +33,14 @@ UNSUPPORTED_REQUIREMENTS = {
     "object-fluents": "object fluents (:object-fluents)",
     "non-deterministic": "non-deterministic effects (:non-deterministic)",
     "action-costs": "action costs (:action-costs)",
+}
+# Requirements a domain may declare while using only STRIPS; using the feature is still refused.
+FORMULA_REQUIREMENTS = {
+    "disjunctive-preconditions": "disjunctive preconditions (or / imply)",
+    "universal-preconditions": "universal quantifiers (forall)",
+    "existential-preconditions": "existential quantifiers (exists)",
+    "quantified-preconditions": "quantifiers (forall / exists)",
+    "adl": "ADL features",
 }
 # Keywords the grammar itself rejects; found in the text first so the error names the feature.
 UNSUPPORTED_KEYWORDS = {
@@ -120,13 +128,18 @@ def _run_parser(text: str, what: str):
     except UnexpectedInput as err:
         detail = str(err).strip().splitlines()[0]
         raise InputError(f"PDDL syntax error in {what} at line {err.line}, column {err.column}: {detail}") from None
-    except (PDDLError, AssertionError, ValueError, TypeError, KeyError) as err:
-        message = getattr(err, "message", None) or str(err) or type(err).__name__
-        raise InputError(f"invalid PDDL {what}: {message}") from None
-    except Exception as err:  # lark wraps transformer errors in VisitError
+    except Exception as err:  # noqa: BLE001 - lark wraps the transformer's errors in VisitError
         inner = getattr(err, "orig_exc", err)
+    if isinstance(inner, PDDLMissingRequirementError):
+        key = str(inner.requirement).lstrip(":").lower()
+        feature = {**UNSUPPORTED_REQUIREMENTS, **FORMULA_REQUIREMENTS}.get(key)
+        if feature:
+            raise _unsupported(feature, what)
+        raise InputError(f"invalid PDDL {what}: it uses :{key} without declaring it in :requirements")
+    if isinstance(inner, (PDDLError, AssertionError, ValueError, TypeError, KeyError)):
         message = getattr(inner, "message", None) or str(inner) or type(inner).__name__
-        raise InputError(f"invalid PDDL {what}: {message}") from None
+        raise InputError(f"invalid PDDL {what}: {message}")
+    raise inner
 
 
 def _types_of(term) -> frozenset[str]:
