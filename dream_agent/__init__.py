@@ -32,6 +32,8 @@ _EXPORTS: dict[str, str] = {
     "ValidationReport": "environments.validate",
     "get_environment": "environments",
     "validate": "environments.validate",
+    "EvalRun": "dream_agent.dream_eval.run",
+    "evaluate": "dream_agent.dream_eval.run",
 }
 
 __all__ = sorted(_EXPORTS)
