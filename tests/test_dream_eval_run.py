@@ -111,3 +111,15 @@ def test_missing_data_is_a_clear_error(monkeypatch, tmp_path) -> None:
         load_items("countdown")
     with pytest.raises(InputError, match="nothing left to score"):
         split_items(load_items("sudoku4x4", SUDOKU), 3, None)
+
+
+def test_chat_prompt_for_instruct_models(lm) -> None:
+    from dream_agent.dream_eval.prompts import few_shot_prompt, prompt_ids
+
+    item = load_items("sudoku4x4", SUDOKU)[0]
+    ids = prompt_ids(lm.tokenizer, few_shot_prompt("sudoku4x4", [], item), "chat")
+    text = lm.tokenizer.decode(ids)
+    assert text.startswith("<|im_start|>system\n") and text.endswith("Output:<|im_end|>\n<|im_start|>assistant\n")
+    run = evaluate(lm, "sudoku4x4", data=SUDOKU, shots=0, limit=1, budgets=[3], style="chat")
+    assert run.meta["prompt_style"] == "chat"
+    assert run.predictions["sudoku4x4_layer_3"][0].score.well_formed

@@ -70,7 +70,7 @@ def resolve_style(style: str, model_name: str) -> str:
 
 def prompt_ids(tokenizer: Any, text: str, style: str) -> list[int]:
     """Token ids of a prompt: the plain text, or one user turn of the chat template plus the
-    assistant header (trailing spaces of the user turn are dropped: the assistant turn starts the answer).
+    assistant header (the user turn loses its trailing whitespace: the assistant turn starts the answer).
 
     Raises:
         InputError: chat style with a tokenizer that has no chat template.
@@ -82,7 +82,7 @@ def prompt_ids(tokenizer: Any, text: str, style: str) -> list[int]:
     render = getattr(tokenizer, "apply_chat_template", None)
     if render is None:
         raise InputError(f"{type(tokenizer).__name__} has no chat template; use the plain prompt style")
-    chat = render([{"role": "user", "content": text.rstrip(" ")}], add_generation_prompt=True)
+    chat = render([{"role": "user", "content": text.rstrip()}], add_generation_prompt=True)
     return [int(t) for t in tokenizer.encode(chat)]
 
 
