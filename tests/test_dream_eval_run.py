@@ -123,3 +123,35 @@ def test_chat_prompt_for_instruct_models(lm) -> None:
     run = evaluate(lm, "sudoku4x4", data=SUDOKU, shots=0, limit=1, budgets=[3], style="chat")
     assert run.meta["prompt_style"] == "chat"
     assert run.predictions["sudoku4x4_layer_3"][0].score.well_formed
+
+
+class _PrefersEmpty:
+    """A real model whose logits favour the empty (pad) token everywhere: the worst case for structure."""
+
+    def __init__(self, denoiser) -> None:
+        self.inner = denoiser
+        self.mask_id, self.pad_id, self.max_length, self.shift = denoiser.mask_id, denoiser.pad_id, denoiser.max_length, True
+
+    @property
+    def device(self):
+        return self.inner.device
+
+    def __call__(self, input_ids, attention_mask=None):
+        logits = self.inner(input_ids, attention_mask)
+        logits[..., self.pad_id] += 100.0
+        return logits
+
+
+@pytest.mark.parametrize("task, data, plan_steps", [("countdown", CD4, 16), ("sudoku4x4", SUDOKU, 16), ("blocksworld", BLOCKSWORLD, 2)])
+def test_layer_keeps_structure_when_the_model_wants_empty_answers(lm, task, data, plan_steps) -> None:
+    from dream_agent.dream_eval.layer import run_layer
+    from dream_agent.protocols import DiffusionLM
+
+    biased = DiffusionLM(_PrefersEmpty(lm.denoiser), lm.tokenizer, "biased")
+    items = load_items(task, data, plan_steps=plan_steps)
+    protocol = protocol_for(task, 4 if task == "countdown" else None)
+    results = run_layer(biased, task, [], items[:1], dataclasses.replace(protocol, steps=8))
+    assert results[0].score.well_formed, results[0].answer
+    baseline = run_baseline(biased, task, [], items[:1], dataclasses.replace(protocol, gen_length=8, steps=2))
+    assert baseline[0].answer.strip() == "" and not baseline[0].score.metric  # the raw model writes nothing
+    assert baseline[0].score.well_formed == (task == "blocksworld")  # an empty plan is a (wrong) plan
