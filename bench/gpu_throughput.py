@@ -233,8 +233,9 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"\nwrote {args.out}")
     if args.eval:
         result["eval"] = run_eval(
-            model=args.model, toy=args.toy, device=args.device, dtype=args.dtype or ("float32" if args.toy else "bfloat16"),
-            tasks=args.eval_tasks or (["sudoku4x4", "countdown"] if args.toy else ["sudoku4x4", "countdown", "blocksworld"]),
+            model=args.model, toy=args.toy, device=args.device,
+            dtype=args.dtype or ("float32" if args.toy else "bfloat16"),
+            tasks=args.eval_tasks or (["sudoku4x4", "countdown"] + ([] if args.toy else ["blocksworld"])),
             limit=args.eval_limit or (2 if args.toy else None), batch=args.eval_batch, out=args.eval_out,
         )
         print("\n" + result["eval"]["table"] + f"\nwrote {args.eval_out}")

@@ -112,7 +112,9 @@ def run_baseline(
     return results
 
 
-def _canvas(prompts: list[list[int]], gen_length: int, mask_id: int, pad_id: int | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+def _canvas(
+    prompts: list[list[int]], gen_length: int, mask_id: int, pad_id: int | None
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Prompt + gen_length masks per row, right-padded; the attention mask when rows differ in length."""
     lengths = [len(p) + gen_length for p in prompts]
     width = max(lengths)

@@ -17,7 +17,14 @@ from dream_agent.dream_eval.baseline import ItemResult
 from dream_agent.dream_eval.data import EvalItem
 from dream_agent.dream_eval.prompts import few_shot_prompt, prompt_ids
 from dream_agent.dream_eval.protocol import Protocol
-from dream_agent.dream_eval.tasks import answer_from_values, environment, layer_allow, layer_template, number_slots, score_answer
+from dream_agent.dream_eval.tasks import (
+    answer_from_values,
+    environment,
+    layer_allow,
+    layer_template,
+    number_slots,
+    score_answer,
+)
 from dream_agent.protocols import DiffusionLM
 from planners.compile import Canvas, compile_template
 from planners.refine import refine_batch
@@ -70,7 +77,8 @@ def run_layer(
         batch = list(items[start : start + max(1, batch_size)])
         prefixes = [prompt_ids(lm.tokenizer, few_shot_prompt(task, examples, item), style) for item in batch]
         templates = [layer_template(task, env, item) for item in batch]
-        canvases = [compile_template(t, lm.tokenizer, prefix=p, shift=lm.denoiser.shift) for t, p in zip(templates, prefixes)]
+        canvases = [compile_template(t, lm.tokenizer, prefix=p, shift=lm.denoiser.shift)
+                    for t, p in zip(templates, prefixes)]
         open_tokens = [len(c.open_positions) for c in canvases]
         options = PlanOptions(
             steps=steps or max(first_round_steps(n, budget) for n in open_tokens), alg=protocol.alg,
