@@ -57,6 +57,7 @@ def test_markdown_table(app, model_dir) -> None:
         (["--task", "chess"], "unknown --task 'chess'; valid: sudoku4x4, countdown, blocksworld"),
         (["--task", "sudoku4x4", "--steps", "8,x"], "--steps must be integers"),
         (["--task", "sudoku4x4", "--setting", "best"], "unknown --setting 'best'"),
+        (["--task", "sudoku4x4", "--remask", "all"], "unknown --remask 'all'; valid: blamed, blamed_plus_lowconf"),
         (["--task", "sudoku4x4", "--data", "/no/such.jsonl"], "data file not found: /no/such.jsonl"),
         (["--task", "sudoku4x4", "--data", str(SUDOKU), "--shots", "3"], "nothing left to score"),
     ],
@@ -65,6 +66,19 @@ def test_bad_input_is_one_line_exit_2(app, model_dir, extra, message) -> None:
     result = CliRunner().invoke(app, ["eval", "dream", "--model", str(model_dir), *extra])
     assert result.exit_code == 2
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_instruct_models_get_the_chat_prompt(app, model_dir, tmp_path) -> None:
+    # the path names the model, as in a download cache: models--Dream-org--Dream-v0-Instruct-7B/snapshots/<hash>
+    link = tmp_path / "models--Dream-org--Dream-v0-Instruct-7B" / "snapshots" / "0123abc"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(model_dir, target_is_directory=True)
+    args = ["eval", "dream", "--model", str(link), "--task", "sudoku4x4", "--data", str(SUDOKU), "--shots", "0",
+            "--limit", "1", "--steps", "2", "--setting", "baseline", "--remask", "blamed_plus_lowconf", "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["prompt_style"] == "chat" and report["remask"] == "blamed_plus_lowconf"
 
 
 def test_no_shared_data_needs_data_option(app, model_dir, monkeypatch, tmp_path) -> None:

@@ -46,20 +46,23 @@ def dream(
     setting: str = typer.Option("both", "--setting", help="both, baseline or layer."),
     style: str = typer.Option("auto", "--style", help="Prompt: auto (chat for Instruct models), plain or chat."),
     rounds: int = typer.Option(8, "--rounds", help="The layer's most denoise rounds."),
+    remask: str = typer.Option("blamed", "--remask", help="The layer's remask policy: blamed or blamed_plus_lowconf."),
     batch_size: int = typer.Option(1, "--batch-size", help="Items denoised together."),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or mps."),
-    dtype: str = typer.Option("float32", "--dtype", help="float32, bfloat16 (Dream's eval) or float16."),
+    dtype: str = typer.Option("auto", "--dtype", help="auto (bfloat16 on CUDA, as Dream's eval; else float32), "
+                              "float32, bfloat16 or float16."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for results.md/.json, predictions, plot."),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write solve_rate_vs_nfe.png with --out."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Run Dream's planning protocol (baseline) and the plan layer on one task; print the table."""
     from dream_agent.dream_eval.data import load_items
-    from dream_agent.dream_eval.prompts import PROMPT_STYLES
+    from dream_agent.dream_eval.prompts import PROMPT_STYLES, resolve_style
     from dream_agent.dream_eval.protocol import TASKS
     from dream_agent.dream_eval.report import to_json, to_markdown, write_report
     from dream_agent.dream_eval.run import SETTINGS, evaluate
     from dream_agent.loading import load_model
+    from planners.remask import POLICIES
 
     # check the cheap things before loading a large model
     if task not in TASKS:
@@ -68,6 +71,8 @@ def dream(
         raise InputError(f"unknown --setting {setting!r}; valid: both, {', '.join(SETTINGS)}")
     if style not in PROMPT_STYLES:
         raise InputError(f"unknown --style {style!r}; valid: {', '.join(PROMPT_STYLES)}")
+    if remask not in POLICIES:
+        raise InputError(f"unknown --remask {remask!r}; valid: {', '.join(POLICIES)}")
     for name, value in (("--limit", limit), ("--rounds", rounds), ("--batch-size", batch_size)):
         if value is not None and value < 1:
             raise InputError(f"{name} must be >= 1, got {value}")
@@ -75,10 +80,15 @@ def dream(
         raise InputError(f"--shots must be >= 0, got {shots}")
     budgets = parse_steps(steps)
     load_items(task, data)  # a missing or malformed data file fails here, before the model loads
+    if dtype == "auto":
+        dtype = "bfloat16" if device.startswith("cuda") else "float32"
+    # the whole path names the model even inside a download cache (models--Dream-org--Dream-v0-Instruct-7B/...)
+    style = resolve_style(style, str(model.absolute()))
     lm = load_model(model, dtype=dtype, device=device)
     run = evaluate(
         lm, task, data=data, limit=limit, shots=shots, budgets=budgets,
         settings=SETTINGS if setting == "both" else (setting,), style=style, batch_size=batch_size, rounds=rounds,
+        remask=remask,
     )
     written = write_report(out, run.rows, run.meta, run.predictions, plot=plot) if out is not None else {}
     if json_out:

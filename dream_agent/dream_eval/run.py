@@ -63,6 +63,7 @@ def evaluate(
     style: str = "auto",
     batch_size: int = 1,
     rounds: int = DEFAULT_ROUNDS,
+    remask: str = "blamed",
     plan_steps: int = PLAN_STEPS,
     protocol: Protocol | None = None,
     on_item: Callable[[str, ItemResult], None] | None = None,
@@ -81,6 +82,7 @@ def evaluate(
         style: prompt style "auto", "plain" or "chat" (see `prompts.resolve_style`).
         batch_size: items denoised together.
         rounds: the layer's most denoise rounds.
+        remask: the layer's remask policy (`planners.remask.POLICIES`).
         plan_steps: blocksworld template length.
         protocol: override Dream's settings (tests use short generations).
         on_item: progress callback `(setting, result)`.
@@ -107,7 +109,7 @@ def evaluate(
         "task": task, "model": lm.name, "data": str(data) if data else "default", "items": len(scored),
         "shots": shots, "prompt_style": style, "budgets": budgets, "settings": list(settings),
         "protocol": dataclasses.asdict(protocol), "protocol_source": DREAM_REPO, "rounds": rounds,
-        "batch_size": batch_size,
+        "remask": remask, "batch_size": batch_size,
     })
     for budget in budgets:
         for setting in settings:
@@ -121,7 +123,7 @@ def evaluate(
                                        batch_size=batch_size, on_item=progress)
             else:
                 results = run_layer(lm, task, examples, scored, protocol, budget=budget, style=style, rounds=rounds,
-                                    batch_size=batch_size, on_item=progress)
+                                    remask=remask, batch_size=batch_size, on_item=progress)
             wall = time.perf_counter() - t0
             # the published figure is for the base model's plain prompt at the published settings
             same = setting == "baseline" and style == "plain" and budget == protocol.steps and shots == protocol.shots
