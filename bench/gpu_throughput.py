@@ -2,12 +2,13 @@
 
     python bench/gpu_throughput.py --device cuda            # Dream 7B geometry, needs ~20 GB of GPU memory
     python bench/gpu_throughput.py --toy --device cpu       # tiny geometry, a few seconds on a CPU
-    python bench/gpu_throughput.py --eval --model DIR      # + Dream's planning eval, both settings, all tasks
+    python bench/gpu_throughput.py --eval --model DIR       # + Dream's planning eval, every setting and task
 
-With `--eval`, the Dream planning eval (`dream-agent eval dream`: Dream's own protocol and the
-plan layer, on Sudoku 4x4, Countdown CD4 and PlanBench blocksworld from ../shared/data) runs
-after the timings on the checkpoint in DIR, and its table is printed and written under
---eval-out; `--toy --eval` runs it on a small random-weight Dream checkpoint built on the fly.
+With `--eval`, the Dream planning eval (`dream-agent eval dream --setting all`: Dream's own
+protocol, the plan template alone and the full plan layer, on Sudoku 4x4, Countdown CD4 and
+PlanBench blocksworld from ../shared/data) runs after the timings on the checkpoint in DIR; its
+table is printed and written under --eval-out. `--toy --eval` runs it on a small random-weight
+Dream checkpoint built on the fly. Docs: docs/dream7b.md.
 
 Speed depends on the geometry, not on the weights, so no checkpoint is needed. With random
 weights no proposal is confident, so confidence-threshold runs commit one token a step: their
@@ -163,12 +164,13 @@ def markdown(result: dict) -> str:
 
 def run_eval(*, model: Path | None, toy: bool, device: str, dtype: str, tasks: list[str], limit: int | None,
              batch: int, out: Path) -> dict:
-    """Dream's planning eval, both settings, on each task; the tables go under `out/<task>/`."""
+    """Dream's planning eval (baseline, template, layer) on each task; the tables go under `out/<task>/`."""
     import tempfile
 
     from dream_agent.dream_eval.data import default_data_path
     from dream_agent.dream_eval.report import to_markdown, write_report
-    from dream_agent.dream_eval.run import evaluate
+    from dream_agent.dream_eval.prompts import resolve_style
+    from dream_agent.dream_eval.run import SETTINGS, evaluate
     from dream_agent.loading import load_model
 
     if model is None:
@@ -186,7 +188,8 @@ def run_eval(*, model: Path | None, toy: bool, device: str, dtype: str, tasks: l
     for task in tasks:
         data = default_data_path(task) or (toy_data.get(task) if toy else None)
         shots = 1 if toy and data in toy_data.values() else None  # the fixtures hold 3 items
-        run = evaluate(lm, task, data=data, limit=limit, shots=shots, batch_size=batch)
+        run = evaluate(lm, task, data=data, limit=limit, shots=shots, batch_size=batch, settings=SETTINGS,
+                       style=resolve_style("auto", str(Path(model).absolute())))
         reports[task] = write_report(out / task, run.rows, run.meta, run.predictions)
         rows.extend(run.rows)
     table = to_markdown(rows)
@@ -209,7 +212,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--alg", default="entropy")
     parser.add_argument("--repeats", type=int, default=5, help="forward calls timed per canvas")
     parser.add_argument("--out", type=Path, default=Path("runs/gpu_throughput.json"))
-    parser.add_argument("--eval", action="store_true", help="then run Dream's planning eval (both settings)")
+    parser.add_argument("--eval", action="store_true", help="then run Dream's planning eval (every setting)")
     parser.add_argument("--model", type=Path, default=None, help="Dream checkpoint directory for --eval")
     parser.add_argument("--eval-tasks", nargs="+", default=None,
                         help="default: sudoku4x4 countdown blocksworld (toy: sudoku4x4 countdown)")

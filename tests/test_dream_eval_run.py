@@ -78,9 +78,10 @@ def test_blocksworld_both_settings(lm) -> None:
 
 
 def test_budget_sweep_keeps_the_layer_within_budget(lm) -> None:
-    run = evaluate(lm, "sudoku4x4", data=SUDOKU, shots=0, limit=1, budgets=[2, 5], settings=("layer",))
-    assert [(r.budget, r.setting) for r in run.rows] == [(2, "layer"), (5, "layer")]
+    run = evaluate(lm, "sudoku4x4", data=SUDOKU, shots=0, limit=1, budgets=[2, 5], settings=("template", "layer"))
+    assert [(r.budget, r.setting) for r in run.rows] == [(2, "template"), (2, "layer"), (5, "template"), (5, "layer")]
     assert all(r.nfe <= r.budget for r in run.rows)
+    assert [r.rounds for r in run.rows if r.setting == "template"] == [1.0, 1.0]  # no refinement
     assert all(r.published is None for r in run.rows)
 
 

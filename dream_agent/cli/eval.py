@@ -43,7 +43,8 @@ def dream(
     limit: Optional[int] = typer.Option(None, "--limit", help="Score at most N items."),
     shots: Optional[int] = typer.Option(None, "--shots", help="Few-shot examples (default: Dream's 8; blocksworld 1)."),
     steps: Optional[str] = typer.Option(None, "--steps", help="Step budgets, e.g. 24 or 8,16,24 (default: Dream's)."),
-    setting: str = typer.Option("both", "--setting", help="both, baseline or layer."),
+    setting: str = typer.Option("both", "--setting", help="both (baseline and layer), all (also template: "
+                                "the layer without refinement), baseline, template or layer."),
     style: str = typer.Option("auto", "--style", help="Prompt: auto (chat for Instruct models), plain or chat."),
     rounds: int = typer.Option(8, "--rounds", help="The layer's most denoise rounds."),
     remask: str = typer.Option("blamed", "--remask", help="The layer's remask policy: blamed or blamed_plus_lowconf."),
@@ -60,15 +61,16 @@ def dream(
     from dream_agent.dream_eval.prompts import PROMPT_STYLES, resolve_style
     from dream_agent.dream_eval.protocol import TASKS
     from dream_agent.dream_eval.report import to_json, to_markdown, write_report
-    from dream_agent.dream_eval.run import SETTINGS, evaluate
+    from dream_agent.dream_eval.run import DEFAULT_SETTINGS, SETTINGS, evaluate
     from dream_agent.loading import load_model
     from planners.remask import POLICIES
 
     # check the cheap things before loading a large model
     if task not in TASKS:
         raise InputError(f"unknown --task {task!r}; valid: {', '.join(TASKS)}")
-    if setting not in ("both", *SETTINGS):
-        raise InputError(f"unknown --setting {setting!r}; valid: both, {', '.join(SETTINGS)}")
+    choices = {"both": DEFAULT_SETTINGS, "all": SETTINGS, **{s: (s,) for s in SETTINGS}}
+    if setting not in choices:
+        raise InputError(f"unknown --setting {setting!r}; valid: {', '.join(choices)}")
     if style not in PROMPT_STYLES:
         raise InputError(f"unknown --style {style!r}; valid: {', '.join(PROMPT_STYLES)}")
     if remask not in POLICIES:
@@ -87,7 +89,7 @@ def dream(
     lm = load_model(model, dtype=dtype, device=device)
     run = evaluate(
         lm, task, data=data, limit=limit, shots=shots, budgets=budgets,
-        settings=SETTINGS if setting == "both" else (setting,), style=style, batch_size=batch_size, rounds=rounds,
+        settings=choices[setting], style=style, batch_size=batch_size, rounds=rounds,
         remask=remask,
     )
     written = write_report(out, run.rows, run.meta, run.predictions, plot=plot) if out is not None else {}

@@ -10,10 +10,11 @@ from dream_agent.dream_eval.metrics import countdown_correct, sudoku_correct
 from dream_agent.dream_eval.prompts import extract_answer, few_shot_prompt
 from dream_agent.dream_eval.protocol import TASKS, Protocol, protocol_for
 from dream_agent.dream_eval.report import Row, to_markdown, write_report
-from dream_agent.dream_eval.run import SETTINGS, EvalRun, evaluate
+from dream_agent.dream_eval.run import DEFAULT_SETTINGS, SETTINGS, EvalRun, evaluate
 from dream_agent.dream_eval.tasks import Score, score_answer
 
 __all__ = [
+    "DEFAULT_SETTINGS",
     "SETTINGS",
     "TASKS",
     "EvalItem",

@@ -1,4 +1,4 @@
-"""evaluate: both settings on one task, at one or more step budgets, into table rows and predictions."""
+"""evaluate: the settings on one task, at one or more step budgets, into table rows and predictions."""
 
 from __future__ import annotations
 
@@ -17,7 +17,10 @@ from dream_agent.dream_eval.protocol import DREAM_REPO, Protocol, protocol_for
 from dream_agent.dream_eval.report import Row, summarize
 from dream_agent.protocols import DiffusionLM
 
-SETTINGS: tuple[str, ...] = ("baseline", "layer")
+# "template" is the layer without refinement (one round): it separates what the template and its
+# domains add from what checking and re-masking add. The default runs the two main settings.
+SETTINGS: tuple[str, ...] = ("baseline", "template", "layer")
+DEFAULT_SETTINGS: tuple[str, ...] = ("baseline", "layer")
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ def evaluate(
     limit: int | None = None,
     shots: int | None = None,
     budgets: Sequence[int] | None = None,
-    settings: Sequence[str] = SETTINGS,
+    settings: Sequence[str] = DEFAULT_SETTINGS,
     style: str = "auto",
     batch_size: int = 1,
     rounds: int = DEFAULT_ROUNDS,
@@ -122,8 +125,9 @@ def evaluate(
                 results = run_baseline(lm, task, examples, scored, protocol, steps=budget, style=style,
                                        batch_size=batch_size, on_item=progress)
             else:
-                results = run_layer(lm, task, examples, scored, protocol, budget=budget, style=style, rounds=rounds,
-                                    remask=remask, batch_size=batch_size, on_item=progress)
+                results = run_layer(lm, task, examples, scored, protocol, budget=budget, style=style,
+                                    rounds=1 if setting == "template" else rounds, remask=remask,
+                                    batch_size=batch_size, on_item=progress)
             wall = time.perf_counter() - t0
             # the published figure is for the base model's plain prompt at the published settings
             same = setting == "baseline" and style == "plain" and budget == protocol.steps and shots == protocol.shots
