@@ -33,13 +33,13 @@ from planners.result import PlanOptions
 DEFAULT_ROUNDS = 8
 
 
-def first_round_steps(open_tokens: int, budget: int) -> int:
-    """Steps of round 1: one token per step, but at most half the budget so refinement has room.
+def first_round_steps(open_tokens: int, budget: int, rounds: int = DEFAULT_ROUNDS) -> int:
+    """Steps of round 1: one token per step, within half the budget when later rounds need room.
 
-    >>> first_round_steps(6, 24), first_round_steps(39, 32)
-    (6, 16)
+    >>> first_round_steps(6, 24), first_round_steps(39, 32), first_round_steps(39, 32, rounds=1)
+    (6, 16, 32)
     """
-    return max(1, min(open_tokens, budget // 2))
+    return max(1, min(open_tokens, budget if rounds == 1 else budget // 2))
 
 
 def run_layer(
@@ -81,7 +81,7 @@ def run_layer(
                     for t, p in zip(templates, prefixes)]
         open_tokens = [len(c.open_positions) for c in canvases]
         options = PlanOptions(
-            steps=steps or max(first_round_steps(n, budget) for n in open_tokens), alg=protocol.alg,
+            steps=steps or max(first_round_steps(n, budget, rounds) for n in open_tokens), alg=protocol.alg,
             alg_temp=protocol.alg_temp or None, temperature=protocol.temperature, max_rounds=rounds,
             max_nfe=budget, remask=remask,
         )
