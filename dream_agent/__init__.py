@@ -15,6 +15,8 @@ _EXPORTS: dict[str, str] = {
     "denoise": "dream_agent.denoise",
     "DenoiseOutput": "dream_agent.denoise",
     "load_dream": "dream_agent.dream.loading",
+    "EvalRun": "dream_agent.dream_eval.run",
+    "evaluate": "dream_agent.dream_eval.run",
     "HFTokenizer": "dream_agent.hf_tokenizer",
     "infill_text": "dream_agent.infill",
     "InfillResult": "dream_agent.infill",
