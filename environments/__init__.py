@@ -32,7 +32,7 @@ def get_environment(name: str) -> Environment:
     Raises:
         InputError: (a ValueError) for an unknown name, listing the valid ones.
     """
-    if name not in ENVIRONMENTS:
+    if not isinstance(name, str) or name not in ENVIRONMENTS:
         raise InputError(f"unknown environment {name!r}; valid names: {', '.join(sorted(ENVIRONMENTS))}")
     return ENVIRONMENTS[name]()
 

@@ -85,7 +85,11 @@ class CountdownEnv:
 
     # -- oracle ---------------------------------------------------------------------------
     def solve(self, problem: CountdownProblem) -> list[str] | None:
-        """Equations reaching the target (fitting the template width where possible), or None."""
+        """Equations reaching the target (fitting the template width where possible), or None.
+
+        None also when the search bound (`countdown_solver.MAX_EXPANSIONS`) is spent first,
+        which only large unsolvable instances (7-8 numbers) reach.
+        """
         found = solve_countdown(problem.numbers, problem.target, max_value=10**self.digits - 1)
         if found is None:
             found = solve_countdown(problem.numbers, problem.target)

@@ -40,10 +40,16 @@ def infill(
         raise InputError(f"--steps must be >= 1, got {steps}")
     if threshold is not None and not 0 < threshold <= 1:
         raise InputError(f"--threshold must be in (0, 1], got {threshold}")
-    if temperature < 0:
-        raise InputError(f"--temperature must be >= 0, got {temperature}")
+    if not 0 <= temperature < float("inf"):
+        raise InputError(f"--temperature must be a finite number >= 0, got {temperature}")
+    if not -(2**63) <= seed < 2**64:
+        raise InputError(f"--seed must be a 64-bit integer, got {seed}")
     lm = load_model(model, dtype=dtype, device=device)
     masks = text.count(lm.tokenizer.mask_token)
+    if steps is not None and masks and steps > masks:
+        # past one step per mask, steps commit nothing yet cost a model call each (origin aside),
+        # and a huge count would run for hours
+        raise InputError(f"--steps must be at most the number of masks in TEXT ({masks}), got {steps}")
     result = infill_text(
         lm, text, seed=seed, steps=steps or max(masks, 1), alg=alg, temperature=temperature,
         confidence_threshold=threshold,

@@ -54,8 +54,12 @@ def default_data_path(task: str) -> Path | None:
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """JSON objects, one per non-empty line; a bad line raises InputError naming it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(f"{path}: not UTF-8 text (byte {err.start}); give JSON lines") from None
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:

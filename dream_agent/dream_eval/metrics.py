@@ -48,10 +48,11 @@ def arithmetic(text: str) -> Any:
     (11, 3.5)
     """
     try:
-        tree = ast.parse(text, mode="eval")
-    except (SyntaxError, ValueError) as err:
-        raise NotArithmetic(str(err)) from None
-    return _value(tree.body)
+        return _value(ast.parse(text, mode="eval").body)
+    except (SyntaxError, ValueError, RecursionError) as err:  # RecursionError: nesting too deep to walk
+        if isinstance(err, NotArithmetic):
+            raise
+        raise NotArithmetic(str(err) or type(err).__name__) from None
 
 
 def _value(node: ast.AST) -> Any:
