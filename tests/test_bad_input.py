@@ -221,3 +221,26 @@ def test_arithmetic_refuses_deep_nesting() -> None:
         arithmetic("1" + "+1" * 50_000)
     with pytest.raises(NotArithmetic):
         arithmetic("__import__('os')")
+
+
+@pytest.mark.parametrize("name", ["sudoku", "countdown", "blocksworld", "kitchen", "assembly"])
+def test_slot_values_must_be_a_mapping(name: str) -> None:
+    env = get_environment(name)
+    problem = env.generate(0)
+    for values in (None, "s0=pick"):
+        with pytest.raises(TypeError, match="slot values must be a mapping of slot name -> text"):
+            env.check_values(problem, values)
+    assert isinstance(env.check_values(problem, {"s0_act": None, "s0.act": None, "a0": None}), list)
+
+
+@pytest.mark.parametrize("name", ["sudoku", "countdown", "blocksworld"])
+def test_solve_reads_or_rejects_what_it_is_given(name: str) -> None:
+    with pytest.raises(InputError):
+        get_environment(name).solve(None)
+
+
+def test_pddl_format_plan_of_non_strings() -> None:
+    env = get_environment("blocksworld")
+    with pytest.raises(InputError, match="plan step 1 is int"):
+        env.format_plan([5])
+    assert env.format_plan("(pick-up  a)\n(stack a b)") == ["(pick-up a)", "(stack a b)"]

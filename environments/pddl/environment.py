@@ -129,6 +129,8 @@ class PDDLEnvironment:
 
     def solve(self, problem: PDDLProblem) -> list[str] | None:
         """A shortest plan, or None when there is none or the search limits were hit (see `search`)."""
+        if not isinstance(problem, PDDLProblem):
+            problem = self.parse_problem(problem)
         if problem.pddl not in self._plans:
             self._plans[problem.pddl] = self.search(problem)
         result = self._plans[problem.pddl]
@@ -187,7 +189,7 @@ class PDDLEnvironment:
 
     def format_plan(self, plan: Sequence[str]) -> list[str]:
         """The plan as a list of "(action arg ...)" strings."""
-        return [" ".join(step.split()) for step in plan]
+        return [" ".join(step.split()) for step in plan_steps(plan)]
 
 
 def plan_steps(plan: Any) -> list[str]:
