@@ -21,6 +21,7 @@ _EXPORTS: dict[str, str] = {
     "infill_text": "dream_agent.infill",
     "InfillResult": "dream_agent.infill",
     "load_model": "dream_agent.loading",
+    "default_model": "dream_agent.models",
     "Denoiser": "dream_agent.protocols",
     "DiffusionLM": "dream_agent.protocols",
     "Tokenizer": "dream_agent.protocols",
@@ -29,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     "save_tiny": "dream_agent.tiny",
     "TinyConfig": "dream_agent.tiny",
     "TinyMDM": "dream_agent.tiny",
+    "train": "dream_agent.training",
     "from_transformers": "dream_agent.transformers_adapter",
     "VocabTokenizer": "dream_agent.vocab_tokenizer",
     "get_environment": "environments",
@@ -45,6 +47,8 @@ _EXPORTS: dict[str, str] = {
     "PlanResult": "planners",
     "refine": "planners",
     "refine_batch": "planners",
+    "solve": "planners.solve",
+    "solve_batch": "planners.solve",
 }
 
 __all__ = sorted(_EXPORTS)

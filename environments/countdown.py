@@ -15,6 +15,7 @@ from typing import Any, Mapping
 
 from constraints import InputError, Slot, Template, Violation
 from environments.base import RENDERINGS, Rendering, slot_values
+from environments.countdown_allowed import countdown_allowed_values
 from environments.countdown_check import check_equations
 from environments.countdown_problem import CountdownProblem, parse_countdown
 from environments.countdown_solver import OPS, Equation, parse_equation, random_instance, solve_countdown
@@ -49,6 +50,7 @@ class CountdownEnv:
         if not isinstance(digits, int) or not 2 <= digits <= 12:
             raise InputError(f"digits must be an integer 2..12, got {digits!r}")
         self.digits = digits
+        self.lookahead = True  # hard constraints keep only choices that can still reach the target
 
     def __repr__(self) -> str:
         return f"CountdownEnv(digits={self.digits})"
@@ -175,6 +177,18 @@ class CountdownEnv:
             parts = v.details.get("parts", PARTS)
             out.append(replace(v, slots=tuple(f"{p}{s}" for s in v.steps for p in parts)))
         return out
+
+    def allowed_values(
+        self, problem: CountdownProblem, partial: Mapping[str, str | None], rendering: Rendering = "compact"
+    ) -> dict[str, set[str]]:
+        """Hard constraints: per open slot, the available operands, the operators and the exact results
+        (the last one the target) still consistent with the committed parts (see `countdown_allowed`)."""
+        _check_rendering(rendering)
+        return countdown_allowed_values(problem, partial, rendering == "compact", self.digits, self.lookahead)
+
+    def fill_order(self, problem: CountdownProblem, rendering: Rendering = "compact") -> list[list[str]]:
+        """Slot groups in the order a planner best commits them: one equation after another."""
+        return [[f"{part}{i}" for part in PARTS] for i in range(len(problem.numbers) - 1)]
 
     def vocabulary(self) -> list[str]:
         """Digits, operators and the few structure words of compact templates."""

@@ -23,6 +23,10 @@ def _root() -> None:
 _COMMAND_MODULES: tuple[str, ...] = (
     "eval",
     "infill",
+    "models",
+    "plan",
+    "solve",
+    "train",
     "validate",
 )
 
