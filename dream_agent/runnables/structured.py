@@ -18,7 +18,7 @@ from dream_agent.protocols import DiffusionLM
 from dream_agent.runnables.schema_template import SchemaTemplate
 from dream_agent.runnables.token_classes import allowed_tokens_hook, chain_hooks, class_rows, token_classes
 from planners.compile import Canvas, compile_template, decode_slots, remask
-from planners.domains import domain_logits_hook
+from planners.domains import domain_hook
 
 # (round, step, slot values so far) -> None
 DraftCallback = Callable[[int, int, dict[str, str]], None]
@@ -42,8 +42,8 @@ def compile_schema(lm: DiffusionLM, st: SchemaTemplate, prompt_ids: Sequence[int
     return compile_template(st.template, lm.tokenizer, prefix=list(prompt_ids), shift=bool(lm.denoiser.shift))
 
 
-def schema_hook(lm: DiffusionLM, st: SchemaTemplate, canvas: Canvas, vocab: int):  # noqa: ANN201 - a LogitsHook
-    """Domain slots keep to their values; other slots keep to their token class."""
+def schema_hooks(lm: DiffusionLM, st: SchemaTemplate, canvas: Canvas, vocab: int) -> tuple[Any, Any]:
+    """(logits hook, tokens hook): domain slots keep to their values, other slots to their token class."""
     table = token_classes(lm.tokenizer, vocab)
     positions: list[int] = []
     rows: list[torch.Tensor] = []
@@ -54,7 +54,10 @@ def schema_hook(lm: DiffusionLM, st: SchemaTemplate, canvas: Canvas, vocab: int)
         positions.extend(slot_positions)
         rows.append(class_rows(spec.token_class, spec.required, len(slot_positions), table, canvas.pad_id))
     classes = allowed_tokens_hook(torch.tensor(positions, dtype=torch.long), torch.cat(rows) if rows else torch.zeros(0, vocab, dtype=torch.bool))
-    return chain_hooks(domain_logits_hook(canvas) if canvas.domains else None, classes)
+    if not canvas.domains:
+        return classes, None
+    domains = domain_hook(canvas)
+    return chain_hooks(domains, classes), domains.tokens_hook
 
 
 def fill_schema(
@@ -74,14 +77,15 @@ def fill_schema(
     canvas = compile_schema(lm, st, prompt_ids)
     device = lm.denoiser.device
     x = torch.tensor([canvas.ids], dtype=torch.long, device=device)
-    hook = schema_hook(lm, st, canvas, int(lm.tokenizer.vocab_size))
+    hook, consistency = schema_hooks(lm, st, canvas, int(lm.tokenizer.vocab_size))
     generator = None if seed is None else torch.Generator(device=device).manual_seed(int(seed))
     nfe, errors, values = 0, [], {}
     for round_index in range(1, max_rounds + 1):
-        tokens_hook = None
-        if on_draft is not None:
-            def tokens_hook(step: int, canvas_now: torch.Tensor, _round: int = round_index) -> None:
-                on_draft(_round, step, decode_slots(canvas, canvas_now[0].tolist()))
+        def tokens_hook(step: int, canvas_now: torch.Tensor, _round: int = round_index) -> torch.Tensor | None:
+            fixed = consistency(step, canvas_now) if consistency is not None else None
+            if on_draft is not None:
+                on_draft(_round, step, decode_slots(canvas, (canvas_now if fixed is None else fixed)[0].tolist()))
+            return fixed
         n_open = int((x == canvas.mask_id).sum())
         out = denoise(lm.denoiser, x, steps=max(1, min(steps, n_open)), alg=alg, temperature=temperature,
                       logits_hook=hook, tokens_hook=tokens_hook, generator=generator)
