@@ -14,6 +14,16 @@ _EXPORTS: dict[str, str] = {
     "Denoiser": "dream_agent.protocols",
     "Tokenizer": "dream_agent.protocols",
     "DiffusionLM": "dream_agent.protocols",
+    "ALGORITHMS": "dream_agent.denoise",
+    "DenoiseOutput": "dream_agent.denoise",
+    "denoise": "dream_agent.denoise",
+    "VocabTokenizer": "dream_agent.vocab_tokenizer",
+    "InfillResult": "dream_agent.infill",
+    "infill_text": "dream_agent.infill",
+    "TinyConfig": "dream_agent.tiny",
+    "TinyMDM": "dream_agent.tiny",
+    "load_tiny": "dream_agent.tiny",
+    "save_tiny": "dream_agent.tiny",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -13,7 +13,7 @@ app = typer.Typer(
 )
 
 # Each command module adds its commands to `app` (keep this list sorted).
-_COMMAND_MODULES: tuple[str, ...] = ()
+_COMMAND_MODULES: tuple[str, ...] = ("infill",)
 
 
 def _register() -> None:

@@ -1,0 +1,302 @@
+"""The denoising loop: a canvas with masks -> tokens, step by step, under hooks.
+
+Dream's sampler (Ye et al. 2025, "Dream 7B") with Fast-dLLM's confidence-threshold parallel
+decoding (Wu et al. 2025, "Fast-dLLM"); commit counts are per row, so canvases may differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+from dream_agent.protocols import Denoiser
+
+ALGORITHMS: tuple[str, ...] = ("origin", "maskgit_plus", "topk_margin", "entropy")
+
+LogitsHook = Callable[[int, torch.Tensor, torch.Tensor], torch.Tensor]
+TokensHook = Callable[[int, torch.Tensor], "torch.Tensor | None"]
+
+
+@dataclass(frozen=True)
+class DenoiseOutput:
+    """What `denoise` returns.
+
+    Attributes:
+        tokens: the final canvas (B, L).
+        nfe: number of model forward calls made.
+        confidence: (B, L) float32, the probability of the token each open position was
+            committed with (under the filtered, hooked distribution); nan where the loop
+            committed nothing (fixed, padded, or still-masked positions).
+        history: the canvas after every step (each (B, L)), or None.
+    """
+
+    tokens: torch.Tensor
+    nfe: int
+    confidence: torch.Tensor
+    history: list[torch.Tensor] | None = None
+
+
+def timesteps(steps: int, eps: float = 1e-3) -> torch.Tensor:
+    """Noise levels t_0 = 1 > ... > t_steps = eps, linear as in Dream; step i goes t_i -> t_{i+1}.
+
+    >>> [round(t, 3) for t in timesteps(4, eps=0.2).tolist()]
+    [1.0, 0.8, 0.6, 0.4, 0.2]
+    """
+    return torch.linspace(1.0, eps, steps + 1)
+
+
+def commit_counts(n_masked: torch.Tensor, t: float, s: float, last: bool) -> torch.Tensor:
+    """How many masked positions each row commits when going from noise level t to s.
+
+    A fraction 1 - s/t of the row's masks (rounded down, as Dream does), all at the last step.
+
+    >>> commit_counts(torch.tensor([10, 3, 0]), t=1.0, s=0.5, last=False).tolist()
+    [5, 1, 0]
+    """
+    if last:
+        return n_masked.clone()
+    return (n_masked.double() * (1.0 - s / t)).floor().long()
+
+
+def filter_logits(logits: torch.Tensor, top_p: float | None, top_k: int | None) -> torch.Tensor:
+    """Keep the nucleus (smallest set with cumulative probability >= top_p) and the top_k logits.
+
+    The most likely token always survives; removed entries become -inf.
+    """
+    if top_p is not None and top_p < 1:
+        sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
+        cumulative = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
+        # drop a token once the more likely tokens before it already exceed top_p (as Dream does)
+        drop_sorted = torch.zeros_like(cumulative, dtype=torch.bool)
+        drop_sorted[..., 1:] = cumulative[..., :-1] > top_p
+        drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
+        logits = logits.masked_fill(drop, float("-inf"))
+    if top_k is not None and top_k < logits.shape[-1]:
+        kth = torch.topk(logits, top_k, dim=-1).values[..., -1:]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    return logits
+
+
+def sample_tokens(
+    logits: torch.Tensor,
+    *,
+    temperature: float,
+    top_p: float | None,
+    top_k: int | None,
+    generator: torch.Generator | None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Propose a token for each row of logits (N, V); return (x0 (N,), probs (N, V)).
+
+    Temperature 0 takes the argmax; otherwise logits are divided by the temperature, filtered
+    by top_p / top_k, and a token is drawn from the resulting distribution `probs`.
+    """
+    if temperature > 0:
+        logits = logits / temperature
+    probs = filter_logits(logits, top_p, top_k).softmax(dim=-1)  # (N, V)
+    if temperature > 0:
+        x0 = torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+    else:
+        x0 = probs.argmax(dim=-1)
+    return x0, probs
+
+
+def confidence_scores(probs: torch.Tensor, x0: torch.Tensor, alg: str) -> torch.Tensor:
+    """Score how sure the model is at each position (N,); higher commits earlier.
+
+    maskgit_plus: probability of the proposed token; topk_margin: top-1 minus top-2
+    probability; entropy: negative entropy of the distribution; origin: probability (only
+    used to break the tie of which token to commit first under a confidence threshold).
+    """
+    if alg in ("origin", "maskgit_plus"):
+        return probs.gather(-1, x0.unsqueeze(-1)).squeeze(-1)
+    if alg == "topk_margin":
+        top2 = torch.topk(probs, min(2, probs.shape[-1]), dim=-1).values
+        return top2[:, 0] - (top2[:, 1] if top2.shape[1] > 1 else 0.0)
+    if alg == "entropy":
+        return (probs * torch.log(probs + 1e-10)).sum(dim=-1)
+    raise ValueError(f"unknown alg {alg!r}; valid: {', '.join(ALGORITHMS)}")
+
+
+def select_most_confident(
+    score: torch.Tensor,
+    is_open: torch.Tensor,
+    k: torch.Tensor,
+    *,
+    alg_temp: float | None,
+    generator: torch.Generator | None,
+) -> torch.Tensor:
+    """Pick k[b] open positions of each row b of score (B, L): a (B, L) bool mask.
+
+    alg_temp None/0 takes the k highest scores (ties: leftmost first); otherwise positions are
+    drawn without replacement from softmax(score / alg_temp), via the Gumbel-top-k trick.
+    """
+    score = score.double()
+    if alg_temp:
+        u = torch.rand(score.shape, generator=generator, device=score.device, dtype=score.dtype)
+        gumbel = -torch.log(-torch.log(u.clamp_min(1e-20)))
+        score = score / alg_temp + gumbel
+    score = score.masked_fill(~is_open, float("-inf"))
+    order = torch.sort(score, dim=-1, descending=True, stable=True).indices  # (B, L)
+    rank = torch.empty_like(order).scatter_(-1, order, torch.arange(score.shape[1], device=score.device).expand_as(order))
+    return (rank < k.unsqueeze(-1)) & is_open
+
+
+def _check_arguments(denoiser: Denoiser, x: torch.Tensor, attention_mask: torch.Tensor | None, **opts) -> None:
+    if not isinstance(x, torch.Tensor) or x.dim() != 2 or x.dtype != torch.long:
+        raise ValueError(f"x must be a LongTensor of shape (B, L), got {getattr(x, 'dtype', type(x))} {tuple(getattr(x, 'shape', ()))}")
+    if x.shape[1] > denoiser.max_length:
+        raise ValueError(f"canvas length {x.shape[1]} exceeds the model's max_length {denoiser.max_length}")
+    if attention_mask is not None and attention_mask.shape != x.shape:
+        raise ValueError(f"attention_mask shape {tuple(attention_mask.shape)} differs from x shape {tuple(x.shape)}")
+    if opts["alg"] not in ALGORITHMS:
+        raise ValueError(f"unknown alg {opts['alg']!r}; valid: {', '.join(ALGORITHMS)}")
+    steps = opts["steps"]
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
+    if not opts["temperature"] >= 0:
+        raise ValueError(f"temperature must be >= 0, got {opts['temperature']!r}")
+    if opts["top_p"] is not None and not 0 < opts["top_p"] <= 1:
+        raise ValueError(f"top_p must be in (0, 1] or None, got {opts['top_p']!r}")
+    top_k = opts["top_k"]
+    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
+        raise ValueError(f"top_k must be an integer >= 1 or None, got {top_k!r}")
+    if not 0 < opts["eps"] < 1:
+        raise ValueError(f"eps must be in (0, 1), got {opts['eps']!r}")
+    if opts["alg_temp"] is not None and not opts["alg_temp"] >= 0:
+        raise ValueError(f"alg_temp must be >= 0 or None, got {opts['alg_temp']!r}")
+    threshold = opts["confidence_threshold"]
+    if threshold is not None and not 0 < threshold <= 1:
+        raise ValueError(f"confidence_threshold must be in (0, 1] or None, got {threshold!r}")
+    if denoiser.shift:
+        first_open = x[:, 0] == denoiser.mask_id
+        if attention_mask is not None:
+            first_open &= attention_mask[:, 0].bool()
+        if bool(first_open.any()):
+            raise ValueError("position 0 cannot be open: this model predicts each token from the one before it")
+
+
+@torch.no_grad()
+def denoise(
+    denoiser: Denoiser,
+    x: torch.Tensor,
+    *,
+    steps: int = 64,
+    alg: str = "entropy",
+    alg_temp: float | None = None,
+    temperature: float = 0.0,
+    top_p: float | None = None,
+    top_k: int | None = None,
+    eps: float = 1e-3,
+    confidence_threshold: float | None = None,
+    attention_mask: torch.Tensor | None = None,
+    logits_hook: LogitsHook | None = None,
+    tokens_hook: TokensHook | None = None,
+    generator: torch.Generator | None = None,
+    return_history: bool = False,
+) -> DenoiseOutput:
+    """Fill every masked position of the canvas x (B, L) with a masked diffusion model.
+
+    Follows Dream's sampler (Ye et al. 2025): noise levels fall linearly from 1 to eps over
+    `steps`; going from t to s, `origin` commits each masked position with probability
+    1 - s/t (a sampled token), while `maskgit_plus`, `topk_margin` and `entropy` commit the
+    int(n_masked * (1 - s/t)) most confident masked positions of each row (all of them at
+    the last step). With `confidence_threshold` (Fast-dLLM, Wu et al. 2025) a step instead
+    commits every masked position whose proposed token has probability above the threshold,
+    and at least the most confident one per row. The mask token itself is never proposed.
+
+    Args:
+        denoiser: the model; its `mask_id` marks open positions.
+        x: LongTensor (B, L); positions equal to mask_id are open, all others stay as they are.
+        steps: maximum number of steps (model calls); the loop stops early once no row has masks.
+        alg: one of ALGORITHMS, how positions are chosen.
+        alg_temp: None/0 commits the most confident positions; > 0 samples positions from
+            softmax(confidence / alg_temp) without replacement.
+        temperature: 0 takes the most likely token, > 0 samples.
+        top_p: nucleus filtering of the token distribution (None: off).
+        top_k: keep only the k most likely tokens (None: off).
+        eps: the final noise level.
+        confidence_threshold: in (0, 1]; turns on threshold parallel decoding.
+        attention_mask: (B, L), 1 = real token; positions with 0 are never touched.
+        logits_hook: `(step, x, logits) -> logits`, applied before sampling, so constraints
+            shape both the proposal and the confidence.
+        tokens_hook: `(step, x) -> x | None`, called after each step's commits; it may
+            observe, or return a new canvas (e.g. with positions masked again).
+        generator: makes sampling repeatable.
+        return_history: keep the canvas after every step.
+
+    Returns:
+        DenoiseOutput with the tokens, nfe, per-position confidence and optional history.
+    """
+    _check_arguments(
+        denoiser, x, attention_mask, steps=steps, alg=alg, alg_temp=alg_temp, temperature=temperature,
+        top_p=top_p, top_k=top_k, eps=eps, confidence_threshold=confidence_threshold,
+    )
+    mask_id = denoiser.mask_id
+    x = x.clone()
+    real = torch.ones_like(x, dtype=torch.bool) if attention_mask is None else attention_mask.bool()
+    confidence = torch.full(x.shape, float("nan"), dtype=torch.float32, device=x.device)
+    history: list[torch.Tensor] | None = [] if return_history else None
+    levels = timesteps(steps, eps).tolist()
+    nfe = 0
+
+    for i in range(steps):
+        is_open = (x == mask_id) & real  # (B, L)
+        if not bool(is_open.any()):
+            break
+        logits = denoiser(x, attention_mask)  # (B, L, V)
+        nfe += 1
+        if logits_hook is not None:
+            logits = logits_hook(i, x, logits)
+        open_logits = logits[is_open].float()  # (N, V), N open positions over the batch
+        open_logits[:, mask_id] = float("-inf")
+        if bool(torch.isneginf(open_logits).all(dim=-1).any()):
+            raise ValueError(f"step {i}: every token is forbidden at some open position (check logits_hook)")
+        x0, probs = sample_tokens(open_logits, temperature=temperature, top_p=top_p, top_k=top_k, generator=generator)
+        p_x0 = probs.gather(-1, x0.unsqueeze(-1)).squeeze(-1)  # (N,)
+
+        last = i == steps - 1
+        if last:
+            commit = is_open
+        elif confidence_threshold is not None:
+            score = torch.full(x.shape, float("-inf"), dtype=torch.float64, device=x.device)
+            score[is_open] = confidence_scores(probs, x0, alg).double()
+            best = select_most_confident(score, is_open, torch.ones(x.shape[0], dtype=torch.long, device=x.device),
+                                         alg_temp=alg_temp, generator=generator)
+            sure = torch.zeros_like(is_open)
+            sure[is_open] = p_x0 > confidence_threshold
+            commit = best | sure
+        elif alg == "origin":
+            t, s = levels[i], levels[i + 1]
+            coin = torch.rand(x0.shape, generator=generator, device=x.device) < 1.0 - s / t
+            commit = torch.zeros_like(is_open)
+            commit[is_open] = coin
+        else:
+            t, s = levels[i], levels[i + 1]
+            score = torch.full(x.shape, float("-inf"), dtype=torch.float64, device=x.device)
+            score[is_open] = confidence_scores(probs, x0, alg).double()
+            k = commit_counts(is_open.sum(dim=1), t, s, last=False)
+            commit = select_most_confident(score, is_open, k, alg_temp=alg_temp, generator=generator)
+
+        proposal = torch.full_like(x, mask_id)
+        proposal[is_open] = x0
+        full_p = torch.full_like(confidence, float("nan"))
+        full_p[is_open] = p_x0
+        x = torch.where(commit, proposal, x)
+        confidence = torch.where(commit, full_p, confidence)
+
+        if tokens_hook is not None:
+            new_x = tokens_hook(i, x)
+            if new_x is not None:
+                if new_x.shape != x.shape:
+                    raise ValueError(f"tokens_hook returned shape {tuple(new_x.shape)}, expected {tuple(x.shape)}")
+                before = x
+                x = torch.where(real, new_x.to(x.device, torch.long), x)
+                # a position the hook changed no longer holds what the loop committed
+                confidence = confidence.masked_fill(x != before, float("nan"))
+        if history is not None:
+            history.append(x.clone())
+
+    return DenoiseOutput(tokens=x, nfe=nfe, confidence=confidence, history=history)
