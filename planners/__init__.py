@@ -1,1 +1,28 @@
 """The plan layer: template compilation, the infill -> check -> remask loop, remask policies."""
+
+from planners.compile import Canvas, compile_template, decode_slots, parse_template, remask
+from planners.domains import DomainHook, domain_hook
+from planners.refine import domain_violations, plan, refine, refine_batch, round_steps
+from planners.remask import POLICIES, blamed_slots, remask_positions
+from planners.result import PlanOptions, PlanResult, TraceEvent
+
+__all__ = [
+    "POLICIES",
+    "Canvas",
+    "DomainHook",
+    "PlanOptions",
+    "PlanResult",
+    "TraceEvent",
+    "blamed_slots",
+    "compile_template",
+    "decode_slots",
+    "domain_hook",
+    "domain_violations",
+    "parse_template",
+    "plan",
+    "refine",
+    "refine_batch",
+    "remask",
+    "remask_positions",
+    "round_steps",
+]

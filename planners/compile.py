@@ -1,0 +1,268 @@
+"""Templates compiled to token canvases: fixed text as tokens, slots as masks, plus the slot map.
+
+Template text syntax (`parse_template`)::
+
+    Step 1: {action|pick,place,open} the {obj:3}, then {note:<=5}.
+
+- ``{name:N}``: a slot of exactly N tokens.
+- ``{name:<=N}``: a slot of at most N tokens; the unused tail holds the empty (pad) token.
+- ``{name|a,b,c}``: a slot whose value is one of ``a``, ``b``, ``c`` (values are stripped; they
+  may contain spaces but not ``, | { }``). ``{name:<=N|a,b}`` reserves N tokens for the value.
+- ``{{`` and ``}}`` are literal braces. Names start with a letter or ``_``, then letters, digits, ``_``.
+
+A single space right before a slot belongs to the slot's tokens (``" pick"`` rather than
+``" "`` + ``"pick"``), which is how BPE tokenizers spell words; decoded values are stripped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from constraints.errors import InputError
+from constraints.template import Slot, Template
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_SIZE = re.compile(r"(<=)?\s*(\d+)\Z")
+
+
+@dataclass(frozen=True)
+class Canvas:
+    """A compiled template.
+
+    Attributes:
+        ids: the token ids, `mask_id` at every slot position.
+        slots: slot name -> its token positions in `ids` (in order).
+        template: the template compiled.
+        domains: domain slot name -> the token sequence of each allowed value, padded with
+            `pad_id` to the slot's size, in the order of `Slot.domain`.
+        mask_id / pad_id: the tokenizer's mask and empty token ids.
+        tokenizer: the tokenizer used (decodes slot values).
+    """
+
+    ids: tuple[int, ...]
+    slots: dict[str, tuple[int, ...]]
+    template: Template
+    domains: dict[str, tuple[tuple[int, ...], ...]]
+    mask_id: int
+    pad_id: int | None
+    tokenizer: Any = field(repr=False, compare=False)
+
+    @property
+    def open_positions(self) -> tuple[int, ...]:
+        """Every slot position, ascending."""
+        return tuple(sorted(p for positions in self.slots.values() for p in positions))
+
+    def slot(self, name: str) -> Slot:
+        """The template slot called `name`."""
+        for slot in self.template.slots:
+            if slot.name == name:
+                return slot
+        raise KeyError(f"no slot {name!r}; slots: {', '.join(self.slots)}")
+
+
+def _encode(tokenizer: Any, text: str) -> list[int]:
+    return [int(t) for t in tokenizer.encode(text)] if text else []
+
+
+def compile_template(
+    template: Template | str,
+    tokenizer: Any,
+    *,
+    prefix: str | Sequence[int] = "",
+    shift: bool = False,
+) -> Canvas:
+    """Turn a template into a canvas of token ids with masks at the slots.
+
+    Args:
+        template: a Template, or text in the syntax of `parse_template`.
+        tokenizer: anything with `encode`, `decode`, `mask_id`, `pad_id` (and optionally `bos_id`).
+        prefix: a prompt placed before the template, as text or token ids.
+        shift: the model predicts each token from the one before it (Dream), so position 0
+            must be fixed; the tokenizer's `bos_id` is put first when nothing else is.
+
+    Returns:
+        The Canvas.
+
+    Raises:
+        InputError: a slot needs the empty token but the tokenizer has none, a domain value is
+            longer than its slot, or `shift` needs a first token the tokenizer cannot give.
+
+    >>> from dream_agent.vocab_tokenizer import VocabTokenizer
+    >>> tok = VocabTokenizer(["go", "to", "a", "b"])
+    >>> canvas = compile_template("go to {place|a,b} {x:<=2}", tok)
+    >>> canvas.ids, canvas.slots
+    ((0, 1, 4, 4, 4), {'place': (2,), 'x': (3, 4)})
+    """
+    if isinstance(template, str):
+        template = parse_template(template)
+    mask_id, pad_id = int(tokenizer.mask_id), tokenizer.pad_id
+    pad_id = None if pad_id is None else int(pad_id)
+    ids = _encode(tokenizer, prefix) if isinstance(prefix, str) else [int(t) for t in prefix]
+    segments = list(template.segments)
+    if shift and not ids and (not segments or isinstance(segments[0], Slot) or not _encode(tokenizer, _strip_space(segments, 0))):
+        bos_id = getattr(tokenizer, "bos_id", None)
+        if bos_id is None:
+            raise InputError("this model cannot fill position 0 and the template starts with a slot; "
+                             "give a prefix or start the template with fixed text")
+        ids.append(int(bos_id))
+
+    slots: dict[str, tuple[int, ...]] = {}
+    domains: dict[str, tuple[tuple[int, ...], ...]] = {}
+    for index, seg in enumerate(segments):
+        if isinstance(seg, str):
+            ids.extend(_encode(tokenizer, _strip_space(segments, index)))
+            continue
+        space = " " if index > 0 and isinstance(segments[index - 1], str) and segments[index - 1].endswith(" ") else ""
+        size, values = _slot_size(seg, tokenizer, space, pad_id)
+        if values is not None:
+            domains[seg.name] = values
+        slots[seg.name] = tuple(range(len(ids), len(ids) + size))
+        ids.extend([mask_id] * size)
+    return Canvas(tuple(ids), slots, template, domains, mask_id, pad_id, tokenizer)
+
+
+def _strip_space(segments: list, index: int) -> str:
+    """Text of segment `index` without the one trailing space that the next slot absorbs."""
+    text = segments[index]
+    if text.endswith(" ") and index + 1 < len(segments) and isinstance(segments[index + 1], Slot):
+        return text[:-1]
+    return text
+
+
+def _slot_size(slot: Slot, tokenizer: Any, space: str, pad_id: int | None) -> tuple[int, tuple[tuple[int, ...], ...] | None]:
+    """The slot's token count and, for a domain slot, each value's padded token sequence."""
+    if slot.domain is None:
+        if slot.max_length is not None and pad_id is None:
+            raise InputError(f"slot {slot.name!r} has a max_length but the tokenizer has no empty (pad) token")
+        return slot.length or slot.max_length, None
+    encoded = [_encode(tokenizer, space + v) if v.strip() else [] for v in slot.domain]
+    longest = max(len(e) for e in encoded)
+    size = slot.length or slot.max_length or longest
+    if longest > size:
+        worst = slot.domain[max(range(len(encoded)), key=lambda i: len(encoded[i]))]
+        raise InputError(f"slot {slot.name!r}: value {worst!r} takes {longest} tokens, the slot holds {size}")
+    if pad_id is None and any(len(e) < size for e in encoded):
+        raise InputError(f"slot {slot.name!r}: its values differ in token count and the tokenizer has no "
+                         "empty (pad) token to fill the shorter ones")
+    return size, tuple(tuple(e) + (pad_id,) * (size - len(e)) for e in encoded)
+
+
+def _as_list(tokens: Any) -> list[int]:
+    if hasattr(tokens, "tolist"):
+        tokens = tokens.tolist()
+    return [int(t) for t in tokens]
+
+
+def decode_slots(canvas: Canvas, tokens: Any) -> dict[str, str]:
+    """Slot name -> text filled in `tokens` (a canvas-length sequence or 1-D tensor).
+
+    Empty (pad) tokens are dropped and values stripped; a domain slot holding exactly one of
+    its values' token sequences decodes to that value as written in the template.
+    """
+    tokens = _as_list(tokens)
+    if len(tokens) != len(canvas.ids):
+        raise ValueError(f"tokens have length {len(tokens)}, the canvas has {len(canvas.ids)}")
+    values: dict[str, str] = {}
+    for name, positions in canvas.slots.items():
+        held = tuple(tokens[p] for p in positions)
+        domain = canvas.domains.get(name)
+        if domain is not None and held in domain:
+            values[name] = canvas.slot(name).domain[domain.index(held)]
+            continue
+        kept = [t for t in held if t != canvas.pad_id]
+        values[name] = canvas.tokenizer.decode(kept).strip() if kept else ""
+    return values
+
+
+def remask(canvas: Canvas, tokens: Any, slot_names: Sequence[str]) -> Any:
+    """A copy of `tokens` with every position of the named slots set to `mask_id`.
+
+    Works on a list/tuple (returns a list) or a 1-D tensor (returns a tensor).
+    """
+    positions = [p for name in slot_names for p in _positions(canvas, name)]
+    if hasattr(tokens, "clone"):
+        out = tokens.clone()
+        out[positions] = canvas.mask_id
+        return out
+    out = _as_list(tokens)
+    for p in positions:
+        out[p] = canvas.mask_id
+    return out
+
+
+def _positions(canvas: Canvas, name: str) -> tuple[int, ...]:
+    if name not in canvas.slots:
+        raise KeyError(f"no slot {name!r}; slots: {', '.join(canvas.slots)}")
+    return canvas.slots[name]
+
+
+def parse_template(text: str) -> Template:
+    """Parse the template text syntax described in this module's docstring.
+
+    Raises:
+        InputError: naming the column and the problem for malformed syntax.
+
+    >>> t = parse_template("move {block|a,b} onto {{{dest:2}}}")
+    >>> [s if isinstance(s, str) else s.name for s in t.segments]
+    ['move ', 'block', ' onto {', 'dest', '}']
+    """
+    if not isinstance(text, str):
+        raise InputError(f"a template text must be a string, got {type(text).__name__}")
+    segments: list[str | Slot] = []
+    literal: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if text.startswith("{{", i) or text.startswith("}}", i):
+            literal.append(ch)
+            i += 2
+        elif ch == "}":
+            raise InputError(f"template column {i + 1}: '}}' without an opening '{{' (write '}}}}' for a brace)")
+        elif ch == "{":
+            end = text.find("}", i + 1)
+            nested = text.find("{", i + 1)
+            if end < 0 or 0 <= nested < end:
+                raise InputError(f"template column {i + 1}: '{{' is not closed (write '{{{{' for a brace)")
+            if literal:
+                segments.append("".join(literal))
+                literal = []
+            segments.append(_parse_slot(text[i + 1:end], i + 1))
+            i = end + 1
+        else:
+            literal.append(ch)
+            i += 1
+    if literal:
+        segments.append("".join(literal))
+    try:
+        return Template(tuple(segments))
+    except ValueError as err:
+        raise InputError(f"template: {err}") from None
+
+
+def _parse_slot(body: str, column: int) -> Slot:
+    """One `{...}` body: `name`, then `:N` or `:<=N`, then `|v1,v2,...`."""
+    where = f"template column {column} ({{{body}}})"
+    head, bar, domain_text = body.partition("|")
+    name, colon, size_text = head.partition(":")
+    name = name.strip()
+    if not _NAME.match(name):
+        raise InputError(f"{where}: slot name {name!r} must start with a letter or '_' and hold only letters, digits, '_'")
+    length = max_length = None
+    if colon:
+        size = _SIZE.match(size_text.strip())
+        if not size or int(size.group(2)) < 1:
+            raise InputError(f"{where}: size {size_text.strip()!r} must be N or <=N with N >= 1")
+        if size.group(1):
+            max_length = int(size.group(2))
+        else:
+            length = int(size.group(2))
+    domain = None
+    if bar:
+        domain = tuple(v.strip() for v in domain_text.split(","))
+        if any(not v for v in domain):
+            raise InputError(f"{where}: a domain value is empty (values are separated by single commas)")
+    if not colon and not bar:
+        raise InputError(f"{where}: slot {name!r} needs a size (:N or :<=N) or a domain (|a,b,c)")
+    return Slot(name, length=length, max_length=max_length, domain=domain)

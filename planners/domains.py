@@ -1,0 +1,247 @@
+"""Slot domains as hard constraints: a logits hook that only lets slots take allowed values.
+
+A masked position of a domain slot may take a token only if some allowed value agrees with
+every token already committed in that slot, so multi-token values stay whole in any filling
+order. Callers may add per-slot token allow/ban lists (e.g. digits only in a Sudoku cell).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence, Union
+
+import torch
+
+from constraints.errors import InputError
+from planners.compile import Canvas
+
+# Per slot: one list for every position of the slot, or one list per position.
+TokenList = Sequence[Union[int, str]]
+SlotTokens = Mapping[str, Union[TokenList, Sequence[TokenList]]]
+
+
+def domain_hook(
+    canvases: Canvas | Sequence[Canvas],
+    *,
+    allow: SlotTokens | Sequence[SlotTokens | None] | None = None,
+    ban: SlotTokens | Sequence[SlotTokens | None] | None = None,
+) -> DomainHook:
+    """A logits hook enforcing the slot domains of `canvases` (batch row i = canvas i).
+
+    Args:
+        canvases: one canvas, or one per batch row.
+        allow: slot name -> tokens allowed there (ids, or strings that encode to one token),
+            either one list for all the slot's positions or one list per position; one mapping
+            for every canvas or a sequence with one per canvas. Empty slots keep the pad token.
+        ban: the same shape; tokens never allowed.
+
+    Returns:
+        A DomainHook: call it as `logits_hook(step, x, logits)`; use `.tokens_hook` as the
+        denoiser's tokens hook so values committed in parallel in one step stay consistent.
+    """
+    canvases = [canvases] if isinstance(canvases, Canvas) else list(canvases)
+    return DomainHook(canvases, _per_canvas(allow, len(canvases), "allow"), _per_canvas(ban, len(canvases), "ban"))
+
+
+def _per_canvas(rules: Any, n: int, what: str) -> list[Mapping]:
+    if rules is None:
+        return [{}] * n
+    if isinstance(rules, Mapping):
+        return [rules] * n
+    rules = [r or {} for r in rules]
+    if len(rules) != n:
+        raise ValueError(f"{what}: got {len(rules)} mappings for {n} canvases")
+    return rules
+
+
+def _position_lists(canvas: Canvas, name: str, spec: Any, what: str) -> list[set[int]]:
+    """The token-id set for each position of slot `name` from an allow/ban spec."""
+    if name not in canvas.slots:
+        raise InputError(f"{what}: no slot {name!r}; slots: {', '.join(canvas.slots)}")
+    size = len(canvas.slots[name])
+    spec = list(spec)
+    per_position = bool(spec) and all(isinstance(s, (list, tuple)) for s in spec)
+    if per_position and len(spec) != size:
+        raise InputError(f"{what}: slot {name!r} has {size} positions, got {len(spec)} token lists")
+    lists = spec if per_position else [spec] * size
+    return [{_token_id(canvas, t, what) for t in tokens} for tokens in lists]
+
+
+def _token_id(canvas: Canvas, token: Any, what: str) -> int:
+    if isinstance(token, str):
+        ids = canvas.tokenizer.encode(token)
+        if len(ids) != 1:
+            raise InputError(f"{what}: {token!r} is {len(ids)} tokens, expected exactly one (or give a token id)")
+        return int(ids[0])
+    if isinstance(token, bool) or not isinstance(token, int):
+        raise InputError(f"{what}: tokens are ids or strings, got {token!r}")
+    return token
+
+
+class DomainHook:
+    """Precomputed tables for the domain constraint over a batch of canvases (see `domain_hook`)."""
+
+    def __init__(self, canvases: list[Canvas], allow: list[Mapping], ban: list[Mapping]) -> None:
+        self.canvases = canvases
+        self.mask_id = canvases[0].mask_id if canvases else -1
+        self.pad_id = canvases[0].pad_id if canvases else None
+        allowed: list[tuple[int, int, list[int]]] = []  # (row, position, allowed ids)
+        banned: list[tuple[int, int, int]] = []  # (row, position, id)
+        domain_slots: list[tuple[int, tuple[int, ...], list[tuple[int, ...]]]] = []
+        tails: list[tuple[int, tuple[int, ...]]] = []  # max_length slots without a domain
+        for row, canvas in enumerate(canvases):
+            for name, positions in canvas.slots.items():
+                slot = canvas.slot(name)
+                allow_sets = _position_lists(canvas, name, allow[row][name], "allow") if name in allow[row] else None
+                ban_sets = _position_lists(canvas, name, ban[row][name], "ban") if name in ban[row] else [set()] * len(positions)
+                if slot.domain is None and slot.length is not None and canvas.pad_id is not None:
+                    ban_sets = [s | {canvas.pad_id} for s in ban_sets]  # exact-length slots are never empty
+                if slot.domain is not None:
+                    ok = [v for v in canvas.domains[name]
+                          if all(t not in b and (allow_sets is None or t in a or t == canvas.pad_id)
+                                 for t, a, b in zip(v, allow_sets or ban_sets, ban_sets))]
+                    if not ok:
+                        raise InputError(f"slot {name!r}: the allow/ban lists exclude every value of its domain")
+                    domain_slots.append((row, positions, ok))
+                    continue
+                if slot.max_length is not None:
+                    tails.append((row, positions))
+                for j, p in enumerate(positions):
+                    if allow_sets is not None:
+                        ids = allow_sets[j] - ban_sets[j]
+                        if slot.max_length is not None and canvas.pad_id is not None:
+                            ids = ids | {canvas.pad_id}
+                        if not ids:
+                            raise InputError(f"slot {name!r} position {j}: the allow/ban lists leave no token")
+                        allowed.append((row, p, sorted(ids)))
+                    else:
+                        banned.extend((row, p, t) for t in ban_sets[j])
+        self._tables = self._build(allowed, banned, domain_slots, tails)
+        self._device_tables: dict[torch.device, dict[str, torch.Tensor]] = {}
+
+    @staticmethod
+    def _build(allowed, banned, domain_slots, tails) -> dict[str, torch.Tensor]:
+        t: dict[str, torch.Tensor] = {}
+        k = max((len(ids) for _, _, ids in allowed), default=1)
+        t["allow_rc"] = torch.tensor([[r, p] for r, p, _ in allowed], dtype=torch.long).view(-1, 2)
+        # pad each allow list with its own first id: duplicates gather/scatter the same logit
+        t["allow_ids"] = torch.tensor([ids + ids[:1] * (k - len(ids)) for _, _, ids in allowed], dtype=torch.long).view(-1, k)
+        t["ban"] = torch.tensor(banned, dtype=torch.long).view(-1, 3)
+        n = max((len(pos) for _, pos, _ in domain_slots), default=1)
+        kv = max((len(vals) for _, _, vals in domain_slots), default=1)
+        d = len(domain_slots)
+        t["dom_row"] = torch.tensor([r for r, _, _ in domain_slots], dtype=torch.long)
+        t["dom_pos"] = torch.zeros(d, n, dtype=torch.long)  # (D, n) positions
+        t["dom_valid"] = torch.zeros(d, n, dtype=torch.bool)  # (D, n) real positions
+        t["dom_vals"] = torch.full((d, kv, n), -1, dtype=torch.long)  # (D, K, n) value tokens
+        t["dom_has"] = torch.zeros(d, kv, dtype=torch.bool)  # (D, K) real values
+        for i, (_, pos, vals) in enumerate(domain_slots):
+            t["dom_pos"][i, : len(pos)] = torch.tensor(pos)
+            t["dom_valid"][i, : len(pos)] = True
+            t["dom_vals"][i, : len(vals), : len(pos)] = torch.tensor(vals)
+            t["dom_has"][i, : len(vals)] = True
+        m = max((len(pos) for _, pos in tails), default=1)
+        t["tail_row"] = torch.tensor([r for r, _ in tails], dtype=torch.long)
+        t["tail_pos"] = torch.zeros(len(tails), m, dtype=torch.long)
+        t["tail_valid"] = torch.zeros(len(tails), m, dtype=torch.bool)
+        for i, (_, pos) in enumerate(tails):
+            t["tail_pos"][i, : len(pos)] = torch.tensor(pos)
+            t["tail_valid"][i, : len(pos)] = True
+        return t
+
+    def _on(self, device: torch.device) -> dict[str, torch.Tensor]:
+        if device not in self._device_tables:
+            self._device_tables[device] = {k: v.to(device) for k, v in self._tables.items()}
+        return self._device_tables[device]
+
+    def _consistent(self, t: dict[str, torch.Tensor], x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(held (D, n), committed (D, n), consistent (D, K)) for every domain slot."""
+        held = x[t["dom_row"][:, None], t["dom_pos"]]
+        committed = (held != self.mask_id) & t["dom_valid"]
+        agree = (t["dom_vals"] == held[:, None, :]) | ~committed[:, None, :]
+        return held, committed, agree.all(dim=-1) & t["dom_has"]
+
+    def __call__(self, step: int, x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+        """Restrict `logits` (B, L, V) in place at slot positions and return them."""
+        if x.shape[0] != len(self.canvases):
+            raise ValueError(f"domain hook built for {len(self.canvases)} rows, got a batch of {x.shape[0]}")
+        t = self._on(logits.device)
+        neg = torch.tensor(float("-inf"), dtype=logits.dtype, device=logits.device)
+        if len(t["allow_rc"]):
+            r, p = t["allow_rc"][:, 0], t["allow_rc"][:, 1]
+            kept = logits[r, p].gather(-1, t["allow_ids"])  # (A, K)
+            logits[r, p] = torch.full_like(logits[r, p], float("-inf")).scatter(-1, t["allow_ids"], kept)
+        if len(t["ban"]):
+            logits[t["ban"][:, 0], t["ban"][:, 1], t["ban"][:, 2]] = neg
+        if len(t["tail_row"]) and self.pad_id is not None:
+            self._tail_rule(t, x, logits, neg)
+        if len(t["dom_row"]):
+            self._domain_rule(t, x, logits)
+        return logits
+
+    def _tail_rule(self, t: dict[str, torch.Tensor], x: torch.Tensor, logits: torch.Tensor, neg: torch.Tensor) -> None:
+        """In a max_length slot the empty token only forms a tail: no text after it, no empty before text."""
+        held = x[t["tail_row"][:, None], t["tail_pos"]]  # (M, m)
+        committed = (held != self.mask_id) & t["tail_valid"]
+        is_pad = committed & (held == self.pad_id)
+        text = committed & ~is_pad
+        text_after = (text.flip(-1).cumsum(-1).flip(-1) - text.long()) > 0  # text at a later position
+        pad_before = (is_pad.cumsum(-1) - is_pad.long()) > 0  # empty at an earlier position
+        is_open = t["tail_valid"] & ~committed
+        only_pad = is_open & pad_before
+        no_pad = is_open & text_after & ~only_pad
+        if bool(no_pad.any()):
+            i, j = no_pad.nonzero(as_tuple=True)
+            logits[t["tail_row"][i], t["tail_pos"][i, j], self.pad_id] = neg
+        if bool(only_pad.any()):
+            i, j = only_pad.nonzero(as_tuple=True)
+            r, p = t["tail_row"][i], t["tail_pos"][i, j]
+            pad_logit = logits[r, p, self.pad_id].clone()
+            logits[r, p] = neg
+            logits[r, p, self.pad_id] = pad_logit
+
+    def _domain_rule(self, t: dict[str, torch.Tensor], x: torch.Tensor, logits: torch.Tensor) -> None:
+        """Open positions of a domain slot keep only the tokens of values consistent with the slot."""
+        _, committed, consistent = self._consistent(t, x)
+        # a slot whose committed tokens match no value (a canvas given half-filled) is reopened
+        # to every value at its open positions rather than leaving no token at all
+        consistent = torch.where(consistent.any(-1, keepdim=True), consistent, t["dom_has"])
+        d, j = (t["dom_valid"] & ~committed).nonzero(as_tuple=True)  # open (slot, position) pairs
+        if not len(d):
+            return
+        r, p = t["dom_row"][d], t["dom_pos"][d, j]
+        ids = t["dom_vals"][d, :, j]  # (N, K)
+        ok = consistent[d] & (ids >= 0)
+        ids = ids.clamp_min(0)
+        rows = logits[r, p]  # (N, V)
+        kept = rows.gather(-1, ids).masked_fill(~ok, float("-inf"))
+        logits[r, p] = torch.full_like(rows, float("-inf")).scatter_reduce(-1, ids, kept, reduce="amax")
+
+    def repair(self, x: torch.Tensor) -> torch.Tensor:
+        """`x` with every domain slot consistent with a value.
+
+        Positions committed in the same step may each agree with a different value; such a
+        slot takes the value that agrees with most of its committed tokens (first in domain
+        order on ties), whose tokens replace the disagreeing committed ones. Masks stay masks.
+        """
+        if not len(self.canvases) or not len(self._tables["dom_row"]):
+            return x
+        t = self._on(x.device)
+        held, committed, consistent = self._consistent(t, x)
+        broken = ~consistent.any(-1)  # (D,)
+        if not bool(broken.any()):
+            return x
+        matches = ((t["dom_vals"] == held[:, None, :]) & committed[:, None, :]).sum(-1)  # (D, K)
+        best = matches.masked_fill(~t["dom_has"], -1).argmax(-1)  # first maximum
+        value = t["dom_vals"][torch.arange(len(best), device=x.device), best]  # (D, n)
+        fix = committed & broken[:, None] & (held != value)
+        if not bool(fix.any()):
+            return x
+        x = x.clone()
+        i, j = fix.nonzero(as_tuple=True)
+        x[t["dom_row"][i], t["dom_pos"][i, j]] = value[i, j]
+        return x
+
+    def tokens_hook(self, step: int, x: torch.Tensor) -> torch.Tensor | None:
+        """Denoiser tokens hook: the repaired canvas, or None when nothing needed fixing."""
+        fixed = self.repair(x)
+        return None if fixed is x else fixed
