@@ -24,6 +24,9 @@ _EXPORTS: dict[str, str] = {
     "TinyMDM": "dream_agent.tiny",
     "load_tiny": "dream_agent.tiny",
     "save_tiny": "dream_agent.tiny",
+    "ValidationReport": "environments.validate",
+    "get_environment": "environments",
+    "validate": "environments.validate",
 }
 
 __all__ = sorted(_EXPORTS)

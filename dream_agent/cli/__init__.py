@@ -13,7 +13,7 @@ app = typer.Typer(
 )
 
 # Each command module adds its commands to `app` (keep this list sorted).
-_COMMAND_MODULES: tuple[str, ...] = ("infill",)
+_COMMAND_MODULES: tuple[str, ...] = ("infill", "validate")
 
 
 def _register() -> None:

@@ -1,0 +1,85 @@
+"""Countdown checkers: each violation blames the equation (step) at fault and says why.
+
+Availability is tracked as a multiset. A step whose arithmetic is wrong still yields a number:
+later steps may use either what it claims or what it truly computes, so one wrong result is
+blamed once, at its own step, and not again wherever it is used.
+"""
+
+from __future__ import annotations
+
+from constraints import Violation
+from environments.countdown_solver import parse_equation
+
+
+def _v(constraint: str, reason: str, kind: str, step: int | None = None, parts: tuple[str, ...] = ()) -> Violation:
+    return Violation(
+        f"countdown.{constraint}",
+        reason,
+        kind=kind,
+        steps=() if step is None else (step,),
+        details={"parts": parts} if parts else {},
+    )
+
+
+def _take(pool: list[tuple[int, ...]], value: int) -> bool:
+    """Remove one available entry that can stand for `value` (exact entries first)."""
+    for exact_only in (True, False):
+        for k, entry in enumerate(pool):
+            if (entry[0] == value) if exact_only else (value in entry):
+                del pool[k]
+                return True
+    return False
+
+
+def check_equations(numbers: tuple[int, ...], target: int, steps: list[str]) -> list[Violation]:
+    """Every violation of `steps` (equation texts) for the given numbers and target."""
+    found: list[Violation] = []
+    pool: list[tuple[int, ...]] = [(x,) for x in numbers]  # (claimed value, true value if it differs)
+    last_entry: tuple[int, ...] | None = None
+    last_result: int | None = None
+    need = len(numbers) - 1
+    if not steps:
+        return [_v("target", f"no equations; {len(numbers)} numbers need {need} to reach {target}", "missing_step")]
+    for i, text in enumerate(steps):
+        label = f"step {i + 1} ({text})"
+        eq = parse_equation(text)
+        if isinstance(eq, str):
+            found.append(_v("syntax", f"step {i + 1}: {eq}", "syntax", i, ("a", "op", "b", "r")))
+            last_entry = last_result = None
+            continue
+        for part, value in (("a", eq.a), ("b", eq.b)):
+            if not _take(pool, value):
+                shown = ", ".join(str(e[0]) for e in pool) or "nothing"
+                found.append(_v("available", f"{label} uses {value}, which is not available (available: {shown})", "precondition", i, (part,)))
+        true = eq.value()
+        if eq.op == "/" and eq.b == 0:
+            found.append(_v("arithmetic", f"{label} divides by zero", "arithmetic", i, ("op", "b")))
+        elif true is None:
+            found.append(_v("arithmetic", f"{label}: {eq.a}/{eq.b} is not a whole number", "arithmetic", i, ("a", "op", "b")))
+        elif true < 0:
+            found.append(_v("negative", f"{label}: {eq.a}-{eq.b} is negative; results must not be negative", "domain", i, ("a", "op", "b", "r")))
+        elif eq.result != true:
+            found.append(_v("arithmetic", f"{label}: {eq.a}{eq.op}{eq.b} is {true}, not {eq.result}", "arithmetic", i, ("a", "op", "b", "r")))
+        entry = (eq.result,) if true is None or true < 0 or true == eq.result else (eq.result, true)
+        pool.append(entry)
+        last_entry, last_result = entry, eq.result
+    if len(steps) > need:
+        found.append(
+            Violation(
+                "countdown.count",
+                f"{len(steps)} equations for {len(numbers)} numbers; a solution has {need}",
+                kind="extra_step",
+                steps=tuple(range(need, len(steps))),
+            )
+        )
+    if last_entry is not None and last_result != target:
+        found.append(_v("target", f"the last equation gives {last_result}, not the target {target}", "missing_step", len(steps) - 1, ("r",)))
+    left = list(pool)
+    if last_entry is not None and last_entry in left:
+        left.remove(last_entry)
+    if left:
+        shown = ", ".join(str(e[0]) for e in left)
+        found.append(
+            _v("unused", f"numbers left unused: {shown}; each number must be used exactly once", "missing_step")
+        )
+    return found

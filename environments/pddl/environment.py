@@ -1,0 +1,195 @@
+"""A STRIPS PDDL domain as an Environment: problems are PDDL problem texts over that domain."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from constraints.errors import InputError
+from constraints.template import Template
+from constraints.violation import Violation
+from environments.pddl.checker import CONSTRAINT, check_plan, read_plan
+from environments.pddl.grounding import GroundTask, apply, ground, is_applicable
+from environments.pddl.parsing import LiftedDomain, parse_domain_text, parse_problem_text
+from environments.pddl.search import SearchResult, search
+from environments.pddl import templates as tpl
+from environments.pddl.writer import render_problem
+
+DEFAULT_MAX_STEPS = 24  # template length when no max_steps is given and the oracle finds no plan quickly
+ORACLE_LIMITS = {"max_nodes": 200_000, "timeout": 30.0}
+
+
+class PDDLProblem(BaseModel):
+    """A problem of a PDDL environment: the problem's PDDL text and an optional template length."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    pddl: str = Field(description="PDDL problem text: (define (problem ...) ...)")
+    max_steps: int | None = Field(default=None, ge=1, description="template steps; default: the optimal plan length")
+
+
+class PDDLEnvironment:
+    """A STRIPS domain (typing, constants, negative preconditions, equality) as an environment.
+
+    Plans are lists of "(action arg ...)" strings. `generate` needs a base problem: it walks
+    randomly from the base problem's initial state and asks for some atoms reached.
+    """
+
+    problem_type = PDDLProblem
+
+    def __init__(
+        self,
+        domain_pddl: str,
+        *,
+        name: str | None = None,
+        base_problem: PDDLProblem | None = None,
+        objects: Sequence[str] = (),
+        wording: tpl.Wording = tpl.PDDL_WORDING,
+    ) -> None:
+        self.domain_pddl = domain_pddl
+        self.domain: LiftedDomain = parse_domain_text(domain_pddl)
+        self.name = name or f"pddl-{self.domain.name}"
+        self.base_problem = base_problem
+        self.wording = wording
+        self._objects = list(objects)
+        self._tasks: dict[str, GroundTask] = {}
+        self._plans: dict[str, SearchResult] = {}
+
+    # --- problems -------------------------------------------------------------------------
+    def parse_problem(self, data: Any) -> PDDLProblem:
+        """A problem from a PDDLProblem, a dict, or PDDL problem text; bad input raises InputError."""
+        if isinstance(data, str):
+            data = {"pddl": data}
+        try:
+            problem = data if isinstance(data, PDDLProblem) else PDDLProblem.model_validate(data)
+        except ValidationError as err:
+            raise InputError(f"bad PDDL problem: {err.errors()[0]['msg']} (fields: pddl, max_steps)") from None
+        self.task(problem)
+        return problem
+
+    def task(self, problem: PDDLProblem) -> GroundTask:
+        """The ground task of `problem` (cached by its text)."""
+        if problem.pddl not in self._tasks:
+            if len(self._tasks) > 256:
+                self._tasks.clear()
+            self._tasks[problem.pddl] = ground(self.domain, parse_problem_text(problem.pddl))
+        return self._tasks[problem.pddl]
+
+    def generate(self, seed: int, walk_length: int = 8, goal_atoms: int = 2) -> PDDLProblem:
+        """A solvable problem: the base problem's initial state, a goal of atoms seen after a random walk."""
+        if self.base_problem is None:
+            raise InputError(f"{self.name}: generating problems needs a base problem (load the domain with one)")
+        task = self.task(self.base_problem)
+        rng = random.Random(seed)
+        for _ in range(100):
+            state = task.init
+            for _ in range(walk_length):
+                options = [a for a in task.actions if is_applicable(a, state)]
+                if not options:
+                    break
+                state = apply(rng.choice(options), state)
+            changed = sorted(state - task.init)
+            if changed:
+                goal = rng.sample(changed, min(goal_atoms, len(changed)))
+                objects = [(name, sorted(types)[0]) for name, types in task.problem.objects]
+                text = render_problem(f"{task.problem.name}-walk-{seed}", self.domain.name, objects, task.init, goal)
+                return PDDLProblem(pddl=text)
+        raise InputError(f"{self.name}: random walks from the base problem never changed the state")
+
+    # --- oracle ---------------------------------------------------------------------------
+    def search(self, problem: PDDLProblem, algorithm: str = "astar", **limits: Any) -> SearchResult:
+        """Run the optimal planner (A* with h_max, or BFS); the result says why when there is no plan."""
+        return search(self.task(problem), algorithm=algorithm, **{**ORACLE_LIMITS, **limits})
+
+    def solve(self, problem: PDDLProblem) -> list[str] | None:
+        """A shortest plan, or None when there is none or the search limits were hit (see `search`)."""
+        if problem.pddl not in self._plans:
+            self._plans[problem.pddl] = self.search(problem)
+        result = self._plans[problem.pddl]
+        return None if result.plan is None else [str(a) for a in result.plan]
+
+    def max_steps(self, problem: PDDLProblem) -> int:
+        """Template length: the problem's max_steps, else the optimal length, else DEFAULT_MAX_STEPS."""
+        if problem.max_steps is not None:
+            return problem.max_steps
+        plan = self.solve(problem)
+        return max(1, len(plan)) if plan is not None else DEFAULT_MAX_STEPS
+
+    # --- templates --------------------------------------------------------------------------
+    def template(self, problem: PDDLProblem, rendering: str = "compact") -> Template:
+        """Compact: an action slot and typed argument slots per step; text: one line slot per step."""
+        _check_rendering(rendering)
+        task, n = self.task(problem), self.max_steps(problem)
+        return tpl.compact_template(task, n) if rendering == "compact" else tpl.text_template(task, n, self.wording)
+
+    def plan_to_values(self, problem: PDDLProblem, plan: Sequence[str], rendering: str = "compact") -> dict[str, str]:
+        """Slot values spelling `plan`, empty steps after it."""
+        _check_rendering(rendering)
+        return tpl.plan_to_values(self.task(problem), list(plan), self.max_steps(problem), rendering, self.wording)
+
+    def parse_plan(self, problem: PDDLProblem, values: Mapping[str, str], rendering: str = "compact") -> list[str]:
+        """The plan spelled by slot values; empty steps dropped, unknown values kept for blaming."""
+        _check_rendering(rendering)
+        return tpl.parse_values(self.task(problem), values, self.max_steps(problem), rendering, self.wording)[0]
+
+    # --- checking ---------------------------------------------------------------------------
+    def check(self, problem: PDDLProblem, plan: Sequence[str] | str) -> list[Violation]:
+        """Simulate `plan` (a list of actions or a plan text): the first bad step, then unmet goal atoms."""
+        steps = read_plan(plan) if isinstance(plan, str) else list(plan)
+        return check_plan(self.task(problem), steps, CONSTRAINT)
+
+    def check_values(self, problem: PDDLProblem, values: Mapping[str, str], rendering: str = "compact") -> list[Violation]:
+        """`check(parse_plan(values))`, blaming the slots of the bad step; unmet goals blame the empty steps."""
+        _check_rendering(rendering)
+        task, n = self.task(problem), self.max_steps(problem)
+        plan, positions = tpl.parse_values(task, values, n, rendering, self.wording)
+        out = []
+        for v in check_plan(task, plan, CONSTRAINT):
+            if v.steps:
+                slots = tpl.step_slots(task, positions[v.steps[0]], rendering)
+            else:  # room for the missing steps: the empty steps after the last one used
+                last = positions[-1] if positions else -1
+                slots = tuple(s for i in range(last + 1, n) for s in tpl.step_slots(task, i, rendering))
+            out.append(Violation(v.constraint, v.reason, v.kind, slots=slots, steps=v.steps, details=v.details))
+        return out
+
+    def vocabulary(self) -> list[str]:
+        """Compact tokens: brackets, noop, pad, action names, domain constants and known objects."""
+        objects = [name for name, _ in self.domain.constants] + self._objects
+        if self.base_problem is not None:
+            objects += [name for name, _ in self.task(self.base_problem).problem.objects]
+        return tpl.compact_vocabulary([s.name for s in self.domain.schemas], objects)
+
+    def format_plan(self, plan: Sequence[str]) -> list[str]:
+        """The plan as a list of "(action arg ...)" strings."""
+        return [" ".join(step.split()) for step in plan]
+
+
+def _check_rendering(rendering: str) -> None:
+    if rendering not in ("compact", "text"):
+        raise ValueError(f"unknown rendering {rendering!r}; allowed: compact, text")
+
+
+def _read_source(source: str | Path, what: str) -> str:
+    if isinstance(source, str) and "(" in source:
+        return source
+    path = Path(source)
+    if not path.is_file():
+        raise InputError(f"{what} file not found: {str(path)!r} (give a path or PDDL text)")
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def load_pddl(domain: str | Path, problem: str | Path) -> tuple[PDDLEnvironment, PDDLProblem]:
+    """An environment for a domain and one of its problems, each given as a file path or PDDL text.
+
+    Raises:
+        InputError: a missing file, a syntax error (with its line and column) or an unsupported feature.
+    """
+    domain_text, problem_text = _read_source(domain, "domain"), _read_source(problem, "problem")
+    base = PDDLProblem(pddl=problem_text)
+    env = PDDLEnvironment(domain_text, base_problem=base)
+    env.parse_problem(base)
+    return env, base

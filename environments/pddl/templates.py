@@ -1,0 +1,153 @@
+"""Plan templates for ground tasks: compact (one word per slot) and text (one action per line).
+
+Compact step i is "( s{i}.act s{i}.arg0 ... )": the action slot's domain is the action names
+plus NOOP (an empty step, so shorter plans fit), each argument slot's domain is the objects any
+action can take at that position plus PAD. Text step i is one slot `s{i}` holding a whole action
+as a line of text, worded by a `Wording` (PDDL by default, English for PlanBench blocksworld).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+from constraints.template import Slot, Template
+from environments.pddl.checker import parse_step
+from environments.pddl.grounding import GroundTask
+
+NOOP = "noop"  # compact: an empty step
+PAD = "_"  # compact: an unused argument position
+COMPACT_FIXED = ("(", ")")
+MAX_TEXT_DOMAIN = 400  # larger ground action sets use free text slots instead of a domain
+TEXT_MAX_TOKENS = 24
+
+
+def _pddl_text(name: str, args: tuple[str, ...]) -> str:
+    return "(" + " ".join((name, *args)) + ")"
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How a text template spells one action, and reads it back.
+
+    Attributes:
+        to_text: (action name, args) -> the line.
+        from_text: the line -> "(name arg ...)"; unreadable lines are returned unchanged.
+        empty: the line of an empty step.
+        prefix, suffix: fixed text around the steps.
+    """
+
+    to_text: Callable[[str, tuple[str, ...]], str] = _pddl_text
+    from_text: Callable[[str], str] = lambda line: line.strip().lower()
+    empty: str = "(noop)"
+    prefix: str = ""
+    suffix: str = ""
+
+
+PDDL_WORDING = Wording()
+
+
+def argument_domains(task: GroundTask) -> list[tuple[str, ...]]:
+    """Per argument position, the objects some action accepts there (typed), in name order."""
+    width = max((len(s.params) for s in task.domain.schemas), default=0)
+    domains = []
+    for j in range(width):
+        allowed: set[str] = set()
+        for schema in task.domain.schemas:
+            if j < len(schema.params):
+                allowed.update(task.objects_of(schema.params[j][1]))
+        domains.append(tuple(sorted(allowed)))
+    return domains
+
+
+def compact_template(task: GroundTask, max_steps: int) -> Template:
+    """Template with `max_steps` steps of one action slot and the widest arity of argument slots."""
+    actions = tuple(s.name for s in task.domain.schemas) + (NOOP,)
+    arg_domains = argument_domains(task)
+    segments: list = []
+    for i in range(max_steps):
+        if i:
+            segments.append(" ")
+        segments += ["( ", Slot(f"s{i}.act", domain=actions)]
+        for j, objs in enumerate(arg_domains):
+            segments += [" ", Slot(f"s{i}.arg{j}", domain=objs + (PAD,))]
+        segments.append(" )")
+    return Template(tuple(segments))
+
+
+def text_template(task: GroundTask, max_steps: int, wording: Wording = PDDL_WORDING) -> Template:
+    """Template of `max_steps` lines, each one slot holding a worded action or `wording.empty`."""
+    choices = [wording.to_text(a.name, a.args) for a in task.actions]
+    slot_kw = {"domain": tuple(choices) + (wording.empty,)} if 0 < len(choices) <= MAX_TEXT_DOMAIN else {"max_length": TEXT_MAX_TOKENS}
+    segments: list = [wording.prefix] if wording.prefix else []
+    for i in range(max_steps):
+        segments += [Slot(f"s{i}", **slot_kw), "\n"]
+    if wording.suffix:
+        segments.append(wording.suffix)
+    return Template(tuple(segments))
+
+
+def step_slots(task: GroundTask, i: int, rendering: str) -> tuple[str, ...]:
+    """Slot names of template step i."""
+    if rendering == "text":
+        return (f"s{i}",)
+    return (f"s{i}.act", *(f"s{i}.arg{j}" for j in range(len(argument_domains(task)))))
+
+
+def plan_to_values(task: GroundTask, plan: Sequence[str], max_steps: int, rendering: str, wording: Wording = PDDL_WORDING) -> dict[str, str]:
+    """Slot values spelling `plan` ("(name args)" strings), empty steps after it."""
+    if len(plan) > max_steps:
+        raise ValueError(f"the plan has {len(plan)} steps but the template holds at most {max_steps}")
+    width = len(argument_domains(task))
+    values: dict[str, str] = {}
+    for i in range(max_steps):
+        parsed = parse_step(plan[i]) if i < len(plan) else None
+        if i < len(plan) and parsed is None:
+            raise ValueError(f"plan step {plan[i]!r} is not an action like (name arg ...)")
+        if rendering == "text":
+            values[f"s{i}"] = wording.to_text(*parsed) if parsed else wording.empty
+            continue
+        name, args = parsed if parsed else (NOOP, ())
+        if len(args) > width:
+            raise ValueError(f"plan step {plan[i]!r} has more arguments than any action ({width})")
+        values[f"s{i}.act"] = name
+        for j in range(width):
+            values[f"s{i}.arg{j}"] = args[j] if j < len(args) else PAD
+    return values
+
+
+def parse_values(
+    task: GroundTask, values: Mapping[str, str], max_steps: int, rendering: str, wording: Wording = PDDL_WORDING
+) -> tuple[list[str], list[int]]:
+    """The plan spelled by slot values (empty steps dropped) and each plan step's template step index.
+
+    Values that are not actions are kept verbatim so the checker blames them.
+    """
+    width = len(argument_domains(task))
+    plan: list[str] = []
+    positions: list[int] = []
+    for i in range(max_steps):
+        if rendering == "text":
+            line = " ".join(values.get(f"s{i}", "").split())
+            if not line or line.lower() == wording.empty.lower():
+                continue
+            plan.append(wording.from_text(line))
+        else:
+            name = values.get(f"s{i}.act", "").strip().lower()
+            args = [values.get(f"s{i}.arg{j}", "").strip().lower() or PAD for j in range(width)]
+            while args and args[-1] == PAD:
+                args.pop()
+            if name in ("", NOOP) and not args:
+                continue
+            plan.append("(" + " ".join([name or "?", *args]) + ")")
+        positions.append(i)
+    return plan, positions
+
+
+def compact_vocabulary(action_names: Sequence[str], objects: Sequence[str]) -> list[str]:
+    """Every token of a compact template or plan: brackets, NOOP, PAD, action names, objects."""
+    words = list(COMPACT_FIXED) + [NOOP, PAD]
+    for word in [*action_names, *objects]:
+        if word not in words:
+            words.append(word)
+    return words
