@@ -13,10 +13,25 @@ from environments.sudoku import SudokuEnv
 from environments.sudoku_problem import SudokuProblem
 from environments.validate import ValidationReport, validate
 
+
+def _kitchen() -> Environment:
+    from environments.kitchen import KitchenEnvironment
+
+    return KitchenEnvironment()
+
+
+def _assembly() -> Environment:
+    from environments.assembly import AssemblyEnvironment
+
+    return AssemblyEnvironment()
+
+
 # name -> factory (a fresh environment per call); keep one line per environment.
 ENVIRONMENTS: dict[str, Callable[[], Environment]] = {
+    "assembly": _assembly,
     "blocksworld": Blocksworld,
     "countdown": CountdownEnv,
+    "kitchen": _kitchen,
     "sudoku": SudokuEnv,  # 9x9 (4x4 puzzles are read too)
     "sudoku4x4": lambda: SudokuEnv(size=4),
 }
