@@ -99,8 +99,14 @@ def plan_batch(
         if on_draft is not None and event.kind == "step":
             on_draft({"index": event.index, "round": event.round, "step": event.step, "values": dict(event.values)})
 
-    results = refine_batch(lm, env, list(problems), plan_opts, rendering=rendering, on_step=on_step)
+    templates = [env.template(problem, rendering) for problem in problems]
+    checks = [functools.partial(_check_values, env, problem, rendering) for problem in problems]
+    results = refine_batch(lm, templates, checks, options=plan_opts, on_step=on_step)
     return [to_output(env, problem, result, rendering) for problem, result in zip(problems, results)]
+
+
+def _check_values(env: Any, problem: Any, rendering: str, values: Mapping[str, str]) -> list[Any]:
+    return env.check_values(problem, values, rendering)
 
 
 def to_output(env: Any, problem: Any, result: Any, rendering: str) -> PlanOutput:

@@ -16,7 +16,7 @@ from typing import Any, Literal, Mapping
 import annotated_types
 from pydantic import BaseModel, ValidationError
 
-from constraints import InputError, Slot, Template
+from constraints import InputError, Slot, Template, Violation
 
 # How a slot's text becomes a Python value before pydantic sees it.
 Convert = Literal["str", "int", "bool", "literal", "float_int", "float_frac"]
@@ -95,6 +95,20 @@ class SchemaTemplate:
                 hit = [f.slot for f in self.fields if _related(f.path, loc)]
                 blamed.extend(s for s in (hit or [f.slot for f in self.fields]) if s not in blamed)
             return None, blamed, messages
+
+    def violations(self, values: Mapping[str, str]) -> list[Violation]:
+        """The schema's verdict on slot values as violations blaming the slots to remask."""
+        try:
+            self.schema.model_validate(self.assemble(values))
+            return []
+        except ValidationError as err:
+            found = []
+            for error in err.errors():
+                loc = tuple(error["loc"])
+                slots = tuple(f.slot for f in self.fields if _related(f.path, loc)) or tuple(f.slot for f in self.fields)
+                where = ".".join(map(str, loc)) or self.schema.__name__
+                found.append(Violation("schema", f"{where}: {error['msg']}", kind="schema", slots=slots))
+            return found
 
     def values_of(self, instance: BaseModel) -> dict[str, str]:
         """Slot values that spell `instance` (the inverse of `assemble`, for tests and examples)."""
