@@ -1,0 +1,141 @@
+"""ChatDream on a random-weight Dream checkpoint: langchain's standard chat model tests, generation,
+draft events, and structured output that validates by construction."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from pathlib import Path
+from typing import Literal
+
+import pytest
+from langchain_core.exceptions import OutputParserException
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langchain_tests.unit_tests import ChatModelUnitTests
+from pydantic import BaseModel, Field, field_validator
+
+from dream_agent.runnables import ChatDream
+from tests.runnables_fixtures import dream_checkpoint
+
+
+@pytest.fixture(scope="session")
+def dream_dir(tmp_path_factory) -> Path:
+    return dream_checkpoint(tmp_path_factory.mktemp("chat"))
+
+
+class TestChatDreamStandard(ChatModelUnitTests):
+    @pytest.fixture(autouse=True)
+    def _checkpoint(self, dream_dir) -> None:
+        self._dir = dream_dir
+
+    @property
+    def chat_model_class(self) -> type[ChatDream]:
+        return ChatDream
+
+    @property
+    def chat_model_params(self) -> dict:
+        return {"model": str(getattr(self, "_dir", "dream-checkpoint")), "steps": 8}
+
+
+@pytest.fixture(scope="module")
+def chat(dream_dir) -> ChatDream:
+    return ChatDream(model=str(dream_dir), max_tokens=12)
+
+
+def test_generates_from_chat_messages(chat):
+    answer = chat.invoke([SystemMessage("Be brief."), HumanMessage("Name a fruit.")])
+    assert isinstance(answer, AIMessage) and isinstance(answer.content, str)
+    usage = answer.usage_metadata
+    assert usage["output_tokens"] <= 12 and usage["input_tokens"] > 5
+    assert answer.response_metadata["nfe"] >= 1
+    assert "<|mask|>" not in answer.content
+    assert chat.invoke("Name a fruit.").content == chat.invoke("Name a fruit.").content  # seeded
+
+
+def test_stream_events_and_callbacks(chat):
+    chunks = list(chat.stream("Hi"))
+    assert "".join(c.content for c in chunks) == chat.invoke("Hi").content
+
+    async def run():
+        return [e async for e in chat.astream_events("Hi", version="v2")]
+
+    events = asyncio.run(run())
+    drafts = [e for e in events if e["event"] == "on_custom_event" and e["name"] == "draft"]
+    assert len(drafts) >= 2 and drafts[0]["data"]["masked"] > drafts[-1]["data"]["masked"] == 0
+    assert events[-1]["event"] == "on_chat_model_end"
+
+
+class Color(enum.Enum):
+    red = "red"
+    green = "green"
+
+
+class Order(BaseModel):
+    """An order."""
+
+    item: str = Field(description="what to buy")
+    quantity: int = Field(ge=1, le=12)
+    express: bool
+    color: Color
+    size: Literal["S", "M", "L"]
+    notes: list[str] = Field(max_length=2)
+    code: str = Field(max_length=3)
+    price: float
+
+
+def test_structured_output_is_valid_on_random_weights(chat):
+    structured = chat.with_structured_output(Order)
+    for prompt in ("Buy apples", "Two red shirts, size M", "Anything"):
+        order = structured.invoke(prompt)
+        assert isinstance(order, Order)
+        assert 1 <= order.quantity <= 12 and len(order.code) <= 3 and len(order.notes) <= 2
+    raw = chat.with_structured_output(Order, include_raw=True).invoke("Buy apples")
+    assert raw["parsing_error"] is None and Order.model_validate_json(raw["raw"].content) == raw["parsed"]
+
+
+def test_structured_output_remasks_fields_its_validators_reject(dream_dir):
+    class Odd(BaseModel):
+        number: int = Field(ge=0, le=99)
+
+        @field_validator("number")
+        @classmethod
+        def _odd(cls, value: int) -> int:
+            if value % 2 == 0:
+                raise ValueError("must be odd")
+            return value
+
+    chat = ChatDream(model=str(dream_dir), temperature=1.0, seed=3, max_rounds=12)
+    drafts = []
+
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    class Drafts(BaseCallbackHandler):
+        def on_custom_event(self, name, data, **kwargs):
+            drafts.append(data)
+
+    result = chat.with_structured_output(Odd, include_raw=True).invoke("odd", config={"callbacks": [Drafts()]})
+    assert result["parsed"].number % 2 == 1
+    assert result["raw"].response_metadata["rounds"] > 1  # the first draft was even: remasking fixed it
+    assert drafts and drafts[-1]["round"] == result["raw"].response_metadata["rounds"]
+
+
+def test_structured_output_reports_what_stays_invalid(chat):
+    class Never(BaseModel):
+        word: str
+
+        @field_validator("word")
+        @classmethod
+        def _never(cls, value: str) -> str:
+            raise ValueError("no word is good enough")
+
+    with pytest.raises(OutputParserException, match="no word is good enough"):
+        chat.with_structured_output(Never).invoke("try")
+    out = chat.with_structured_output(Never, include_raw=True).invoke("try")
+    assert out["parsed"] is None and isinstance(out["parsing_error"], OutputParserException)
+    class Mapping_(BaseModel):
+        counts: dict[str, int]
+
+    with pytest.raises(ValueError, match="counts.*not supported"):
+        chat.with_structured_output(Mapping_)
+    with pytest.raises(ValueError, match="pydantic BaseModel"):
+        chat.with_structured_output({"type": "object"})
