@@ -19,7 +19,10 @@ _EXPORTS: dict[str, str] = {
     "PlanValidator": "dream_agent.runnables.validator",
     "SchemaTemplate": "dream_agent.runnables.schema_template",
     "ValidationOutput": "dream_agent.runnables.results",
+    "plan_check_report_graph": "dream_agent.runnables.graph",
     "planner_node": "dream_agent.runnables.graph",
+    "planner_tool": "dream_agent.runnables.tools",
+    "validator_tool": "dream_agent.runnables.tools",
     "schema_template": "dream_agent.runnables.schema_template",
 }
 
