@@ -7,7 +7,7 @@ decoding (Wu et al. 2025, "Fast-dLLM"); commit counts are per row, so canvases m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import torch
 import torch.nn.functional as F
@@ -140,13 +140,22 @@ def select_most_confident(
         score = score / alg_temp + gumbel
     score = score.masked_fill(~is_open, float("-inf"))
     order = torch.sort(score, dim=-1, descending=True, stable=True).indices  # (B, L)
-    rank = torch.empty_like(order).scatter_(-1, order, torch.arange(score.shape[1], device=score.device).expand_as(order))
+    positions = torch.arange(score.shape[1], device=score.device).expand_as(order)
+    rank = torch.empty_like(order).scatter_(-1, order, positions)  # rank[b, j]: place of j in row b
     return (rank < k.unsqueeze(-1)) & is_open
 
 
-def _check_arguments(denoiser: Denoiser, x: torch.Tensor, attention_mask: torch.Tensor | None, **opts) -> None:
+def _on_canvas(is_open: torch.Tensor, values: torch.Tensor, fill: float | int | bool) -> torch.Tensor:
+    """Put per-open-position values (N,) back on the canvas (B, L), `fill` elsewhere."""
+    full = torch.full(is_open.shape, fill, dtype=values.dtype, device=values.device)
+    full[is_open] = values
+    return full
+
+
+def _check_arguments(denoiser: Denoiser, x: torch.Tensor, attention_mask: torch.Tensor | None, **opts: Any) -> None:
     if not isinstance(x, torch.Tensor) or x.dim() != 2 or x.dtype != torch.long:
-        raise ValueError(f"x must be a LongTensor of shape (B, L), got {getattr(x, 'dtype', type(x))} {tuple(getattr(x, 'shape', ()))}")
+        got = f"{getattr(x, 'dtype', type(x).__name__)} {tuple(getattr(x, 'shape', ()))}"
+        raise ValueError(f"x must be a LongTensor of shape (B, L), got {got}")
     if x.shape[1] > denoiser.max_length:
         raise ValueError(f"canvas length {x.shape[1]} exceeds the model's max_length {denoiser.max_length}")
     if attention_mask is not None and attention_mask.shape != x.shape:
@@ -223,7 +232,8 @@ def denoise(
         logits_hook: `(step, x, logits) -> logits`, applied before sampling, so constraints
             shape both the proposal and the confidence.
         tokens_hook: `(step, x) -> x | None`, called after each step's commits; it may
-            observe, or return a new canvas (e.g. with positions masked again).
+            observe, or return a new canvas (e.g. with positions masked again; masks put back
+            at the last step stay in the output).
         generator: makes sampling repeatable.
         return_history: keep the canvas after every step.
 
@@ -254,38 +264,30 @@ def denoise(
         open_logits[:, mask_id] = float("-inf")
         if bool(torch.isneginf(open_logits).all(dim=-1).any()):
             raise ValueError(f"step {i}: every token is forbidden at some open position (check logits_hook)")
-        x0, probs = sample_tokens(open_logits, temperature=temperature, top_p=top_p, top_k=top_k, generator=generator)
+        x0, probs = sample_tokens(open_logits, temperature=temperature, top_p=top_p, top_k=top_k,
+                                  generator=generator)
         p_x0 = probs.gather(-1, x0.unsqueeze(-1)).squeeze(-1)  # (N,)
 
-        last = i == steps - 1
-        if last:
-            commit = is_open
-        elif confidence_threshold is not None:
-            score = torch.full(x.shape, float("-inf"), dtype=torch.float64, device=x.device)
-            score[is_open] = confidence_scores(probs, x0, alg).double()
-            best = select_most_confident(score, is_open, torch.ones(x.shape[0], dtype=torch.long, device=x.device),
-                                         alg_temp=alg_temp, generator=generator)
-            sure = torch.zeros_like(is_open)
-            sure[is_open] = p_x0 > confidence_threshold
-            commit = best | sure
-        elif alg == "origin":
+        # which open positions to commit this step: (B, L) bool
+        if i == steps - 1:
+            commit = is_open  # the last step fills everything
+        elif alg == "origin" and confidence_threshold is None:
             t, s = levels[i], levels[i + 1]
             coin = torch.rand(x0.shape, generator=generator, device=x.device) < 1.0 - s / t
-            commit = torch.zeros_like(is_open)
-            commit[is_open] = coin
+            commit = _on_canvas(is_open, coin, False)
         else:
-            t, s = levels[i], levels[i + 1]
-            score = torch.full(x.shape, float("-inf"), dtype=torch.float64, device=x.device)
-            score[is_open] = confidence_scores(probs, x0, alg).double()
-            k = commit_counts(is_open.sum(dim=1), t, s, last=False)
+            score = _on_canvas(is_open, confidence_scores(probs, x0, alg).double(), float("-inf"))
+            if confidence_threshold is None:
+                t, s = levels[i], levels[i + 1]
+                k = commit_counts(is_open.sum(dim=1), t, s, last=False)
+            else:
+                k = torch.ones(x.shape[0], dtype=torch.long, device=x.device)  # at least one a row
             commit = select_most_confident(score, is_open, k, alg_temp=alg_temp, generator=generator)
+            if confidence_threshold is not None:
+                commit |= _on_canvas(is_open, p_x0 > confidence_threshold, False)
 
-        proposal = torch.full_like(x, mask_id)
-        proposal[is_open] = x0
-        full_p = torch.full_like(confidence, float("nan"))
-        full_p[is_open] = p_x0
-        x = torch.where(commit, proposal, x)
-        confidence = torch.where(commit, full_p, confidence)
+        x = torch.where(commit, _on_canvas(is_open, x0, mask_id), x)
+        confidence = torch.where(commit, _on_canvas(is_open, p_x0, float("nan")), confidence)
 
         if tokens_hook is not None:
             new_x = tokens_hook(i, x)

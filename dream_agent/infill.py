@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from constraints.errors import InputError
-from dream_agent.denoise import denoise
+from dream_agent.denoise import LogitsHook, denoise
 from dream_agent.protocols import DiffusionLM
 
 
@@ -90,6 +90,9 @@ def infill_text(model: DiffusionLM, text: str, *, seed: int | None = None, **den
         raise InputError("the text cannot start with a mask for this model (it predicts each token from the one "
                          "before it): put some fixed text first")
 
+    # a model's logits may cover more ids than its tokenizer has (Dream pads 151667 to 152064);
+    # those ids have no text, so they are never proposed
+    denoise_options["logits_hook"] = _within_vocabulary(tokenizer.vocab_size, denoise_options.get("logits_hook"))
     x = torch.tensor([ids], dtype=torch.long, device=denoiser.device)
     generator = None
     if seed is not None:
@@ -115,3 +118,17 @@ def infill_text(model: DiffusionLM, text: str, *, seed: int | None = None, **den
     return InfillResult(
         text="".join(parts), fills=tuple(fills), tokens=tuple(tokens), masks=n_masks, nfe=out.nfe, seconds=seconds
     )
+
+
+def _within_vocabulary(vocab_size: int, hook: LogitsHook | None) -> LogitsHook:
+    """A logits hook that forbids ids >= vocab_size, after the caller's own hook."""
+
+    def hooked(step: int, x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+        if hook is not None:
+            logits = hook(step, x, logits)
+        if logits.shape[-1] > vocab_size:
+            logits = logits.clone()
+            logits[..., vocab_size:] = float("-inf")
+        return logits
+
+    return hooked

@@ -76,3 +76,32 @@ def test_split_on_masks():
 
 def test_docstring_examples():
     assert doctest.testmod(module).failed == 0
+
+
+@pytest.fixture(scope="module")
+def dream(tmp_path_factory) -> DiffusionLM:
+    from dream_agent.loading import load_model
+    from dream_agent.testing import build_random_dream_checkpoint
+
+    return load_model(build_random_dream_checkpoint(tmp_path_factory.mktemp("dream") / "random-dream"))
+
+
+def test_random_dream_checkpoint(dream):
+    text = "def plan(steps): return [<|mask|><|mask|><|mask|> for step in steps]"
+    result = infill_text(dream, text, steps=3, alg="maskgit_plus")
+    assert result.masks == 3 and result.nfe == 3 and len(result.fills) == 1
+    assert result.text == f"def plan(steps): return [{result.fills[0]} for step in steps]"
+    assert "<|mask|>" not in result.text
+    assert all(t < dream.tokenizer.vocab_size and t != dream.tokenizer.mask_id for t in result.tokens)
+
+
+def test_random_dream_with_threshold_and_sampling(dream):
+    text = "The quick <|mask|><|mask|> fox <|mask|> over the <|mask|> dog."
+    a = infill_text(dream, text, steps=8, temperature=0.8, confidence_threshold=0.9, seed=1)
+    assert a.text == infill_text(dream, text, steps=8, temperature=0.8, confidence_threshold=0.9, seed=1).text
+    assert a.text.startswith("The quick ") and a.text.endswith(" dog.") and 1 <= a.nfe <= 4
+
+
+def test_dream_cannot_fill_position_zero(dream):
+    with pytest.raises(InputError, match="cannot start with a mask"):
+        infill_text(dream, "<|mask|> quick", steps=2)

@@ -12,6 +12,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+@app.callback()
+def _root() -> None:
+    # a root callback keeps every command a named subcommand, even while only one is registered
+    pass
+
+
 # Each command module adds its commands to `app` (keep this list sorted).
 _COMMAND_MODULES: tuple[str, ...] = ("infill", "validate")
 
