@@ -27,6 +27,11 @@ _EXPORTS: dict[str, str] = {
     "ValidationReport": "environments.validate",
     "get_environment": "environments",
     "validate": "environments.validate",
+    "load_model": "dream_agent.loading",
+    "load_dream": "dream_agent.dream.loading",
+    "from_transformers": "dream_agent.transformers_adapter",
+    "build_random_dream_checkpoint": "dream_agent.testing",
+    "HFTokenizer": "dream_agent.hf_tokenizer",
 }
 
 __all__ = sorted(_EXPORTS)

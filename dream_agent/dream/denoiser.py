@@ -69,7 +69,9 @@ class DreamDenoiser:
             )
         input_ids = input_ids.to(self.device)
         if input_ids.numel() and (int(input_ids.min()) < 0 or int(input_ids.max()) >= self.vocab_size):
-            raise InputError(f"token ids must lie in [0, {self.vocab_size}), got {int(input_ids.min())}..{int(input_ids.max())}")
+            raise InputError(
+                f"token ids must lie in [0, {self.vocab_size}), got {int(input_ids.min())}..{int(input_ids.max())}"
+            )
         if attention_mask is not None:
             attention_mask = attention_mask.to(self.device)
         # no_grad rather than inference_mode: logits hooks may edit the returned tensor in place.
