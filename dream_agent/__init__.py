@@ -32,6 +32,14 @@ _EXPORTS: dict[str, str] = {
     "from_transformers": "dream_agent.transformers_adapter",
     "build_random_dream_checkpoint": "dream_agent.testing",
     "HFTokenizer": "dream_agent.hf_tokenizer",
+    # the plan layer, re-exported for `from dream_agent import plan`
+    "plan": "planners",
+    "refine": "planners",
+    "refine_batch": "planners",
+    "PlanOptions": "planners",
+    "PlanResult": "planners",
+    "parse_template": "planners",
+    "compile_template": "planners",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -31,6 +31,9 @@ class HFTokenizer:
         if pad_id is None:
             pad_id = getattr(tokenizer, "eos_token_id", None)
         self.pad_id = None if pad_id is None else int(pad_id)
+        # the first token of a canvas when a shifted model (Dream) must not predict position 0
+        bos_id = getattr(tokenizer, "bos_token_id", None)
+        self.bos_id = None if bos_id is None else int(bos_id)
         token = tokenizer.convert_ids_to_tokens(self.mask_id)
         self.mask_token = token if isinstance(token, str) else str(getattr(tokenizer, "mask_token", ""))
         self.vocab_size = len(tokenizer)  # base vocabulary plus added tokens

@@ -77,6 +77,18 @@ def _token_id(canvas: Canvas, token: Any, what: str) -> int:
     return token
 
 
+def _keep_only(logits: torch.Tensor, rows: torch.Tensor, positions: torch.Tensor, ids: torch.Tensor,
+               neg: torch.Tensor) -> None:
+    """At each (rows[n], positions[n]) keep only the logits of ids[n] (N, K); the rest become -inf.
+
+    One write of -inf per restricted position, and no (N, V) temporaries: this runs every step.
+    """
+    r, p = rows[:, None], positions[:, None]
+    kept = logits[r, p, ids]  # (N, K)
+    logits[rows, positions] = neg
+    logits[r, p, ids] = kept
+
+
 class DomainHook:
     """Precomputed tables for the domain constraint over a batch of canvases (see `domain_hook`)."""
 
@@ -89,6 +101,10 @@ class DomainHook:
         domain_slots: list[tuple[int, tuple[int, ...], list[tuple[int, ...]]]] = []
         tails: list[tuple[int, tuple[int, ...]]] = []  # max_length slots without a domain
         for row, canvas in enumerate(canvases):
+            for what, rules in (("allow", allow[row]), ("ban", ban[row])):
+                unknown = [name for name in rules if name not in canvas.slots]
+                if unknown:
+                    raise InputError(f"{what}: no slot {unknown[0]!r}; slots: {', '.join(canvas.slots)}")
             for name, positions in canvas.slots.items():
                 slot = canvas.slot(name)
                 allow_sets = _position_lists(canvas, name, allow[row][name], "allow") if name in allow[row] else None
@@ -167,15 +183,13 @@ class DomainHook:
         t = self._on(logits.device)
         neg = torch.tensor(float("-inf"), dtype=logits.dtype, device=logits.device)
         if len(t["allow_rc"]):
-            r, p = t["allow_rc"][:, 0], t["allow_rc"][:, 1]
-            kept = logits[r, p].gather(-1, t["allow_ids"])  # (A, K)
-            logits[r, p] = torch.full_like(logits[r, p], float("-inf")).scatter(-1, t["allow_ids"], kept)
+            _keep_only(logits, t["allow_rc"][:, 0], t["allow_rc"][:, 1], t["allow_ids"], neg)
         if len(t["ban"]):
             logits[t["ban"][:, 0], t["ban"][:, 1], t["ban"][:, 2]] = neg
         if len(t["tail_row"]) and self.pad_id is not None:
             self._tail_rule(t, x, logits, neg)
         if len(t["dom_row"]):
-            self._domain_rule(t, x, logits)
+            self._domain_rule(t, x, logits, neg)
         return logits
 
     def _tail_rule(self, t: dict[str, torch.Tensor], x: torch.Tensor, logits: torch.Tensor, neg: torch.Tensor) -> None:
@@ -199,7 +213,7 @@ class DomainHook:
             logits[r, p] = neg
             logits[r, p, self.pad_id] = pad_logit
 
-    def _domain_rule(self, t: dict[str, torch.Tensor], x: torch.Tensor, logits: torch.Tensor) -> None:
+    def _domain_rule(self, t: dict[str, torch.Tensor], x: torch.Tensor, logits: torch.Tensor, neg: torch.Tensor) -> None:
         """Open positions of a domain slot keep only the tokens of values consistent with the slot."""
         _, committed, consistent = self._consistent(t, x)
         # a slot whose committed tokens match no value (a canvas given half-filled) is reopened
@@ -208,13 +222,11 @@ class DomainHook:
         d, j = (t["dom_valid"] & ~committed).nonzero(as_tuple=True)  # open (slot, position) pairs
         if not len(d):
             return
-        r, p = t["dom_row"][d], t["dom_pos"][d, j]
-        ids = t["dom_vals"][d, :, j]  # (N, K)
-        ok = consistent[d] & (ids >= 0)
-        ids = ids.clamp_min(0)
-        rows = logits[r, p]  # (N, V)
-        kept = rows.gather(-1, ids).masked_fill(~ok, float("-inf"))
-        logits[r, p] = torch.full_like(rows, float("-inf")).scatter_reduce(-1, ids, kept, reduce="amax")
+        ids = t["dom_vals"][d, :, j]  # (N, K) each value's token here
+        ok = consistent[d] & (ids >= 0)  # at least one per row: a consistent value has a token at j
+        # entries of excluded values point at the row's first allowed id, so duplicates agree
+        first = ids.gather(-1, ok.long().argmax(-1, keepdim=True))
+        _keep_only(logits, t["dom_row"][d], t["dom_pos"][d, j], torch.where(ok, ids, first), neg)
 
     def repair(self, x: torch.Tensor) -> torch.Tensor:
         """`x` with every domain slot consistent with a value.
