@@ -72,7 +72,10 @@ class CountdownEnv:
         if not isinstance(n, int) or not 2 <= n <= 8:
             raise InputError(f"n must be 2..8 numbers, got {n!r}")
         if not 1 <= low <= high <= 999_999 or not 0 <= target_low <= target_high:
-            raise InputError(f"need 1 <= low <= high <= 999999 and 0 <= target_low <= target_high; got {low}, {high}, {target_low}, {target_high}")
+            raise InputError(
+                "need 1 <= low <= high <= 999999 and 0 <= target_low <= target_high; "
+                f"got low={low}, high={high}, target_low={target_low}, target_high={target_high}"
+            )
         rng = random.Random(f"countdown:{seed}:{n}:{low}:{high}:{target_low}:{target_high}")
         try:
             numbers, target = random_instance(rng, n, low, high, target_low, target_high)

@@ -22,10 +22,10 @@ def _v(constraint: str, reason: str, kind: str, step: int | None = None, parts: 
 
 
 def _take(pool: list[tuple[int, ...]], value: int) -> bool:
-    """Remove one available entry that can stand for `value` (exact entries first)."""
+    """Remove one available entry that can stand for `value` (entries of correct steps first)."""
     for exact_only in (True, False):
         for k, entry in enumerate(pool):
-            if (entry[0] == value) if exact_only else (value in entry):
+            if (entry == (value,)) if exact_only else (value in entry):
                 del pool[k]
                 return True
     return False
@@ -50,16 +50,20 @@ def check_equations(numbers: tuple[int, ...], target: int, steps: list[str]) -> 
         for part, value in (("a", eq.a), ("b", eq.b)):
             if not _take(pool, value):
                 shown = ", ".join(str(e[0]) for e in pool) or "nothing"
-                found.append(_v("available", f"{label} uses {value}, which is not available (available: {shown})", "precondition", i, (part,)))
+                reason = f"{label} uses {value}, which is not available (available: {shown})"
+                found.append(_v("available", reason, "precondition", i, (part,)))
         true = eq.value()
         if eq.op == "/" and eq.b == 0:
             found.append(_v("arithmetic", f"{label} divides by zero", "arithmetic", i, ("op", "b")))
         elif true is None:
-            found.append(_v("arithmetic", f"{label}: {eq.a}/{eq.b} is not a whole number", "arithmetic", i, ("a", "op", "b")))
+            reason = f"{label}: {eq.a}/{eq.b} is not a whole number"
+            found.append(_v("arithmetic", reason, "arithmetic", i, ("a", "op", "b")))
         elif true < 0:
-            found.append(_v("negative", f"{label}: {eq.a}-{eq.b} is negative; results must not be negative", "domain", i, ("a", "op", "b", "r")))
+            reason = f"{label}: {eq.a}-{eq.b} is negative; results must not be negative"
+            found.append(_v("negative", reason, "domain", i, ("a", "op", "b", "r")))
         elif eq.result != true:
-            found.append(_v("arithmetic", f"{label}: {eq.a}{eq.op}{eq.b} is {true}, not {eq.result}", "arithmetic", i, ("a", "op", "b", "r")))
+            reason = f"{label}: {eq.a}{eq.op}{eq.b} is {true}, not {eq.result}"
+            found.append(_v("arithmetic", reason, "arithmetic", i, ("a", "op", "b", "r")))
         entry = (eq.result,) if true is None or true < 0 or true == eq.result else (eq.result, true)
         pool.append(entry)
         last_entry, last_result = entry, eq.result
@@ -73,7 +77,8 @@ def check_equations(numbers: tuple[int, ...], target: int, steps: list[str]) -> 
             )
         )
     if last_entry is not None and last_result != target:
-        found.append(_v("target", f"the last equation gives {last_result}, not the target {target}", "missing_step", len(steps) - 1, ("r",)))
+        reason = f"the last equation gives {last_result}, not the target {target}"
+        found.append(_v("target", reason, "missing_step", len(steps) - 1, ("r",)))
     left = list(pool)
     if last_entry is not None and last_entry in left:
         left.remove(last_entry)

@@ -18,7 +18,7 @@ from constraints.errors import InputError
 MAX_NUMBERS = 8
 MAX_NUMBER = 999_999
 MAX_TARGET = 999_999_999
-_WHOLE = re.compile(r"\d{1,12}")
+_WHOLE = re.compile(r"[0-9]{1,12}")
 
 
 class CountdownProblem(BaseModel):
@@ -62,7 +62,7 @@ def whole_number(text: Any, what: str) -> int:
     token = str(text).strip()
     if not _WHOLE.fullmatch(token):
         shown = token if len(token) <= 30 else token[:27] + "..."
-        if token.isdigit():
+        if token and all(ch in "0123456789" for ch in token):
             raise InputError(f"{what} {shown!r} is too large; at most 12 digits")
         raise InputError(f"{what} {shown!r} is not a whole number (digits only)")
     return int(token)

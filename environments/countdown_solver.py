@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 OPS = ("+", "-", "*", "/")
 MAX_PLAN_DIGITS = 12  # longer numbers in an answer are reported as unreadable, never converted
-_EQUATION = re.compile(r"\s*(\d+)\s*([+\-*/])\s*(\d+)\s*=\s*(-?\d+)\s*")
+_EQUATION = re.compile(r"\s*([0-9]+)\s*([+\-*/])\s*([0-9]+)\s*=\s*(-?[0-9]+)\s*")
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,9 @@ def _moves(x: int, y: int) -> list[Equation]:
     return moves
 
 
-def solve_countdown(numbers: list[int] | tuple[int, ...], target: int, max_value: int | None = None) -> list[Equation] | None:
+def solve_countdown(
+    numbers: list[int] | tuple[int, ...], target: int, max_value: int | None = None
+) -> list[Equation] | None:
     """Equations reaching `target` with every number used once, or None when none exist.
 
     Depth-first search over pairs of the remaining numbers, memoising multisets that failed.

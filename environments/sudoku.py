@@ -118,7 +118,9 @@ class SudokuEnv:
         _check_rendering(rendering)
         n = problem.size
         domain = tuple(str(d) for d in range(1, n + 1))
-        cells = [ch if ch != "0" else Slot(slot_name(n, i), length=1, domain=domain) for i, ch in enumerate(problem.givens)]
+        cells = [
+            ch if ch != "0" else Slot(slot_name(n, i), length=1, domain=domain) for i, ch in enumerate(problem.givens)
+        ]
         rows = [cells[r * n : (r + 1) * n] for r in range(n)]
         if rendering == "compact":
             items: list[str | Slot] = []
@@ -198,15 +200,13 @@ def check_solution(problem: SudokuProblem, text: str) -> list[Violation]:
         given = problem.givens[i]
         if given != "0" and ch != given:
             shown = "blank" if ch == "0" else repr(ch)
-            found.append(
-                Violation("sudoku.givens", f"{cell_name(n, i)} must keep the given {given}, found {shown}", kind="given", cells=cell)
-            )
+            reason = f"{cell_name(n, i)} must keep the given {given}, found {shown}"
+            found.append(Violation("sudoku.givens", reason, kind="given", cells=cell))
         elif ch == "0":
             found.append(Violation("sudoku.filled", f"{cell_name(n, i)} is blank", kind="domain", cells=cell))
         elif not 1 <= digits[i] <= n:
-            found.append(
-                Violation("sudoku.digits", f"{cell_name(n, i)} holds {ch!r}, not a digit 1-{n}", kind="domain", cells=cell)
-            )
+            reason = f"{cell_name(n, i)} holds {ch!r}, not a digit 1-{n}"
+            found.append(Violation("sudoku.digits", reason, kind="domain", cells=cell))
     for kind, index, digit, cells in grid_conflicts(n, digits):
         found.append(
             Violation(

@@ -33,7 +33,9 @@ def geometry(n: int) -> Geometry:
     rows = [tuple(r * n + c for c in range(n)) for r in range(n)]
     cols = [tuple(r * n + c for r in range(n)) for c in range(n)]
     boxes = [
-        tuple((br + r) * n + bc + c for r in range(b) for c in range(b)) for br in range(0, n, b) for bc in range(0, n, b)
+        tuple((br + r) * n + bc + c for r in range(b) for c in range(b))
+        for br in range(0, n, b)
+        for bc in range(0, n, b)
     ]
     units = tuple(rows + cols + boxes)
     peers = tuple(tuple(sorted({p for u in units if cell in u for p in u} - {cell})) for cell in range(n * n))

@@ -41,6 +41,11 @@ def _emit(report: Any, as_json: bool) -> None:
     raise typer.Exit(code=0 if report.valid else 1)
 
 
+def _group_json(ctx: typer.Context) -> bool:
+    """Whether --json was given before the subcommand."""
+    return bool(isinstance(ctx.obj, dict) and ctx.obj.get("json"))
+
+
 def _read_plan_text(plan: str) -> str:
     """A plan file's text, or `plan` itself when it is inline actions like '(unstack a c)'."""
     path = Path(plan)
@@ -70,6 +75,7 @@ def register(app: typer.Typer) -> None:
         """Validate a PDDL plan against a domain and problem."""
         given = [x is not None for x in (domain, problem, plan)]
         if ctx.invoked_subcommand is not None:
+            ctx.obj = {"json": as_json}  # `validate --json sudoku ...` means the same as `validate sudoku --json`
             if any(given):
                 fail(f"--domain/--problem/--plan do not combine with `validate {ctx.invoked_subcommand}`")
             return
@@ -90,6 +96,7 @@ def register(app: typer.Typer) -> None:
     @group.command("sudoku")
     @friendly_errors
     def validate_sudoku(
+        ctx: typer.Context,
         puzzle: str = typer.Option(..., "--puzzle", help="81 or 16 cells, 0 or . for blanks (rows may be lines)."),
         solution: str = typer.Option(..., "--solution", help="The filled grid, same layout."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
@@ -98,11 +105,12 @@ def register(app: typer.Typer) -> None:
         from environments.sudoku import SudokuEnv
         from environments.validate import validate
 
-        _emit(validate(SudokuEnv(), puzzle, solution), as_json)
+        _emit(validate(SudokuEnv(), puzzle, solution), as_json or _group_json(ctx))
 
     @group.command("countdown")
     @friendly_errors
     def validate_countdown(
+        ctx: typer.Context,
         numbers: str = typer.Option(..., "--numbers", help="Comma-separated numbers, e.g. 86,28,13,31."),
         target: str = typer.Option(..., "--target", help="The number to reach."),
         answer: str = typer.Option(..., "--answer", help="Equations, e.g. '86+28=114,31-13=18,114-18=96'."),
@@ -112,6 +120,7 @@ def register(app: typer.Typer) -> None:
         from environments.countdown import CountdownEnv
         from environments.validate import validate
 
-        _emit(validate(CountdownEnv(), {"numbers": numbers, "target": target}, answer), as_json)
+        problem = {"numbers": numbers, "target": target}
+        _emit(validate(CountdownEnv(), problem, answer), as_json or _group_json(ctx))
 
     app.add_typer(group, name="validate")
