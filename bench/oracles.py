@@ -15,6 +15,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from environments import get_environment  # noqa: E402
+from environments.pddl import load_pddl  # noqa: E402
 
 # (label, registry name, generator knobs)
 CASES: list[tuple[str, str, dict[str, Any]]] = [
@@ -29,6 +30,18 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
 
 def measure(name: str, knobs: dict[str, Any], count: int) -> tuple[float, float, float]:
     """(solved per wall second, solved per CPU second, seconds to generate one) over `count` instances."""
+    ("blocksworld 3 blocks", "blocksworld", {"blocks": 3}),
+    ("blocksworld 4 blocks", "blocksworld", {"blocks": 4}),
+    ("blocksworld 5 blocks", "blocksworld", {"blocks": 5}),
+    ("blocksworld 6 blocks", "blocksworld", {"blocks": 6}),
+# Public PDDL files (../shared/data/pddl, skipped when absent): the optimal planner on one fixed problem.
+PDDL_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "pddl"
+PDDL_CASES: list[tuple[str, str, str]] = [
+    ("pddl gripper prob01", "gripper/domain.pddl", "gripper/prob01.pddl"),
+    ("pddl logistics inst-10", "logistics/domain.pddl", "logistics/instance-10.pddl"),
+    ("pddl depots inst-10", "depots/domain.pddl", "depots/instance-10.pddl"),
+def measure(name: str, knobs: dict[str, Any], count: int) -> tuple[float, float]:
+    """(instances solved per second, seconds to generate one) over `count` seeded instances."""
     env = get_environment(name)
     start = time.perf_counter()
     problems = [env.generate(seed, **knobs) for seed in range(count)]
@@ -40,6 +53,18 @@ def measure(name: str, knobs: dict[str, Any], count: int) -> tuple[float, float,
         if plan is None or env.check(problem, plan):
             raise RuntimeError(f"{name}: the oracle failed on {problem!r}")
     return rate, cpu_rate, generated
+    start = time.perf_counter()
+    rate = count / (time.perf_counter() - start)
+    return rate, generated
+def measure_pddl(domain: Path, problem: Path, count: int) -> float:
+    """Searches per second (grounding excluded) for one PDDL problem, A* with h_max."""
+    env, instance = load_pddl(domain, problem)
+    env.task(instance)  # ground once, outside the timing
+    start = time.perf_counter()
+    for _ in range(count):
+        if env.search(instance).plan is None:
+            raise RuntimeError(f"no plan for {problem}")
+    return count / (time.perf_counter() - start)
 
 
 def main() -> None:
@@ -50,6 +75,13 @@ def main() -> None:
     for label, name, knobs in CASES:
         rate, cpu_rate, generated = measure(name, knobs, args.count)
         print(f"{label:<22} {rate:>10.1f} {cpu_rate:>13.1f} {generated * 1000:>12.1f}")
+    print(f"{'case':<22} {'solved/s':>10} {'generate ms':>12}   ({args.count} instances each; solve only, wall clock)")
+        rate, generated = measure(name, knobs, args.count)
+        print(f"{label:<22} {rate:>10.1f} {generated * 1000:>12.1f}")
+    for label, domain, problem in PDDL_CASES:
+        if (PDDL_DATA / problem).is_file():
+            rate = measure_pddl(PDDL_DATA / domain, PDDL_DATA / problem, max(1, args.count // 10))
+            print(f"{label:<22} {rate:>10.1f} {'-':>12}")
 
 
 if __name__ == "__main__":

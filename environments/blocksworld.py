@@ -11,8 +11,11 @@ import random
 import re
 import string
 from pathlib import Path
+from typing import Sequence
 
 from constraints.errors import InputError
+from constraints.violation import Violation
+from environments.pddl.checker import read_plan
 from environments.pddl.environment import PDDLEnvironment, PDDLProblem
 from environments.pddl.grounding import GroundTask
 from environments.pddl.templates import Wording
@@ -137,6 +140,12 @@ class Blocksworld(PDDLEnvironment):
             raise InputError(f"could not draw a goal that differs from the initial state with {blocks} blocks")
         text = render_problem(f"bw-{blocks}-{seed}", self.domain.name, [(b, "object") for b in names], init, goal)
         return PDDLProblem(pddl=text)
+
+    def check(self, problem: PDDLProblem, plan: Sequence[str] | str) -> list[Violation]:
+        """Like PDDLEnvironment.check; PlanBench English steps ("pick up the red block") are read too."""
+        if isinstance(plan, str):
+            plan = read_english_plan(plan) if "[PLAN]" in plan or "(" not in plan else read_plan(plan)
+        return super().check(problem, [step if step.lstrip().startswith("(") else english_to_action(step) for step in plan])
 
     def describe(self, problem: PDDLProblem) -> str:
         """The problem in PlanBench's English."""

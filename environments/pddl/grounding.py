@@ -112,7 +112,7 @@ def _ground_schema(task: GroundTask, schema: Schema, static: set[str]) -> list[G
     """Every type-correct binding whose static preconditions hold initially."""
     domains = [task.objects_of(types) for _, types in schema.params]
     variables = [var for var, _ in schema.params]
-    checks: list[list] = [[] for _ in variables]  # static literals checked once their last variable is bound
+    checks: list[list] = [[] for _ in range(max(1, len(variables)))]  # static literals checked once their last variable is bound
     for positive, atoms in ((True, schema.pre_pos), (False, schema.pre_neg)):
         for atom in atoms:
             if atom[0] in static:
@@ -146,7 +146,10 @@ def ground(domain: LiftedDomain, problem: LiftedProblem) -> GroundTask:
     objects: dict[str, frozenset[str]] = dict(domain.constants)
     for name, types in problem.objects:
         objects[name] = types
+    arity = dict(domain.predicates)
     for atom in (*problem.init, *problem.goal_pos, *problem.goal_neg):
+        if arity.get(atom[0]) != len(atom) - 1:
+            raise InputError(f"problem atom {atom_str(atom)} does not match a domain predicate")
         for obj in atom[1:]:
             if obj not in objects:
                 raise InputError(f"problem atom {atom_str(atom)} uses undeclared object {obj!r}")

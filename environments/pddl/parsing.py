@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from lark import Lark
 from lark.exceptions import UnexpectedInput
-from pddl.exceptions import PDDLError
+from pddl.exceptions import PDDLError, PDDLMissingRequirementError
 from pddl.logic.base import And, ExistsCondition, ForallCondition, Imply, Not, OneOf, Or
 from pddl.logic.effects import Forall, When
 from pddl.logic.predicates import EqualTo, Predicate
@@ -33,6 +33,14 @@ UNSUPPORTED_REQUIREMENTS = {
     "object-fluents": "object fluents (:object-fluents)",
     "non-deterministic": "non-deterministic effects (:non-deterministic)",
     "action-costs": "action costs (:action-costs)",
+}
+# Requirements a domain may declare while using only STRIPS; using the feature is still refused.
+FORMULA_REQUIREMENTS = {
+    "disjunctive-preconditions": "disjunctive preconditions (or / imply)",
+    "universal-preconditions": "universal quantifiers (forall)",
+    "existential-preconditions": "existential quantifiers (exists)",
+    "quantified-preconditions": "quantifiers (forall / exists)",
+    "adl": "ADL features",
 }
 # Keywords the grammar itself rejects; found in the text first so the error names the feature.
 UNSUPPORTED_KEYWORDS = {
@@ -102,6 +110,11 @@ def _strip_comments(text: str) -> str:
 
 def _scan_unsupported(text: str, what: str) -> None:
     lowered = _strip_comments(text).lower()
+    # Declared requirements first: the grammar may stop at the feature's syntax before naming it.
+    for group in re.findall(r"\(\s*:requirements([^()]*)\)", lowered):
+        for key in group.split():
+            if key.lstrip(":") in UNSUPPORTED_REQUIREMENTS:
+                raise _unsupported(UNSUPPORTED_REQUIREMENTS[key.lstrip(":")], what)
     for keyword, feature in UNSUPPORTED_KEYWORDS.items():
         if re.search(re.escape(keyword) + r"(?![\w-])", lowered) or (keyword == ":durative-action" and ":durative-actions" in lowered):
             raise InputError(f"unsupported PDDL feature in {what}: {feature}; supported: STRIPS with typing, constants, negative preconditions, equality")
@@ -118,15 +131,20 @@ def _run_parser(text: str, what: str):
     try:
         return _parse(text, what)
     except UnexpectedInput as err:
-        detail = str(err).strip().splitlines()[0]
+        detail = re.sub(r",? at line \d+,? col(umn)? \d+\.?$", "", str(err).strip().splitlines()[0])
         raise InputError(f"PDDL syntax error in {what} at line {err.line}, column {err.column}: {detail}") from None
-    except (PDDLError, AssertionError, ValueError, TypeError, KeyError) as err:
-        message = getattr(err, "message", None) or str(err) or type(err).__name__
-        raise InputError(f"invalid PDDL {what}: {message}") from None
-    except Exception as err:  # lark wraps transformer errors in VisitError
+    except Exception as err:  # noqa: BLE001 - lark wraps the transformer's errors in VisitError
         inner = getattr(err, "orig_exc", err)
+    if isinstance(inner, PDDLMissingRequirementError):
+        key = str(inner.requirement).lstrip(":").lower()
+        feature = {**UNSUPPORTED_REQUIREMENTS, **FORMULA_REQUIREMENTS}.get(key)
+        if feature:
+            raise _unsupported(feature, what)
+        raise InputError(f"invalid PDDL {what}: it uses :{key} without declaring it in :requirements")
+    if isinstance(inner, (PDDLError, AssertionError, ValueError, TypeError, KeyError)):
         message = getattr(inner, "message", None) or str(inner) or type(inner).__name__
-        raise InputError(f"invalid PDDL {what}: {message}") from None
+        raise InputError(f"invalid PDDL {what}: {message}")
+    raise inner
 
 
 def _types_of(term) -> frozenset[str]:
@@ -219,6 +237,12 @@ def parse_domain_text(text: str) -> LiftedDomain:
     constants = tuple(sorted((_term(c), _types_of(c)) for c in domain.constants))
     predicates = tuple(sorted((str(p.name).lower(), p.arity) for p in domain.predicates))
     schemas = tuple(sorted((_schema(a) for a in domain.actions), key=lambda s: s.name))
+    arity = dict(predicates)
+    for schema in schemas:
+        for atom in (*schema.pre_pos, *schema.pre_neg, *schema.add, *schema.delete):
+            if arity.get(atom[0]) != len(atom) - 1:
+                known = "undeclared" if atom[0] not in arity else f"declared with {arity[atom[0]]} argument(s)"
+                raise InputError(f"invalid PDDL domain: action {schema.name} uses predicate {atom[0]} ({known})")
     return LiftedDomain(str(domain.name).lower(), types, constants, predicates, schemas)
 
 

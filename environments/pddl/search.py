@@ -35,6 +35,7 @@ class _Compiled:
     goal_neg: int
     ops: tuple[tuple[int, int, int, int], ...]  # (pre_pos, pre_neg, add, delete) masks
     actions: tuple[GroundAction, ...]
+    relaxed: tuple[tuple[int, int], ...]  # (pre_pos, add) of operators that add something
 
 
 def _compile(task: GroundTask) -> _Compiled:
@@ -51,20 +52,23 @@ def _compile(task: GroundTask) -> _Compiled:
     for a in task.actions:
         # A negative precondition on an atom that can never become true always holds.
         ops.append((mask(a.pre_pos), mask(a.pre_neg), mask(a.add), mask(a.delete)))
-    return _Compiled(mask(task.init), mask(task.goal_pos), mask(task.goal_neg), tuple(ops), task.actions)
+    relaxed = tuple({(pre, add) for pre, _, add, _ in ops if add})
+    return _Compiled(mask(task.init), mask(task.goal_pos), mask(task.goal_neg), tuple(ops), task.actions, relaxed)
 
 
 def _h_max(state: int, c: _Compiled) -> int | None:
     """Unit-cost h_max: the first relaxed-planning-graph layer holding every positive goal atom."""
-    reached, layer = state, 0
+    reached, layer, waiting = state, 0, c.relaxed
     while reached & c.goal_pos != c.goal_pos:
-        grown = reached
-        for pre, _, add, _ in c.ops:
-            if pre & grown == pre:
+        grown, later = reached, []
+        for pre, add in waiting:
+            if pre & reached == pre:
                 grown |= add
+            else:
+                later.append((pre, add))  # an operator fires once: its adds stay reached
         if grown == reached:
             return None  # a goal atom is unreachable even without deletes: a dead end
-        reached, layer = grown, layer + 1
+        reached, layer, waiting = grown, layer + 1, later
     return layer
 
 

@@ -1,0 +1,63 @@
+"""Agreement of the PDDL checker with unified-planning's plan validator on PlanBench blocksworld.
+
+Reference plans and corrupted ones (a step dropped, two steps swapped, a step altered) must get
+the same verdict, and invalid ones the same first inapplicable step.
+"""
+
+import random
+from pathlib import Path
+
+import pytest
+
+from environments.blocksworld import Blocksworld, load_planbench
+
+PLANBENCH = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "planbench" / "blocksworld"
+pytestmark = pytest.mark.skipif(not PLANBENCH.is_dir(), reason=f"PlanBench data not found at {PLANBENCH} (../shared/data/planbench)")
+N_INSTANCES = 110  # every 4th PlanBench instance with a reference plan (4-5 blocks), plus 3-block ones
+
+
+def _corruptions(plan: list[str], objects: tuple[str, ...], rng: random.Random) -> list[list[str]]:
+    i = rng.randrange(len(plan))
+    dropped = plan[:i] + plan[i + 1 :]
+    swapped = plan[:]
+    if len(plan) > 1:
+        j = rng.randrange(len(plan) - 1)
+        swapped[j], swapped[j + 1] = swapped[j + 1], swapped[j]
+    name, *args = plan[i].strip("()").split()
+    args = [rng.choice([o for o in objects if o != a]) if k == len(args) - 1 else a for k, a in enumerate(args)]
+    altered = plan[:i] + ["(" + " ".join([name, *args]) + ")"] + plan[i + 1 :]
+    return [dropped, swapped, altered]
+
+
+def test_checker_agrees_with_unified_planning():
+    up = pytest.importorskip("unified_planning")
+    from unified_planning.engines import SequentialPlanValidator, ValidationResultStatus
+    from unified_planning.io import PDDLReader
+    from unified_planning.shortcuts import get_environment
+
+    get_environment().credits_stream = None
+    env, reader, validator = Blocksworld(), PDDLReader(), SequentialPlanValidator()
+    items = [("generated_basic", *it) for it in load_planbench(PLANBENCH) if it[2]][::4][: N_INSTANCES - 10]
+    items += [("generated_basic_3", n, p, env.solve(p)) for n, p, _ in load_planbench(PLANBENCH, three_blocks=True)[:10]]
+    rng = random.Random(0)
+    counts = {"cases": 0, "valid": 0, "invalid": 0, "inapplicable step": 0, "goal unmet": 0}
+    for folder, name, problem, plan in items:
+        up_problem = reader.parse_problem(str(PLANBENCH / "domain.pddl"), str(PLANBENCH / folder / name))
+        for candidate in [plan] + _corruptions(plan, env.task(problem).object_names(), rng):
+            up_plan = reader.parse_plan_string(up_problem, "\n".join(candidate))
+            result = validator.validate(up_problem, up_plan)
+            up_valid = result.status == ValidationResultStatus.VALID
+            violations = env.check(problem, candidate)
+            assert (not violations) == up_valid, (name, candidate, violations, result)
+            if result.inapplicable_action is not None:
+                up_step = next(k for k, a in enumerate(up_plan.actions) if a is result.inapplicable_action)
+                assert violations[0].kind == "precondition" and violations[0].steps == (up_step,), (name, candidate)
+                counts["inapplicable step"] += 1
+            elif not up_valid:
+                assert [v.kind for v in violations] == ["missing_step"], (name, candidate)
+                counts["goal unmet"] += 1
+            counts["cases"] += 1
+            counts["valid" if up_valid else "invalid"] += 1
+    assert len(items) >= 100 and counts["cases"] == 4 * len(items)
+    assert counts["valid"] >= len(items) and counts["invalid"] >= 2 * len(items)
+    print(f"agreement: {counts}")

@@ -1,0 +1,122 @@
+"""Tests for environments.pddl.checker and templates: plan reading, blame, slot values, round trips."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from environments.blocksworld import Blocksworld
+from environments.pddl import NOOP, PAD, load_pddl, read_plan
+from environments.pddl.grounding import apply, is_applicable
+
+ENV = Blocksworld()
+# a on c; b, d on the table; goal: a on b on c.
+PROBLEM = ENV.parse_problem(
+    "(define (problem t) (:domain blocksworld-4ops) (:objects a b c d)"
+    " (:init (handempty) (on a c) (ontable c) (ontable b) (ontable d) (clear a) (clear b) (clear d))"
+    " (:goal (and (on a b) (on b c))))"
+)
+PLAN = ["(unstack a c)", "(put-down a)", "(pick-up b)", "(stack b c)", "(pick-up a)", "(stack a b)"]
+
+
+def test_read_plan_formats():
+    text = "; plan\n(UNSTACK a c)\n\nput-down a ; why\n0.000: (pick-up b) [1.000]\n(stack b c)(pick-up a)\n; cost = 6 (unit cost)"
+    assert read_plan(text) == ["(unstack a c)", "(put-down a)", "(pick-up b)", "(stack b c)", "(pick-up a)"]
+    assert read_plan("") == []
+
+
+def test_optimal_plan_is_valid_and_checks_as_text():
+    assert ENV.solve(PROBLEM) == PLAN
+    assert ENV.check(PROBLEM, PLAN) == []
+    assert ENV.check(PROBLEM, "\n".join(PLAN)) == []
+
+
+def test_precondition_blamed_at_first_failing_step_with_atom():
+    plan = ["(unstack a c)", "(put-down a)", "(pick-up b)", "(stack b d)", "(stack a b)"]
+    [bad, missing] = ENV.check(PROBLEM, plan)
+    assert bad.kind == "precondition" and bad.steps == (4,)
+    assert bad.reason == "step 5 (stack a b): (holding a) is false"
+    assert bad.details["failed"] == ["(holding a) is false"]
+    assert missing.kind == "missing_step" and missing.steps == () and "(on a b) is false" in missing.reason
+
+
+def test_missing_step_names_unmet_goals():
+    [v] = ENV.check(PROBLEM, PLAN[:4])
+    assert v.kind == "missing_step" and v.steps == () and v.details["unmet"] == ["(on a b) is false"]
+
+
+@pytest.mark.parametrize(
+    "step, kind, text",
+    [
+        ("(fly a)", "unknown", "unknown action 'fly'"),
+        ("(unstack a)", "unknown", "takes 2 argument(s), got 1"),
+        ("(unstack a z)", "unknown", "unknown object 'z'"),
+        ("unstack (a c", "syntax", "not an action"),
+    ],
+)
+def test_unknown_actions_arity_objects(step, kind, text):
+    violations = ENV.check(PROBLEM, ["(unstack a c)", step, "(stack a b)"])
+    assert violations[0].kind == kind and violations[0].steps == (1,) and text in violations[0].reason
+
+
+@pytest.mark.parametrize("rendering", ["compact", "text"])
+def test_template_round_trip_and_slot_blame(rendering):
+    template = ENV.template(PROBLEM, rendering)
+    values = ENV.plan_to_values(PROBLEM, PLAN, rendering)
+    assert {s.name for s in template.slots} == set(values)
+    for slot in template.slots:
+        assert slot.domain is None or values[slot.name] in slot.domain
+    assert ENV.parse_plan(PROBLEM, values, rendering) == PLAN
+    assert ENV.check_values(PROBLEM, values, rendering) == []
+    broken = ENV.plan_to_values(PROBLEM, PLAN[:2] + ["(stack b c)"] + PLAN[3:], rendering)  # drop pick-up b
+    [bad, _] = ENV.check_values(PROBLEM, broken, rendering)
+    assert bad.steps == (2,) and bad.slots[0] == "s2" + (".act" if rendering == "compact" else "")
+
+
+def test_compact_template_shape_vocabulary_and_noop():
+    template = ENV.template(PROBLEM)
+    assert len([s for s in template.slots if s.name.endswith(".act")]) == len(PLAN)
+    text = template.fill(ENV.plan_to_values(PROBLEM, PLAN))
+    assert text.startswith("( unstack a c ) ( put-down a _ )")
+    assert set(text.split()) <= set(ENV.vocabulary())
+    short = ENV.plan_to_values(PROBLEM.model_copy(update={"max_steps": 8}), PLAN)
+    assert short["s7.act"] == NOOP and short["s7.arg0"] == PAD
+    values = dict(short, **{"s1.act": NOOP, "s1.arg0": PAD})  # an empty step in the middle is skipped
+    plan = ENV.parse_plan(PROBLEM.model_copy(update={"max_steps": 8}), values)
+    assert plan == [PLAN[0]] + PLAN[2:]
+    [missing] = ENV.check_values(PROBLEM.model_copy(update={"max_steps": 8}), ENV.plan_to_values(PROBLEM.model_copy(update={"max_steps": 8}), PLAN[:4]))
+    assert missing.kind == "missing_step" and missing.slots[0] == "s4.act"
+    weird = dict(short, **{"s0.act": "fly"})
+    assert ENV.check_values(PROBLEM.model_copy(update={"max_steps": 8}), weird)[0].slots == ("s0.act", "s0.arg0", "s0.arg1")
+
+
+def test_typed_argument_domains():
+    domain = """(define (domain m) (:requirements :strips :typing) (:types robot room)
+      (:predicates (at ?r - robot ?x - room))
+      (:action move :parameters (?r - robot ?from ?to - room) :precondition (at ?r ?from)
+        :effect (and (at ?r ?to) (not (at ?r ?from)))))"""
+    problem = "(define (problem p) (:domain m) (:objects r1 - robot k l - room) (:init (at r1 k)) (:goal (at r1 l)))"
+    env, p = load_pddl(domain, problem)
+    slots = {s.name: s.domain for s in env.template(p).slots}
+    assert slots["s0.arg0"] == ("r1", PAD) and slots["s0.arg1"] == ("k", "l", PAD)
+    assert env.solve(p) == ["(move r1 k l)"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), blocks=st.integers(3, 5), data=st.data())
+def test_oracle_validates_and_changed_steps_are_blamed(seed, blocks, data):
+    problem = ENV.generate(seed, blocks=blocks)
+    plan = ENV.solve(problem)
+    assert plan and ENV.check(problem, plan) == []
+    i = data.draw(st.integers(0, len(plan) - 1))
+    # An optimal plan has no spare step: without step i it fails, never before step i.
+    dropped = ENV.check(problem, plan[:i] + plan[i + 1 :])
+    assert dropped and all(s >= i for v in dropped for s in v.steps)
+    # Replacing step i by an action inapplicable there is blamed exactly at step i.
+    task = ENV.task(problem)
+    state = task.init
+    for step in plan[:i]:
+        state = apply(next(a for a in task.actions if str(a) == step), state)
+    wrong = [str(a) for a in task.actions if not is_applicable(a, state)]
+    altered = plan[:i] + [data.draw(st.sampled_from(wrong))] + plan[i + 1 :]
+    first = ENV.check(problem, altered)[0]
+    assert first.kind == "precondition" and first.steps == (i,)

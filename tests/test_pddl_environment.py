@@ -1,0 +1,70 @@
+"""Tests for environments.pddl.environment: loading, the random-walk generator, protocol, templates."""
+
+import pytest
+
+from constraints.errors import InputError
+from environments.base import Environment
+from environments.pddl import PDDLEnvironment, PDDLProblem, load_pddl
+from environments.pddl import templates as tpl
+
+DOMAIN = """(define (domain grid) (:requirements :strips :typing)
+  (:types cell robot)
+  (:predicates (at ?r - robot ?c - cell) (adj ?a ?b - cell) (painted ?c - cell))
+  (:action move :parameters (?r - robot ?a ?b - cell) :precondition (and (at ?r ?a) (adj ?a ?b))
+     :effect (and (at ?r ?b) (not (at ?r ?a))))
+  (:action paint :parameters (?r - robot ?c - cell) :precondition (at ?r ?c) :effect (painted ?c)))"""
+PROBLEM = """(define (problem line) (:domain grid) (:objects c1 c2 c3 - cell r - robot)
+  (:init (at r c1) (adj c1 c2) (adj c2 c1) (adj c2 c3) (adj c3 c2)) (:goal (and (painted c3))))"""
+
+
+def test_load_from_strings_and_protocol():
+    env, problem = load_pddl(DOMAIN, PROBLEM)
+    assert isinstance(env, Environment) and env.name == "pddl-grid"
+    assert env.solve(problem) == ["(move r c1 c2)", "(move r c2 c3)", "(paint r c3)"]
+    assert env.format_plan(["(paint  r c3)"]) == ["(paint r c3)"]
+    assert {"move", "paint", "c1", "c3", "r", "(", ")", tpl.NOOP, tpl.PAD} <= set(env.vocabulary())
+    assert env.parse_problem(PROBLEM) == problem and env.parse_problem({"pddl": PROBLEM}) == problem
+
+
+def test_bad_inputs():
+    with pytest.raises(InputError, match="fields: pddl"):
+        load_pddl(DOMAIN, PROBLEM)[0].parse_problem({"pddl": PROBLEM, "steps": 3})
+    with pytest.raises(InputError, match="for domain 'other' but the domain is 'grid'"):
+        load_pddl(DOMAIN, PROBLEM.replace("(:domain grid)", "(:domain other)"))
+    with pytest.raises(ValueError, match="allowed: astar, bfs"):
+        PDDLEnvironment(DOMAIN, oracle="dfs")
+    with pytest.raises(InputError, match="needs a base problem"):
+        PDDLEnvironment(DOMAIN).generate(0)
+
+
+def test_random_walk_generator_is_seeded_and_solvable():
+    env, _ = load_pddl(DOMAIN, PROBLEM)
+    first = env.generate(5, walk_length=6, goal_atoms=2)
+    assert first == env.generate(5, walk_length=6, goal_atoms=2)
+    for seed in range(10):
+        problem = env.generate(seed)
+        plan = env.solve(problem)
+        assert plan and env.check(problem, plan) == []
+
+
+def test_text_template_in_pddl_words_and_free_text_fallback(monkeypatch):
+    env, problem = load_pddl(DOMAIN, PROBLEM)
+    template = env.template(problem, "text")
+    values = env.plan_to_values(problem, env.solve(problem), "text")
+    assert template.fill(values) == "(move r c1 c2)\n(move r c2 c3)\n(paint r c3)\n"
+    assert "(move r c2 c3)" in template.slots[0].domain and tpl.PDDL_WORDING.empty in template.slots[0].domain
+    values["s1"] = "(jump r c3)"
+    [bad, _] = env.check_values(problem, values, "text")
+    assert bad.kind == "unknown" and bad.slots == ("s1",) and bad.steps == (1,)
+    monkeypatch.setattr(tpl, "MAX_TEXT_DOMAIN", 2)
+    assert env.template(problem, "text").slots[0].max_length == tpl.TEXT_MAX_TOKENS
+    with pytest.raises(ValueError, match="unknown rendering"):
+        env.template(problem, "html")
+
+
+def test_max_steps_from_problem_and_oracle():
+    env, problem = load_pddl(DOMAIN, PROBLEM)
+    assert env.max_steps(problem) == 3
+    longer = PDDLProblem(pddl=PROBLEM, max_steps=5)
+    assert len([s for s in env.template(longer).slots if s.name.endswith(".act")]) == 5
+    assert env.parse_plan(longer, env.plan_to_values(longer, ["(paint r c1)"])) == ["(paint r c1)"]
