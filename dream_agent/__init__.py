@@ -36,6 +36,11 @@ _EXPORTS: dict[str, str] = {
     "from_transformers": "dream_agent.transformers_adapter",
     "build_random_dream_checkpoint": "dream_agent.testing",
     "HFTokenizer": "dream_agent.hf_tokenizer",
+    # the LangChain face (langchain_core is imported only when one of these is used)
+    "ChatDream": "dream_agent.runnables",
+    "DiffusionPlanner": "dream_agent.runnables",
+    "Infiller": "dream_agent.runnables",
+    "PlanValidator": "dream_agent.runnables",
     # the plan layer, re-exported for `from dream_agent import plan`
     "plan": "planners",
     "refine": "planners",

@@ -17,6 +17,7 @@ import annotated_types
 from pydantic import BaseModel, ValidationError
 
 from constraints import InputError, Slot, Template, Violation
+from dream_agent.runnables.schema_values import compact_lists, convert_text, get_value, put_value, is_related, to_float
 
 # How a slot's text becomes a Python value before pydantic sees it.
 Convert = Literal["str", "int", "bool", "literal", "float_int", "float_frac"]
@@ -70,13 +71,13 @@ class SchemaTemplate:
                 floats.setdefault(spec.path, {})[spec.convert] = text
                 if len(floats[spec.path]) == 2:
                     parts = floats[spec.path]
-                    _put(obj, spec.path, _to_float(parts["float_int"], parts["float_frac"]))
+                    put_value(obj, spec.path, to_float(parts["float_int"], parts["float_frac"]))
                 continue
             if not text and not spec.required and isinstance(spec.path[-1], int):
-                _put(obj, spec.path, None, only_container=True)
+                put_value(obj, spec.path, None, only_container=True)
                 continue  # an optional list item left empty: the list is shorter
-            _put(obj, spec.path, _convert(spec, text))
-        return _compact_lists(obj)
+            put_value(obj, spec.path, convert_text(spec, text))
+        return compact_lists(obj)
 
     def validate(self, values: Mapping[str, str]) -> tuple[BaseModel | None, list[str], list[str]]:
         """Validate slot values against the schema.
@@ -92,7 +93,7 @@ class SchemaTemplate:
             for error in err.errors():
                 loc = tuple(error["loc"])
                 messages.append(f"{'.'.join(map(str, loc)) or '(model)'}: {error['msg']}")
-                hit = [f.slot for f in self.fields if _related(f.path, loc)]
+                hit = [f.slot for f in self.fields if is_related(f.path, loc)]
                 blamed.extend(s for s in (hit or [f.slot for f in self.fields]) if s not in blamed)
             return None, blamed, messages
 
@@ -105,7 +106,7 @@ class SchemaTemplate:
             found = []
             for error in err.errors():
                 loc = tuple(error["loc"])
-                slots = tuple(f.slot for f in self.fields if _related(f.path, loc)) or tuple(f.slot for f in self.fields)
+                slots = tuple(f.slot for f in self.fields if is_related(f.path, loc)) or tuple(f.slot for f in self.fields)
                 where = ".".join(map(str, loc)) or self.schema.__name__
                 found.append(Violation("schema", f"{where}: {error['msg']}", kind="schema", slots=slots))
             return found
@@ -115,7 +116,7 @@ class SchemaTemplate:
         data = instance.model_dump(mode="json")
         values: dict[str, str] = {}
         for spec in self.fields:
-            value = _get(data, spec.path)
+            value = get_value(data, spec.path)
             if spec.convert == "float_int":
                 value = str(int(abs(float(value))))
             elif spec.convert == "float_frac":
@@ -190,7 +191,7 @@ def _value(annotation: Any, metadata: list, path: tuple, segments: list, fields:
         segments.append("[")
         for i in range(count):
             segments.append("" if i == 0 else ", ")
-            _value(args[0], [], path + (i,), segments, fields, sizes, required=required and i < (lo or 1))
+            _value(args[0], [], path + (i,), segments, fields, sizes, required=required and i < (lo if lo is not None else 1))
         segments.append("]")
     elif annotation is bool:
         _domain(name, path, (("true", True), ("false", False)), "bool", segments, fields, quoted=False)
@@ -275,61 +276,6 @@ def _int_bounds(metadata: list) -> tuple[int | None, int | None]:
             sub = _int_bounds([p for p in parts if next(iter(vars(p).values())) is not None])
             lo, hi = (sub[0] if sub[0] is not None else lo), (sub[1] if sub[1] is not None else hi)
     return lo, hi
-
-
-def _convert(spec: FieldSlot, text: str) -> Any:
-    if spec.choices:
-        for option, value in spec.choices:
-            if option == text:
-                return value
-        return text  # not an allowed value: pydantic blames it
-    if spec.convert == "int":
-        return int(text) if text.isdigit() else text
-    return text
-
-
-def _to_float(whole: str, frac: str) -> Any:
-    text = f"{whole or '0'}.{frac or '0'}"
-    try:
-        return float(text)
-    except ValueError:
-        return text
-
-
-class _ListNode(dict):
-    """A list under construction, keyed by item index (items may be skipped)."""
-
-
-def _put(obj: dict, path: tuple, value: Any, *, only_container: bool = False) -> None:
-    """Set `value` at `path`, creating containers (a `_ListNode` where the next key is an index)."""
-    node: Any = obj
-    for key, nxt in zip(path, path[1:]):
-        node = node.setdefault(key, _ListNode() if isinstance(nxt, int) else {})
-    if not only_container:
-        node[path[-1]] = value
-
-
-def _compact_lists(node: Any) -> Any:
-    """`_ListNode`s become lists in index order (empty ones included)."""
-    if isinstance(node, _ListNode):
-        return [_compact_lists(node[k]) for k in sorted(node)]
-    if isinstance(node, dict):
-        return {k: _compact_lists(v) for k, v in node.items()}
-    return node
-
-
-def _get(data: Any, path: tuple) -> Any:
-    for key in path:
-        if isinstance(key, int) and (not isinstance(data, list) or key >= len(data)):
-            return None
-        data = data[key]
-    return data
-
-
-def _related(path: tuple, loc: tuple) -> bool:
-    """A pydantic error at `loc` concerns the slot at `path` (one is a prefix of the other)."""
-    n = min(len(path), len(loc))
-    return n > 0 and tuple(path[:n]) == tuple(loc[:n])
 
 
 def _type_name(annotation: Any) -> str:
