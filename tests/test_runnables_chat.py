@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -139,3 +140,21 @@ def test_structured_output_reports_what_stays_invalid(chat):
         chat.with_structured_output(Mapping_)
     with pytest.raises(ValueError, match="pydantic BaseModel"):
         chat.with_structured_output({"type": "object"})
+
+
+REAL_DREAM = os.environ.get("DREAM_AGENT_DREAM_PATH")  # a Dream-v0-Instruct-7B checkpoint directory
+
+
+@pytest.mark.weights
+@pytest.mark.skipif(not REAL_DREAM, reason="set DREAM_AGENT_DREAM_PATH to a Dream-v0-Instruct-7B directory")
+def test_real_dream_answers_and_fills_a_schema():
+    chat = ChatDream(model=REAL_DREAM, max_tokens=16, steps=16, dtype="bfloat16",
+                     device="cuda" if __import__("torch").cuda.is_available() else "cpu")
+    assert "5" in chat.invoke("What is 2 + 3? Reply with the number only.").content
+
+    class City(BaseModel):
+        name: str
+        country: Literal["France", "Italy", "Spain"]
+
+    city = chat.with_structured_output(City).invoke("Which country is Paris the capital of? Name the city too.")
+    assert city.country == "France" and "Paris" in city.name

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterator, Optional, Sequence
+from typing import Any, AsyncIterator, Iterator, Optional, Sequence, Union
 
 from langchain_core.callbacks.manager import adispatch_custom_event, dispatch_custom_event
 from langchain_core.runnables import Runnable, RunnableConfig
@@ -59,7 +59,7 @@ class DiffusionPlanner(Runnable[Any, PlanOutput]):
 
     @property
     def InputType(self) -> Any:  # noqa: N802 - langchain's name
-        return Any
+        return Union[self.env.problem_type, dict, str]
 
     @property
     def OutputType(self) -> type[PlanOutput]:  # noqa: N802 - langchain's name
