@@ -59,7 +59,7 @@ def test_drafts_config_and_async(infiller):
     assert list(infiller.stream("1 <mask> 3")) == [infiller.invoke("1 <mask> 3")]
 
     async def events():
-        return [e["event"] async for e in infiller.astream_events("1 <mask> <mask>", version="v2")]
+        return [e["event"] async for e in infiller.astream_events("1 <mask> <mask>", {"configurable": {"steps": 2}}, version="v2")]
 
     kinds = asyncio.run(events())
     assert kinds[0] == "on_chain_start" and kinds[-1] == "on_chain_end" and kinds.count("on_custom_event") == 2
