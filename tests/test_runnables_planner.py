@@ -154,3 +154,18 @@ def test_bad_construction():
         DiffusionPlanner("chess", model=tiny_model(ENV))
     with pytest.raises(ValueError, match="stepz"):
         DiffusionPlanner(ENV, model=tiny_model(ENV), stepz=3)
+
+
+def test_dream_checkpoint_directory_and_model_override(planner, problems, tmp_path):
+    from tests.runnables_fixtures import dream_checkpoint
+
+    dream_dir = str(dream_checkpoint(tmp_path))
+    text_planner = DiffusionPlanner(ENV, model=dream_dir, steps=4, max_rounds=1)  # text rendering for a BPE model
+    out = text_planner.invoke(problems[0])
+    assert out.text.startswith("Complete the 4x4 Sudoku") and len(out.plan) == 16
+    assert all(g in ("0", c) for g, c in zip(problems[0].givens, out.plan))
+    # a per-call model override reaches the loader
+    with pytest.raises(ValueError, match="checkpoint directory not found"):
+        planner.invoke(problems[0], config={"configurable": {"model": str(tmp_path / "missing")}})
+    swapped = planner.invoke(problems[0], config={"configurable": {"model": dream_dir}})
+    assert len(swapped.plan) == 16

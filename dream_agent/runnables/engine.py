@@ -63,16 +63,27 @@ def model_for(model: DiffusionLM | str | Path | None, env_name: str) -> Diffusio
     raise InputError(f"model must be a DiffusionLM, a checkpoint directory or None, got {type(model).__name__}")
 
 
-def split_options(options: Mapping[str, Any]) -> tuple[Any, str]:
-    """`PlanOptions` and the rendering from a flat option dict (unknown names are an error)."""
+def rendering_for(lm: DiffusionLM) -> str:
+    """"compact" for word-level models (the project's small MDMs), "text" for text LMs such as Dream."""
+    from dream_agent.vocab_tokenizer import VocabTokenizer
+
+    return "compact" if isinstance(lm.tokenizer, VocabTokenizer) else "text"
+
+
+def split_options(options: Mapping[str, Any]) -> tuple[Any, str | None]:
+    """`PlanOptions` and the rendering (None: chosen by the model) from a flat option dict.
+
+    Raises:
+        InputError: an unknown option name or a bad value, naming it.
+    """
     from planners.result import PlanOptions
 
     names = {f.name for f in dataclasses.fields(PlanOptions)}
     unknown = sorted(set(options) - names - {"rendering"})
     if unknown:
         raise InputError(f"unknown planner option(s) {', '.join(unknown)}; valid: {', '.join(sorted(names | {'rendering'}))}")
-    rendering = options.get("rendering", "compact")
-    if rendering not in RENDERINGS:
+    rendering = options.get("rendering")
+    if rendering is not None and rendering not in RENDERINGS:
         raise InputError(f"rendering must be one of {', '.join(RENDERINGS)}, got {rendering!r}")
     return PlanOptions(**{k: v for k, v in options.items() if k != "rendering"}), rendering
 
@@ -94,6 +105,7 @@ def plan_batch(
     from planners.refine import refine_batch
 
     plan_opts, rendering = split_options(options)
+    rendering = rendering or rendering_for(lm)
 
     def on_step(event: Any) -> None:
         if on_draft is not None and event.kind == "step":

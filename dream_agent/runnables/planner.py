@@ -29,6 +29,7 @@ CONFIGURABLE: dict[str, tuple[Any, str]] = {
     "max_rounds": (int, "most infill -> check -> remask rounds"),
     "temperature": (float, "token sampling temperature (0: most likely token)"),
     "model": (Optional[str], "a checkpoint directory (default: the environment's shipped model)"),
+    "rendering": (Optional[str], "template rendering: compact (small models) or text (Dream); default by model"),
 }
 
 
@@ -41,7 +42,8 @@ class DiffusionPlanner(Runnable[Any, PlanOutput]):
             shipped model.
         name: the run name shown in traces.
         **options: `planners.refine.PlanOptions` fields (steps, alg, seed, max_rounds, ...) and
-            `rendering` ("compact" for the small models, "text" for Dream).
+            `rendering` ("compact" or "text"; by default "compact" for the word-level small
+            models and "text" for text LMs such as Dream).
 
     Input: the environment's problem (its pydantic model, a dict such as `{"puzzle": ...}`, or a
     string). Output: `PlanOutput`. Streams `PlanChunk`s (final slot values, then the result).
