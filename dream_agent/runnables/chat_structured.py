@@ -14,7 +14,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 
 from constraints import InputError
 from dream_agent.runnables.schema_template import schema_template
-from dream_agent.runnables.structured import fill_schema
+from dream_agent.runnables.structured import fill_schema_batch
 
 DRAFT_EVENT = "draft"
 _TEMPLATE_SIZES = ("str_tokens", "int_tokens", "frac_tokens", "list_items", "max_domain")
@@ -44,31 +44,39 @@ class StructuredDream(Runnable[Any, Any]):
         return dict if self.include_raw else self.st.schema
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
-        return self._call_with_config(self._invoke, input, config, run_type="chain", **kwargs)
+        return self._call_with_config(lambda x, config: _raise(self._fill([x], [config])[0]), input, config, run_type="chain", **kwargs)
 
-    def _invoke(self, input: Any, config: RunnableConfig) -> Any:
-        messages = self.chat._convert_input(input).to_messages()
-        prompt = self.chat.prompt_ids(self._with_instruction(messages))
+    def batch(self, inputs: list[Any], config: RunnableConfig | list[RunnableConfig] | None = None, *, return_exceptions: bool = False, **kwargs: Any) -> list[Any]:
+        """Fill the schema for every input in one batched refine run."""
+        return self._batch_with_config(self._fill, inputs, config, return_exceptions=return_exceptions, run_type="chain", **kwargs)
+
+    def _fill(self, inputs: list[Any], config: list[RunnableConfig]) -> list[Any]:
         chat = self.chat
-        configurable = config.get("configurable") or {}
+        prompts = [chat.prompt_ids(self._with_instruction(chat._convert_input(x).to_messages())) for x in inputs]
+        configurable = config[0].get("configurable") or {}
 
         def on_step(event: Any) -> None:
             if event.kind == "step":
-                dispatch_custom_event(DRAFT_EVENT, {"round": event.round, "step": event.step, "values": dict(event.values)}, config=config)
+                data = {"round": event.round, "step": event.step, "values": dict(event.values)}
+                dispatch_custom_event(DRAFT_EVENT, data, config=config[event.index])
 
-        result = fill_schema(
-            chat.load(), self.st, prompt, on_step=on_step,
+        results = fill_schema_batch(
+            chat.load(), self.st, prompts, on_step=on_step,
             steps=int(configurable.get("steps") or chat.steps or chat.max_tokens), alg=chat.alg,
             temperature=float(chat.temperature), seed=int(configurable.get("seed", chat.seed or 0)),
             max_rounds=int(configurable.get("max_rounds") or chat.max_rounds),
         )
+        return [self._output(result) for result in results]
+
+    def _output(self, result: Any) -> Any:
         raw = AIMessage(content=result.instance.model_dump_json() if result.instance is not None else result.text,
-                        response_metadata={"rounds": result.rounds, "nfe": result.nfe, "model_name": chat.model})
+                        response_metadata={"rounds": result.rounds, "nfe": result.nfe, "model_name": self.chat.model})
         error = None
         if result.instance is None:
-            error = OutputParserException(f"{self.st.schema.__name__} still invalid after {result.rounds} rounds: " + "; ".join(result.errors), llm_output=result.text)
+            error = OutputParserException(f"{self.st.schema.__name__} still invalid after {result.rounds} rounds: "
+                                          + "; ".join(result.errors), llm_output=result.text)
             if not self.include_raw:
-                raise error
+                return error
         if self.include_raw:
             return {"raw": raw, "parsed": result.instance, "parsing_error": error}
         return result.instance
@@ -80,3 +88,9 @@ class StructuredDream(Runnable[Any, Any]):
             first = SystemMessage(content=f"{messages[0].text}\n{instruction}".strip())
             return [first, *messages[1:]]
         return [SystemMessage(content=instruction), *messages]
+
+
+def _raise(result: Any) -> Any:
+    if isinstance(result, Exception):
+        raise result
+    return result

@@ -16,7 +16,6 @@ from dream_agent.protocols import DiffusionLM
 from dream_agent.runnables.schema_template import SchemaTemplate
 from dream_agent.runnables.token_classes import allowed_tokens_hook, class_rows, token_classes
 from planners.compile import Canvas, compile_template
-from planners.refine import refine
 from planners.result import PlanOptions, TraceEvent
 
 
@@ -71,8 +70,25 @@ def fill_schema(
         on_step: called with each draft and check (`planners.result.TraceEvent`).
         **options: `PlanOptions` fields (steps, alg, temperature, seed, max_rounds, ...).
     """
-    canvas = compile_schema(lm, st, prompt_ids)
-    result = refine(lm, st.template, st.violations, options=PlanOptions(**options), prefix=list(prompt_ids),
-                    logits_hook=class_hook(lm, st, canvas), on_step=on_step)
-    instance, _, errors = st.validate(result.values)
-    return StructuredResult(instance, dict(result.values), result.text, errors, result.rounds, result.nfe, result.seconds)
+    return fill_schema_batch(lm, st, [prompt_ids], on_step=on_step, **options)[0]
+
+
+def fill_schema_batch(
+    lm: DiffusionLM,
+    st: SchemaTemplate,
+    prompts: Sequence[Sequence[int]],
+    *,
+    on_step: Callable[[TraceEvent], None] | None = None,
+    **options: Any,
+) -> list[StructuredResult]:
+    """`fill_schema` for several prompts in one batched refine run (events carry the prompt's index)."""
+    from planners.refine import refine_batch  # looked up per call (tests count the batched runs)
+
+    hooks = [class_hook(lm, st, compile_schema(lm, st, prompt)) for prompt in prompts]
+    results = refine_batch(lm, [st.template] * len(prompts), st.violations, options=PlanOptions(**options),
+                           prefixes=[list(p) for p in prompts], logits_hooks=hooks, on_step=on_step)
+    out = []
+    for result in results:
+        instance, _, errors = st.validate(result.values)
+        out.append(StructuredResult(instance, dict(result.values), result.text, errors, result.rounds, result.nfe, result.seconds))
+    return out
