@@ -316,5 +316,6 @@ def pydantic_check(
     if callable(assemble):
         return PydanticCheck(model_cls, assemble, field_slots or {})
     if assemble is not None and not isinstance(assemble, Mapping):
-        raise InputError(f"pydantic_check: assemble must be None, a mapping or a callable, got {type(assemble).__name__}")
+        raise InputError("pydantic_check: assemble must be None, a mapping or a callable, "
+                         f"got {type(assemble).__name__}")
     return PydanticCheck(model_cls, None, assemble)

@@ -15,6 +15,7 @@ from typing import Any, Mapping
 
 from constraints import InputError, Slot, Template, Violation
 from environments.base import RENDERINGS, Rendering
+from environments.countdown_allowed import countdown_allowed_values
 from environments.countdown_check import check_equations
 from environments.countdown_problem import CountdownProblem, parse_countdown
 from environments.countdown_solver import OPS, Equation, parse_equation, random_instance, solve_countdown
@@ -169,6 +170,14 @@ class CountdownEnv:
             parts = v.details.get("parts", PARTS)
             out.append(replace(v, slots=tuple(f"{p}{s}" for s in v.steps for p in parts)))
         return out
+
+    def allowed_values(
+        self, problem: CountdownProblem, partial: Mapping[str, str | None], rendering: Rendering = "compact"
+    ) -> dict[str, set[str]]:
+        """Hard constraints: per open slot, the available operands, the operators and the exact results
+        (the last one the target) still consistent with the committed parts (see `countdown_allowed`)."""
+        _check_rendering(rendering)
+        return countdown_allowed_values(problem, partial, rendering == "compact", self.digits)
 
     def vocabulary(self) -> list[str]:
         """Digits, operators and the few structure words of compact templates."""

@@ -12,6 +12,7 @@ from typing import Any, Mapping
 
 from constraints import InputError, Slot, Template, Violation
 from environments.base import RENDERINGS, Rendering
+from environments.sudoku_allowed import sudoku_allowed_values
 from environments.sudoku_problem import (
     SudokuProblem,
     cell_name,
@@ -175,6 +176,13 @@ class SudokuEnv:
         return [
             replace(v, slots=tuple(slot_name(n, r * n + c) for r, c in v.cells if r * n + c in blanks)) for v in found
         ]
+
+    def allowed_values(
+        self, problem: SudokuProblem, partial: Mapping[str, str | None], rendering: Rendering = "compact"
+    ) -> dict[str, set[str]]:
+        """Hard constraints: for each open cell (value None in `partial`), the digits not in its row, column or box."""
+        _check_rendering(rendering)
+        return sudoku_allowed_values(problem, partial)
 
     def vocabulary(self) -> list[str]:
         """Digits 1..n and the row separator."""

@@ -7,7 +7,7 @@ Template text syntax (`parse_template`)::
 - ``{name:N}``: a slot of exactly N tokens.
 - ``{name:<=N}``: a slot of at most N tokens; the unused tail holds the empty (pad) token.
 - ``{name|a,b,c}``: a slot whose value is one of ``a``, ``b``, ``c`` (values are stripped; they
-  may contain spaces but not ``, | { }``). ``{name:<=N|a,b}`` reserves N tokens for the value.
+  may contain spaces but not ``, | { }``). ``{name:N|a,b}`` or ``{name:<=N|a,b}`` reserves N tokens.
 - ``{{`` and ``}}`` are literal braces. Names start with a letter or ``_``, then letters, digits, ``_``.
 
 A single space right before a slot belongs to the slot's tokens (``" pick"`` rather than
@@ -48,6 +48,10 @@ class Canvas:
     mask_id: int
     pad_id: int | None
     tokenizer: Any = field(repr=False, compare=False)
+    _by_name: dict[str, Slot] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {s.name: s for s in self.template.slots})
 
     @property
     def open_positions(self) -> tuple[int, ...]:
@@ -56,10 +60,9 @@ class Canvas:
 
     def slot(self, name: str) -> Slot:
         """The template slot called `name`."""
-        for slot in self.template.slots:
-            if slot.name == name:
-                return slot
-        raise KeyError(f"no slot {name!r}; slots: {', '.join(self.slots)}")
+        if name not in self._by_name:
+            raise KeyError(f"no slot {name!r}; slots: {', '.join(self.slots)}")
+        return self._by_name[name]
 
 
 def _encode(tokenizer: Any, text: str) -> list[int]:
@@ -101,7 +104,8 @@ def compile_template(
     pad_id = None if pad_id is None else int(pad_id)
     ids = _encode(tokenizer, prefix) if isinstance(prefix, str) else [int(t) for t in prefix]
     segments = list(template.segments)
-    if shift and not ids and (not segments or isinstance(segments[0], Slot) or not _encode(tokenizer, _strip_space(segments, 0))):
+    starts_open = not segments or isinstance(segments[0], Slot) or not _encode(tokenizer, _strip_space(segments, 0))
+    if shift and not ids and starts_open:
         bos_id = getattr(tokenizer, "bos_id", None)
         if bos_id is None:
             raise InputError("this model cannot fill position 0 and the template starts with a slot; "
@@ -131,7 +135,9 @@ def _strip_space(segments: list, index: int) -> str:
     return text
 
 
-def _slot_size(slot: Slot, tokenizer: Any, space: str, pad_id: int | None) -> tuple[int, tuple[tuple[int, ...], ...] | None]:
+def _slot_size(
+    slot: Slot, tokenizer: Any, space: str, pad_id: int | None
+) -> tuple[int, tuple[tuple[int, ...], ...] | None]:
     """The slot's token count and, for a domain slot, each value's padded token sequence."""
     if slot.domain is None:
         if slot.max_length is not None and pad_id is None:
@@ -248,7 +254,8 @@ def _parse_slot(body: str, column: int) -> Slot:
     name, colon, size_text = head.partition(":")
     name = name.strip()
     if not _NAME.match(name):
-        raise InputError(f"{where}: slot name {name!r} must start with a letter or '_' and hold only letters, digits, '_'")
+        raise InputError(f"{where}: slot name {name!r} must start with a letter or '_' "
+                         "and hold only letters, digits, '_'")
     length = max_length = None
     if colon:
         size = _SIZE.match(size_text.strip())

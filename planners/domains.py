@@ -77,6 +77,15 @@ def _token_id(canvas: Canvas, token: Any, what: str) -> int:
     return token
 
 
+def _fits(value: tuple[int, ...], allow_sets: list[set[int]] | None, ban_sets: list[set[int]],
+          pad_id: int | None) -> bool:
+    """Whether a domain value's tokens pass the slot's allow/ban lists (padding always passes)."""
+    for j, token in enumerate(value):
+        if token in ban_sets[j] or (allow_sets is not None and token not in allow_sets[j] and token != pad_id):
+            return False
+    return True
+
+
 def _keep_only(logits: torch.Tensor, rows: torch.Tensor, positions: torch.Tensor, ids: torch.Tensor,
                neg: torch.Tensor) -> None:
     """At each (rows[n], positions[n]) keep only the logits of ids[n] (N, K); the rest become -inf.
@@ -90,12 +99,16 @@ def _keep_only(logits: torch.Tensor, rows: torch.Tensor, positions: torch.Tensor
 
 
 class DomainHook:
-    """Precomputed tables for the domain constraint over a batch of canvases (see `domain_hook`)."""
+    """Precomputed tables for the domain constraint over a batch of canvases (see `domain_hook`).
+
+    The canvases of one batch share a tokenizer (one mask and one empty id).
+    """
 
     def __init__(self, canvases: list[Canvas], allow: list[Mapping], ban: list[Mapping]) -> None:
         self.canvases = canvases
         self.mask_id = canvases[0].mask_id if canvases else -1
         self.pad_id = canvases[0].pad_id if canvases else None
+        self.vocab_size = int(canvases[0].tokenizer.vocab_size) if canvases else 0
         allowed: list[tuple[int, int, list[int]]] = []  # (row, position, allowed ids)
         banned: list[tuple[int, int, int]] = []  # (row, position, id)
         domain_slots: list[tuple[int, tuple[int, ...], list[tuple[int, ...]]]] = []
@@ -108,13 +121,12 @@ class DomainHook:
             for name, positions in canvas.slots.items():
                 slot = canvas.slot(name)
                 allow_sets = _position_lists(canvas, name, allow[row][name], "allow") if name in allow[row] else None
-                ban_sets = _position_lists(canvas, name, ban[row][name], "ban") if name in ban[row] else [set()] * len(positions)
+                ban_sets = ([set()] * len(positions) if name not in ban[row]
+                            else _position_lists(canvas, name, ban[row][name], "ban"))
                 if slot.domain is None and slot.length is not None and canvas.pad_id is not None:
                     ban_sets = [s | {canvas.pad_id} for s in ban_sets]  # exact-length slots are never empty
                 if slot.domain is not None:
-                    ok = [v for v in canvas.domains[name]
-                          if all(t not in b and (allow_sets is None or t in a or t == canvas.pad_id)
-                                 for t, a, b in zip(v, allow_sets or ban_sets, ban_sets))]
+                    ok = [v for v in canvas.domains[name] if _fits(v, allow_sets, ban_sets, canvas.pad_id)]
                     if not ok:
                         raise InputError(f"slot {name!r}: the allow/ban lists exclude every value of its domain")
                     domain_slots.append((row, positions, ok))
@@ -140,28 +152,28 @@ class DomainHook:
         k = max((len(ids) for _, _, ids in allowed), default=1)
         t["allow_rc"] = torch.tensor([[r, p] for r, p, _ in allowed], dtype=torch.long).view(-1, 2)
         # pad each allow list with its own first id: duplicates gather/scatter the same logit
-        t["allow_ids"] = torch.tensor([ids + ids[:1] * (k - len(ids)) for _, _, ids in allowed], dtype=torch.long).view(-1, k)
+        t["allow_ids"] = torch.tensor([ids + ids[:1] * (k - len(ids)) for _, _, ids in allowed],
+                                      dtype=torch.long).view(-1, k)
         t["ban"] = torch.tensor(banned, dtype=torch.long).view(-1, 3)
         n = max((len(pos) for _, pos, _ in domain_slots), default=1)
         kv = max((len(vals) for _, _, vals in domain_slots), default=1)
         d = len(domain_slots)
         t["dom_row"] = torch.tensor([r for r, _, _ in domain_slots], dtype=torch.long)
-        t["dom_pos"] = torch.zeros(d, n, dtype=torch.long)  # (D, n) positions
-        t["dom_valid"] = torch.zeros(d, n, dtype=torch.bool)  # (D, n) real positions
-        t["dom_vals"] = torch.full((d, kv, n), -1, dtype=torch.long)  # (D, K, n) value tokens
-        t["dom_has"] = torch.zeros(d, kv, dtype=torch.bool)  # (D, K) real values
-        for i, (_, pos, vals) in enumerate(domain_slots):
-            t["dom_pos"][i, : len(pos)] = torch.tensor(pos)
-            t["dom_valid"][i, : len(pos)] = True
-            t["dom_vals"][i, : len(vals), : len(pos)] = torch.tensor(vals)
-            t["dom_has"][i, : len(vals)] = True
+        # (D, n) positions and which are real; (D, K, n) value tokens (-1: none); (D, K) real values
+        t["dom_pos"] = torch.tensor([list(pos) + [0] * (n - len(pos)) for _, pos, _ in domain_slots],
+                                    dtype=torch.long).view(d, n)
+        t["dom_valid"] = torch.tensor([[True] * len(pos) + [False] * (n - len(pos)) for _, pos, _ in domain_slots],
+                                      dtype=torch.bool).view(d, n)
+        t["dom_vals"] = torch.tensor([[list(v) + [-1] * (n - len(v)) for v in vals] + [[-1] * n] * (kv - len(vals))
+                                      for _, _, vals in domain_slots], dtype=torch.long).view(d, kv, n)
+        t["dom_has"] = torch.tensor([[True] * len(vals) + [False] * (kv - len(vals)) for _, _, vals in domain_slots],
+                                    dtype=torch.bool).view(d, kv)
         m = max((len(pos) for _, pos in tails), default=1)
         t["tail_row"] = torch.tensor([r for r, _ in tails], dtype=torch.long)
-        t["tail_pos"] = torch.zeros(len(tails), m, dtype=torch.long)
-        t["tail_valid"] = torch.zeros(len(tails), m, dtype=torch.bool)
-        for i, (_, pos) in enumerate(tails):
-            t["tail_pos"][i, : len(pos)] = torch.tensor(pos)
-            t["tail_valid"][i, : len(pos)] = True
+        t["tail_pos"] = torch.tensor([list(pos) + [0] * (m - len(pos)) for _, pos in tails],
+                                     dtype=torch.long).view(-1, m)
+        t["tail_valid"] = torch.tensor([[True] * len(pos) + [False] * (m - len(pos)) for _, pos in tails],
+                                       dtype=torch.bool).view(-1, m)
         return t
 
     def _on(self, device: torch.device) -> dict[str, torch.Tensor]:
@@ -169,7 +181,7 @@ class DomainHook:
             self._device_tables[device] = {k: v.to(device) for k, v in self._tables.items()}
         return self._device_tables[device]
 
-    def _consistent(self, t: dict[str, torch.Tensor], x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _consistent(self, t: dict[str, torch.Tensor], x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """(held (D, n), committed (D, n), consistent (D, K)) for every domain slot."""
         held = x[t["dom_row"][:, None], t["dom_pos"]]
         committed = (held != self.mask_id) & t["dom_valid"]
@@ -182,6 +194,9 @@ class DomainHook:
             raise ValueError(f"domain hook built for {len(self.canvases)} rows, got a batch of {x.shape[0]}")
         t = self._on(logits.device)
         neg = torch.tensor(float("-inf"), dtype=logits.dtype, device=logits.device)
+        if logits.shape[-1] > self.vocab_size:
+            # the model's logits may cover ids the tokenizer lacks (Dream pads its vocabulary): no text, never proposed
+            logits[..., self.vocab_size:] = neg
         if len(t["allow_rc"]):
             _keep_only(logits, t["allow_rc"][:, 0], t["allow_rc"][:, 1], t["allow_ids"], neg)
         if len(t["ban"]):
@@ -213,7 +228,8 @@ class DomainHook:
             logits[r, p] = neg
             logits[r, p, self.pad_id] = pad_logit
 
-    def _domain_rule(self, t: dict[str, torch.Tensor], x: torch.Tensor, logits: torch.Tensor, neg: torch.Tensor) -> None:
+    def _domain_rule(self, t: dict[str, torch.Tensor], x: torch.Tensor, logits: torch.Tensor,
+                     neg: torch.Tensor) -> None:
         """Open positions of a domain slot keep only the tokens of values consistent with the slot."""
         _, committed, consistent = self._consistent(t, x)
         # a slot whose committed tokens match no value (a canvas given half-filled) is reopened

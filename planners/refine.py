@@ -61,6 +61,7 @@ class _Row:
         self.tokens = list(canvas.ids)
         self.confidence = [math.nan] * len(canvas.ids)
         self.want = 0  # steps the next round asks for
+        self.inputs: set[tuple[tuple[int, ...], int]] = set()  # (canvas, steps) of every round run
         self.rounds = self.nfe = 0
         self.done = False
         self.seconds = 0.0
@@ -126,6 +127,9 @@ def refine_batch(
     all). A round runs the largest step count any of its plans asks for, capped so that no
     plan exceeds its NFE budget; each plan's `nfe` counts the model calls it took part in
     until it had no masks left. Events carry the plan's `index`. Budgets apply per plan.
+    Without sampling (temperature 0, no alg_temp, alg other than "origin") a plan stops once
+    its next round would start from a canvas (and step count) it already started from, since
+    that round would only repeat an earlier draft.
     """
     n = len(templates)
     checks = [checks] * n if callable(checks) else list(checks)
@@ -133,13 +137,20 @@ def refine_batch(
     hooks = [None] * n if logits_hooks is None else list(logits_hooks)
     allow = [None] * n if allow is None else list(allow)
     ban = [None] * n if ban is None else list(ban)
-    for what, seq in (("checks", checks), ("prefixes", prefixes), ("logits_hooks", hooks), ("allow", allow), ("ban", ban)):
+    per_template = {"checks": checks, "prefixes": prefixes, "logits_hooks": hooks, "allow": allow, "ban": ban}
+    for what, seq in per_template.items():
         if len(seq) != n:
             raise ValueError(f"{what}: got {len(seq)} entries for {n} templates")
     denoiser, tokenizer = model.denoiser, model.tokenizer
     canvases = [compile_template(t, tokenizer, prefix=p, shift=denoiser.shift) for t, p in zip(templates, prefixes)]
+    for i, canvas in enumerate(canvases):
+        if len(canvas.ids) > denoiser.max_length:
+            raise InputError(f"template {i} with its prefix is {len(canvas.ids)} tokens; the model accepts at most "
+                             f"{denoiser.max_length}")
     rows = [_Row(i, *args) for i, args in enumerate(zip(canvases, checks, hooks, allow, ban))]
     emit = options.keep_trace or on_step is not None
+    # without sampling, a round given a canvas it has seen before repeats its draft: stop instead
+    deterministic = options.temperature == 0 and not options.alg_temp and options.alg != "origin"
 
     def record(row: _Row, event: TraceEvent) -> None:
         if options.keep_trace:
@@ -162,7 +173,8 @@ def refine_batch(
             if row.done:
                 continue
             if (row.rounds >= options.max_rounds or (options.max_nfe is not None and row.nfe >= options.max_nfe)
-                    or (options.timeout_s is not None and elapsed >= options.timeout_s)):
+                    or (options.timeout_s is not None and elapsed >= options.timeout_s)
+                    or (deterministic and (tuple(row.tokens), row.want) in row.inputs)):
                 row.done, row.seconds = True, elapsed
                 continue
             active.append(row)
@@ -183,6 +195,7 @@ def refine_batch(
                                                           record if emit else None)
         spent_s, calls = spent_s + time.perf_counter() - t0, calls + nfe
         for b, row in enumerate(active):
+            row.inputs.add((tuple(row.tokens), row.want))
             row.rounds += 1
             _absorb(row, tokens[b], confidence[b], row_nfe[b], options, record if emit else None)
             if row.done:
@@ -224,7 +237,8 @@ def _denoise_round(model: DiffusionLM, active: list[_Row], steps: int, options: 
                 row_nfe[b] = step + 1
             if record is not None and (row_nfe[b] is None or row_nfe[b] == step + 1):
                 held = fixed[b, : lengths[b]].tolist()
-                record(row, TraceEvent("step", row.index, row.rounds + 1, step, tuple(held), decode_slots(row.canvas, held)))
+                values = decode_slots(row.canvas, held)
+                record(row, TraceEvent("step", row.index, row.rounds + 1, step, tuple(held), values))
         return None if fixed is xs else fixed
 
     out = denoise(denoiser, x, steps=steps, alg=options.alg, alg_temp=options.alg_temp, temperature=options.temperature,
@@ -242,7 +256,10 @@ def _absorb(row: _Row, tokens: list[int], confidence: list[float], nfe: int, opt
     row.nfe += nfe
     row.confidence = [c if not math.isnan(c) else old for c, old in zip(confidence, row.confidence)]
     values = decode_slots(canvas, tokens)
-    violations = tuple(domain_violations(canvas, values)) + tuple(row.check(values))
+    found = row.check(values)
+    if found is None:
+        raise TypeError("the check returned None; it must return a list of Violation")
+    violations = tuple(domain_violations(canvas, values)) + tuple(found)
     if row.best is None or len(violations) < row.best[0]:
         row.best = (len(violations), tuple(tokens), values, violations)
     draft, positions = tuple(tokens), ()

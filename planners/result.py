@@ -49,7 +49,8 @@ class PlanOptions:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise InputError(f"{name} must be an integer >= 1, got {value!r}")
-        if self.max_nfe is not None and (isinstance(self.max_nfe, bool) or not isinstance(self.max_nfe, int) or self.max_nfe < 1):
+        nfe = self.max_nfe
+        if nfe is not None and (isinstance(nfe, bool) or not isinstance(nfe, int) or nfe < 1):
             raise InputError(f"max_nfe must be an integer >= 1 or None, got {self.max_nfe!r}")
         if self.timeout_s is not None and not self.timeout_s > 0:
             raise InputError(f"timeout_s must be > 0 or None, got {self.timeout_s!r}")

@@ -124,12 +124,14 @@ class TestCountBounds:
     slots = ["s1", "s2", "s3", "s4"]
 
     def test_too_many_blames_the_holders(self):
-        found = count_bounds(self.slots, value="cook", max_count=1)({"s1": "cook", "s2": "x", "s3": "cook", "s4": "cook"})
+        check = count_bounds(self.slots, value="cook", max_count=1)
+        found = check({"s1": "cook", "s2": "x", "s3": "cook", "s4": "cook"})
         assert [v.slots for v in found] == [("s1", "s3", "s4")]
         assert "3 slots hold 'cook', at most 1" in found[0].reason
 
     def test_too_few_blames_the_others(self):
-        found = count_bounds(self.slots, regex=r"move \w+", min_count=2)({"s1": "move a", "s2": "x", "s3": "", "s4": "y"})
+        check = count_bounds(self.slots, regex=r"move \w+", min_count=2)
+        found = check({"s1": "move a", "s2": "x", "s3": "", "s4": "y"})
         assert [v.slots for v in found] == [("s2", "s3", "s4")]
 
     def test_non_empty_count_and_within_bounds(self):

@@ -70,7 +70,7 @@ class TestBudgets:
     def test_timeout(self):
         model = lm(RandomLogits(tokenizer(), delay_s=0.02))
         never = lambda values: [Violation("never", "always wrong", slots=("a",))]  # noqa: E731
-        opts = PlanOptions(steps=4, max_rounds=10_000, timeout_s=0.3)
+        opts = PlanOptions(steps=4, max_rounds=10_000, timeout_s=0.3, temperature=1.0)
         result = refine(model, "{a:4} {b:4}", never, options=opts)
         assert 2 < result.rounds < 10_000
         assert result.seconds <= 0.3 + 0.1  # the last round is sized by the measured time per call
@@ -84,6 +84,18 @@ class TestBudgets:
         assert all(r.nfe <= 7 for r in results) and model.denoiser.calls <= 7
 
 
+def test_deterministic_rounds_stop_when_they_would_repeat():
+    never = allowed_values("b", ["z"])  # the model always writes y in b once x is taken
+    model = lm(PreferUnused(tokenizer(), ["x", "y", "z"]))
+    result = refine(model, PAIR, lambda values: never(values) + all_different(["a", "b"], blame="later")(values),
+                    options=PlanOptions(steps=1, max_rounds=10))
+    # round 1: x x; round 2 (b reopened): x y; round 3 would reopen b on the same canvas again
+    assert (result.rounds, result.nfe, result.values) == (2, 2, {"a": "x", "b": "y"})
+    sampled = refine(lm(RandomLogits(tokenizer())), PAIR, lambda values: [Violation("c", "no", slots=("a",))],
+                     options=PlanOptions(steps=1, max_rounds=10, temperature=1.0))
+    assert sampled.rounds == 10
+
+
 def test_best_seen_is_returned():
     counts = iter([2, 1, 3])
 
@@ -91,7 +103,8 @@ def test_best_seen_is_returned():
         n = next(counts)
         return [Violation("c", f"{n} wrong #{i}", slots=("a",)) for i in range(n)]
 
-    result = refine(lm(RandomLogits(tokenizer())), "{a:2} {b:1}", check, options=PlanOptions(steps=2, max_rounds=3))
+    opts = PlanOptions(steps=2, max_rounds=3, temperature=1.0)
+    result = refine(lm(RandomLogits(tokenizer())), "{a:2} {b:1}", check, options=opts)
     assert result.rounds == 3 and [v.reason for v in result.violations] == ["1 wrong #0"]
 
 
@@ -102,7 +115,8 @@ def test_trace_and_streaming_agree():
                     options=PlanOptions(steps=2, keep_trace=True), on_step=events.append)
     assert tuple(events) == result.trace
     steps = [e for e in events if e.kind == "step"]
-    assert len(steps) == result.nfe and [e.round for e in events if e.kind == "check"] == list(range(1, result.rounds + 1))
+    assert len(steps) == result.nfe
+    assert [e.round for e in events if e.kind == "check"] == list(range(1, result.rounds + 1))
     assert steps[0].values["a"] in ("x", "<mask>") and steps[-1].tokens == result.tokens
     json.dumps(result.to_dict())
 
@@ -121,6 +135,11 @@ def test_user_logits_hook_and_allow_lists():
     result = refine(lm(RandomLogits(tok)), "{d:3}", lambda values: [], options=PlanOptions(steps=3),
                     allow={"d": ["1", "2", "3"]})
     assert set(result.values["d"].split()) <= {"1", "2", "3"}
+
+
+def test_canvas_longer_than_the_model_accepts():
+    with pytest.raises(InputError, match="70 tokens; the model accepts at most 64"):
+        refine(lm(RandomLogits(tokenizer())), "{a:70}", lambda values: [])
 
 
 def test_template_without_slots_is_checked_once():
@@ -190,6 +209,10 @@ def test_plan_on_a_random_dream_checkpoint(tmp_path_factory):
     assert results[1].values["first"] in ("wait", "go") and results[1].values["then"] in ("stop", "open the fridge")
     assert results[1].solved and results[1].rounds == 1
     assert results[0].text.startswith("Plan: " + results[0].values["a"])
+    # free slots only take ids the tokenizer has, although the model's logits cover more
+    assert dream.denoiser.vocab_size > dream.tokenizer.vocab_size
+    free = refine(dream, "Note: {n:6} and {m:<=6}.", lambda values: [], options=PlanOptions(steps=3, temperature=2.0))
+    assert max(free.tokens) < dream.tokenizer.vocab_size
 
 
 def test_plan_api_is_exported_lazily_from_dream_agent():
@@ -198,3 +221,16 @@ def test_plan_api_is_exported_lazily_from_dream_agent():
 
     assert dream_agent.plan is planners.plan is plan and dream_agent.refine is refine
     assert dream_agent.PlanOptions is PlanOptions
+
+
+@pytest.mark.gpu
+def test_refine_batch_on_cuda(tiny):
+    import copy
+
+    net = copy.deepcopy(tiny.denoiser.model).to("cuda")
+    cuda = DiffusionLM(TinyDenoiser(net, mask_id=tiny.denoiser.mask_id, pad_id=tiny.denoiser.pad_id), tiny.tokenizer)
+    template = "{a|cup,plate,door} and {b|cup,plate,door} then {c:<=2} ."
+    results = refine_batch(cuda, [template, "pick " + template], all_different(["a", "b"], blame="later"),
+                           options=PlanOptions(steps=4, max_rounds=3, temperature=1.0, remask="blamed_plus_lowconf"))
+    for r in results:
+        assert r.values["a"] in ("cup", "plate", "door") and r.nfe <= 3 * 4

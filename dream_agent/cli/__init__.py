@@ -20,7 +20,7 @@ def _root() -> None:
 
 
 # Each command module adds its commands to `app` (keep this list sorted).
-_COMMAND_MODULES: tuple[str, ...] = ("infill", "validate")
+_COMMAND_MODULES: tuple[str, ...] = ("infill", "models", "plan", "solve", "train", "validate")
 
 
 def _register() -> None:

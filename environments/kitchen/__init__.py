@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 from constraints import InputError, Template, Violation
 from environments.action_text import format_action, parse_action
 from environments.kitchen import templates as _t
+from environments.kitchen.allowed import kitchen_allowed_values
 from environments.kitchen.generator import Instance, generate
 from environments.kitchen.pddl import plan_to_pddl, to_pddl, unexported
 from environments.kitchen.search import SearchResult, search, solve
@@ -82,6 +83,13 @@ class KitchenEnvironment:
         plan, slots = _t.step_slots(problem, values, rendering)
         empty = _t.empty_step_slots(problem, values, rendering)
         return [_blame_slots(v, slots, empty) for v in self.check(problem, plan)]
+
+    def allowed_values(self, problem: BaseModel, partial: Mapping[str, str | None], rendering: str = "compact") -> dict[str, set[str]]:
+        """Hard constraints (compact rendering): actions that take effect after a committed prefix,
+        typed arguments elsewhere (see `environments.kitchen.allowed`); the text rendering gets none."""
+        if rendering != "compact":
+            return {}
+        return kitchen_allowed_values(self.parse_problem(problem), partial)
 
     def vocabulary(self) -> list[str]:
         return _t.vocabulary()

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from constraints.errors import InputError
 from constraints.template import Template
 from constraints.violation import Violation
+from environments.pddl.allowed import pddl_allowed_values
 from environments.pddl.checker import CONSTRAINT, check_plan, read_plan
 from environments.pddl.grounding import GroundTask, apply, ground, is_applicable
 from environments.pddl.parsing import LiftedDomain, parse_domain_text, parse_problem_text
@@ -168,12 +169,23 @@ class PDDLEnvironment:
             out.append(Violation(v.constraint, v.reason, v.kind, slots=slots, steps=v.steps, details=v.details))
         return out
 
+    def allowed_values(
+        self, problem: PDDLProblem, partial: Mapping[str, str | None], rendering: str = "compact"
+    ) -> dict[str, set[str]]:
+        """Hard constraints (compact rendering): applicable actions after a committed prefix, typed
+        arguments elsewhere (see `environments.pddl.allowed`); the text rendering gets none."""
+        _check_rendering(rendering)
+        if rendering != "compact":
+            return {}
+        return pddl_allowed_values(self.task(problem), partial, self.max_steps(problem))
+
     def vocabulary(self) -> list[str]:
         """Compact tokens: brackets, noop, pad, action names, domain constants and known objects."""
         objects = [name for name, _ in self.domain.constants] + self._objects
         if self.base_problem is not None:
             objects += [name for name, _ in self.task(self.base_problem).problem.objects]
-        return tpl.compact_vocabulary([s.name for s in self.domain.schemas], objects)
+        predicates = [name for name, _ in self.domain.predicates]
+        return tpl.compact_vocabulary([s.name for s in self.domain.schemas], objects, predicates)
 
     def format_plan(self, plan: Sequence[str]) -> list[str]:
         """The plan as a list of "(action arg ...)" strings."""

@@ -60,11 +60,26 @@ def argument_domains(task: GroundTask) -> list[tuple[str, ...]]:
     return domains
 
 
+CONTEXT_WORDS = ("init", "goal", "not", "plan")  # compact: the words that frame the problem's atoms
+
+
+def compact_context(task: GroundTask) -> str:
+    """The problem as compact words: "init <atoms> goal <atoms> plan", atoms as "pred arg ...", sorted.
+
+    A small model sees the problem only through this text, so the initial state and the goal
+    sit in front of the plan steps.
+    """
+    init = " ".join(" ".join(atom) for atom in sorted(task.init))
+    goal = [" ".join(atom) for atom in sorted(task.goal_pos)] + [f"not {' '.join(atom)}" for atom in sorted(task.goal_neg)]
+    return " ".join(w for w in ("init", init, "goal", " ".join(goal), "plan") if w)
+
+
 def compact_template(task: GroundTask, max_steps: int) -> Template:
-    """Template with `max_steps` steps of one action slot and the widest arity of argument slots."""
+    """Template: the problem's context (`compact_context`), then `max_steps` steps of one action
+    slot and the widest arity of argument slots."""
     actions = tuple(s.name for s in task.domain.schemas) + (NOOP,)
     arg_domains = argument_domains(task)
-    segments: list = []
+    segments: list = [compact_context(task) + " "]
     for i in range(max_steps):
         if i:
             segments.append(" ")
@@ -144,10 +159,11 @@ def parse_values(
     return plan, positions
 
 
-def compact_vocabulary(action_names: Sequence[str], objects: Sequence[str]) -> list[str]:
-    """Every token of a compact template or plan: brackets, NOOP, PAD, action names, objects."""
+def compact_vocabulary(action_names: Sequence[str], objects: Sequence[str], predicates: Sequence[str] = ()) -> list[str]:
+    """Every token of a compact template or plan: brackets, NOOP, PAD, action names, objects,
+    then the context words and predicate names (appended, so earlier ids never move)."""
     words = list(COMPACT_FIXED) + [NOOP, PAD]
-    for word in [*action_names, *objects]:
+    for word in [*action_names, *objects, *CONTEXT_WORDS, *predicates]:
         if word not in words:
             words.append(word)
     return words

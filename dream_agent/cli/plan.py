@@ -1,0 +1,101 @@
+"""`dream-agent plan`: plan a PDDL problem (blocksworld ships a model) or a kitchen task offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from constraints.errors import InputError
+from dream_agent.cli import solve_common as sc
+from dream_agent.cli.common import friendly_errors
+
+KITCHEN = "kitchen"
+
+
+def _pddl_env(domain: Path, problem: Path, model: Optional[Path], max_steps: Optional[int]) -> tuple[Any, Any]:
+    """Blocksworld (PlanBench's 4-operator domain) gets its environment and shipped model; other
+    domains need --model."""
+    from environments import get_environment
+    from environments.pddl import load_pddl
+
+    env, base = load_pddl(domain, problem)
+    blocks = get_environment("blocksworld")
+    same = {s.name for s in env.domain.schemas} == {s.name for s in blocks.domain.schemas} and \
+        set(env.domain.predicates) == set(blocks.domain.predicates)
+    if same:
+        env, base = blocks, blocks.parse_problem(base.pddl)
+    elif model is None:
+        raise InputError(f"no shipped model for the PDDL domain {env.domain.name!r} (models ship for blocksworld); "
+                         f"pass --model DIR with a model trained on this domain")
+    if max_steps is not None:
+        if max_steps < 1:
+            raise InputError(f"--max-steps must be >= 1, got {max_steps}")
+        base = base.model_copy(update={"max_steps": max_steps})
+    return env, base
+
+
+def _kitchen_problem(env: Any, problem: Optional[Path], seed: int, task: Optional[str], objects: int) -> Any:
+    if problem is not None:
+        if not problem.is_file():
+            raise InputError(f"kitchen problem file not found: {str(problem)!r}")
+        return env.parse_problem(problem.read_text(encoding="utf-8"))
+    from environments.kitchen.world import TASKS
+
+    if task is not None and task not in TASKS:
+        raise InputError(f"unknown kitchen task {task!r}; allowed: {', '.join(TASKS)}")
+    return env.generate(seed, **({"task": task} if task else {}), n_objects=objects)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `plan` command."""
+
+    @app.command("plan")
+    @friendly_errors
+    def plan_command(
+        what: Optional[str] = typer.Argument(None, help="'kitchen' for a kitchen task; leave out for PDDL (--domain/--problem)"),
+        domain: Optional[Path] = typer.Option(None, "--domain", help="PDDL domain file"),
+        problem: Optional[Path] = typer.Option(None, "--problem", help="PDDL problem file, or a kitchen problem JSON file"),
+        max_steps: Optional[int] = typer.Option(None, "--max-steps", help="PDDL: plan steps to allow (default: a budget per domain)"),
+        task: Optional[str] = typer.Option(None, "--task", help="kitchen: task kind of a generated problem (e.g. tidy, heat_place)"),
+        task_seed: int = typer.Option(0, "--task-seed", help="kitchen: seed of the generated problem"),
+        objects: int = typer.Option(3, "--objects", help="kitchen: objects in a generated problem"),
+        steps: Optional[int] = sc.STEPS, alg: str = sc.ALG, threshold: Optional[float] = sc.THRESHOLD,
+        max_rounds: int = sc.MAX_ROUNDS, seed: int = sc.SEED, model: Optional[Path] = sc.MODEL,
+        no_hard_constraints: bool = sc.NO_HARD, trace: Optional[Path] = sc.TRACE, temperature: float = sc.TEMPERATURE,
+        json_out: bool = sc.JSON,
+    ) -> None:
+        """Plan with a diffusion model; `solved` only when the simulator/validator accepts the plan
+        (exit 0 solved, 1 not solved, 2 bad input)."""
+        from environments import get_environment
+
+        extra: dict[str, Any] = {}
+        if what == KITCHEN:
+            env = get_environment(KITCHEN)
+            prob = _kitchen_problem(env, problem, task_seed, task, objects)
+            extra["instruction"] = env.instruction(prob)
+        elif what is None:
+            if domain is None or problem is None:
+                raise InputError("give --domain D.pddl and --problem P.pddl (or plan kitchen ...)")
+            env, prob = _pddl_env(domain, problem, model, max_steps)
+        else:
+            raise InputError(f"unknown planning target {what!r}; allowed: kitchen, or none with --domain/--problem")
+        result = sc.run_solve(env, prob, model=model, steps=steps, alg=alg, threshold=threshold, max_rounds=max_rounds,
+                              seed=seed, no_hard_constraints=no_hard_constraints, trace=trace, temperature=temperature,
+                              quiet=json_out)
+        plan = env.format_plan(env.parse_plan(prob, result.values))
+        out = {"solved": result.solved, "plan": plan, **extra,
+               **{k: v for k, v in sc.summary(result).items() if k != "solved"}}
+
+        def human() -> None:
+            if "instruction" in extra:
+                typer.echo(extra["instruction"])
+            for i, step in enumerate(plan, 1):
+                typer.echo(f"{i:>3}. {step}")
+            typer.echo(f"{'solved' if result.solved else 'NOT solved'} in {result.rounds} round(s), {result.nfe} NFE, "
+                       f"{result.seconds:.2f}s")
+            for v in result.violations:
+                typer.echo(f"  - {v.reason}")
+
+        sc.emit(out, json_out, human)

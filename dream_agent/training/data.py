@@ -1,0 +1,86 @@
+"""Training examples from an environment's generator and oracle: token ids plus the slot mask.
+
+Each example is one solved instance: ``env.generate -> env.solve -> env.plan_to_values`` on the
+compact template, turned into ids by the same compiler the planners use, so a model sees at
+training time exactly the canvas it will be asked to fill. Evaluation files are never read here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping
+
+import torch
+
+from dream_agent.protocols import Tokenizer
+from environments.base import Environment
+from planners.compile import compile_template
+
+
+@dataclass(frozen=True)
+class Example:
+    """One training canvas: clean ids and which positions are plan (slot) tokens."""
+
+    ids: tuple[int, ...]
+    slot_mask: tuple[bool, ...]
+
+
+def encode_solution(env: Environment, problem: Any, values: Mapping[str, str], tokenizer: Tokenizer) -> Example:
+    """The canvas of `problem`'s compact template with every slot holding `values` (padded)."""
+    canvas = compile_template(env.template(problem, "compact"), tokenizer)
+    ids = list(canvas.ids)
+    slot_mask = [False] * len(ids)
+    for name, positions in canvas.slots.items():
+        words = tokenizer.encode(values[name])
+        if len(words) > len(positions):
+            raise ValueError(f"slot {name!r}: value {values[name]!r} has {len(words)} tokens, room for {len(positions)}")
+        if len(words) < len(positions) and tokenizer.pad_id is None:
+            raise ValueError(f"slot {name!r} needs padding but the tokenizer has no pad token")
+        words += [tokenizer.pad_id] * (len(positions) - len(words))
+        for pos, word in zip(positions, words):
+            ids[pos] = word
+            slot_mask[pos] = True
+    return Example(ids=tuple(ids), slot_mask=tuple(slot_mask))
+
+
+def make_examples(
+    env: Environment,
+    tokenizer: Tokenizer,
+    knobs: Mapping[str, Any],
+    seeds: Iterable[int],
+    prepare: Callable[[Any], Any] = lambda problem: problem,
+    on_example: Callable[[], None] | None = None,
+) -> list[Example]:
+    """Solved examples for each seed (instances the oracle cannot solve are skipped).
+
+    Args:
+        env: the environment.
+        tokenizer: word-level tokenizer over ``env.vocabulary()``.
+        knobs: keyword arguments of ``env.generate``.
+        seeds: generator seeds (disjoint from any seed used for evaluation).
+        prepare: problem -> problem as the planner will see it (e.g. the plan-length budget).
+        on_example: called after each example (progress bars).
+    """
+    out = []
+    for seed in seeds:
+        problem = prepare(env.generate(seed, **knobs))
+        plan = env.solve(problem)
+        if plan is not None:
+            out.append(encode_solution(env, problem, env.plan_to_values(problem, plan, "compact"), tokenizer))
+        if on_example is not None:
+            on_example()
+    return out
+
+
+def collate(examples: list[Example], pad_id: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Right-pad a batch: ids (B, L), slot mask (B, L) bool, attention mask (B, L) of 1 = real."""
+    length = max(len(e.ids) for e in examples)
+    ids = torch.full((len(examples), length), pad_id, dtype=torch.long)
+    slot = torch.zeros((len(examples), length), dtype=torch.bool)
+    attn = torch.zeros((len(examples), length), dtype=torch.long)
+    for row, e in enumerate(examples):
+        n = len(e.ids)
+        ids[row, :n] = torch.tensor(e.ids, dtype=torch.long)
+        slot[row, :n] = torch.tensor(e.slot_mask, dtype=torch.bool)
+        attn[row, :n] = 1
+    return ids, slot, attn

@@ -1,0 +1,231 @@
+"""`train`: fit a tiny MDM to an environment's oracle plans, with checkpoints, exact resume and a card.
+
+Library entry point of `dream-agent train`. The run is repeatable with a seed: the data, the
+masks and the batch order all come from seeded generators, and a resumed run continues with
+the saved optimiser and generator states, so it ends with the same weights as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import safetensors.torch
+import torch
+
+from constraints.errors import InputError
+from dream_agent.tiny import TinyConfig, TinyMDM, save_tiny
+from dream_agent.training.data import Example, collate, make_examples
+from dream_agent.training.objective import diffusion_loss
+from dream_agent.training.recipes import Recipe, get_recipe
+from dream_agent.vocab_tokenizer import VocabTokenizer
+from environments import get_environment
+
+CHECKPOINT = "checkpoint.pt"
+DATA_CACHE = "train_data.safetensors"
+TRAIN_SEED_BASE = 10_000_000  # training instances use seeds from here on; evaluations use small seeds
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What a run produced and what it cost."""
+
+    out_dir: Path
+    steps: int
+    final_loss: float
+    losses: tuple[float, ...]
+    n_params: int
+    n_examples: int
+    wall_s: float
+    hardware: str
+
+
+def _tokenizer(env: Any) -> VocabTokenizer:
+    return VocabTokenizer(env.vocabulary())
+
+
+def _prepare(env_name: str) -> Callable[[Any], Any]:
+    from planners.solve import prepare_problem  # the planner's view of a problem (e.g. a step budget)
+
+    env = get_environment(env_name)
+    return lambda problem: prepare_problem(env, problem)
+
+
+def build_data(recipe: Recipe, env: Any, tokenizer: VocabTokenizer, seed: int, progress: Any = None) -> list[list[Example]]:
+    """One pool of examples per curriculum stage (seeds disjoint from evaluation seeds)."""
+    prepare = _prepare(recipe.env)
+    pools = []
+    for s, stage in enumerate(recipe.stages):
+        pool: list[Example] = []
+        for k, knobs in enumerate(stage.knobs):
+            base = TRAIN_SEED_BASE + seed * 1_000_000 + (s * 16 + k) * 20_000
+            task = progress.add_task(f"data {knobs}", total=stage.examples) if progress else None
+            tick = (lambda: progress.advance(task)) if progress else None
+            pool += make_examples(env, tokenizer, knobs, range(base, base + stage.examples), prepare, tick)
+        pools.append(pool)
+    return pools
+
+
+def _save_pools(pools: list[list[Example]], path: Path) -> None:
+    tensors = {}
+    for i, pool in enumerate(pools):
+        tensors[f"len{i}"] = torch.tensor([len(e.ids) for e in pool], dtype=torch.long)
+        tensors[f"ids{i}"] = torch.tensor([t for e in pool for t in e.ids], dtype=torch.long)
+        tensors[f"slot{i}"] = torch.tensor([m for e in pool for m in e.slot_mask], dtype=torch.bool)
+    safetensors.torch.save_file(tensors, str(path))
+
+
+def _load_pools(path: Path) -> list[list[Example]]:
+    tensors = safetensors.torch.load_file(str(path))
+    pools = []
+    for i in range(sum(k.startswith("len") for k in tensors)):
+        ids, slot, start, pool = tensors[f"ids{i}"].tolist(), tensors[f"slot{i}"].tolist(), 0, []
+        for n in tensors[f"len{i}"].tolist():
+            pool.append(Example(tuple(ids[start : start + n]), tuple(slot[start : start + n])))
+            start += n
+        pools.append(pool)
+    return pools
+
+
+def _lr(step: int, recipe: Recipe, total: int) -> float:
+    """Linear warm-up, then cosine decay to a tenth of the peak."""
+    if step < recipe.warmup:
+        return recipe.lr * (step + 1) / recipe.warmup
+    progress = (step - recipe.warmup) / max(1, total - recipe.warmup)
+    return recipe.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+
+
+def hardware(device: str) -> str:
+    """A one-line description of where training ran."""
+    if device.startswith("cuda") and torch.cuda.is_available():
+        return f"{torch.cuda.get_device_name(0)} (CUDA)"
+    return f"CPU {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
+
+
+def train(
+    env_name: str,
+    steps: int | None = None,
+    out_dir: str | Path | None = None,
+    *,
+    seed: int = 0,
+    device: str = "cpu",
+    resume: bool = False,
+    checkpoint_every: int = 100,
+    progress: bool = True,
+    evaluate: bool = True,
+    threads: int | None = None,
+    log: Callable[[str], None] | None = None,
+    **overrides: Any,
+) -> TrainResult:
+    """Train the small MDM of `env_name` and save it (config.json, model.safetensors, card.md).
+
+    Args:
+        env_name: a registered environment with a recipe (`dream_agent.training.RECIPES`).
+        steps: optimiser steps (default: the recipe's).
+        out_dir: model directory (default: ``./models/<env_name>``).
+        seed: seeds data, initial weights, masks and batch order.
+        device: "cpu" or "cuda".
+        resume: continue from ``out_dir/checkpoint.pt`` when it exists.
+        checkpoint_every: steps between checkpoints.
+        progress: show a progress bar.
+        evaluate: solve fresh instances at the end and put the figures in the card.
+        threads: CPU threads for torch (None: torch's default).
+        log: called with a status line now and then (e.g. a log file writer).
+        **overrides: recipe fields to change (dim, n_layers, batch_size, lr, weighting, ...).
+
+    Returns:
+        The TrainResult.
+    """
+    recipe = get_recipe(env_name).with_overrides(steps=steps, **overrides)
+    if threads is not None:
+        torch.set_num_threads(threads)
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise InputError("device 'cuda' asked for but torch sees no CUDA device; use --device cpu")
+    out = Path(out_dir or Path("models") / env_name)
+    out.mkdir(parents=True, exist_ok=True)
+    env = get_environment(env_name)
+    tokenizer = _tokenizer(env)
+    say = log or (lambda line: None)
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   disable=not progress)
+    with bar:
+        cache = out / DATA_CACHE
+        if resume and cache.is_file():
+            pools = _load_pools(cache)
+        else:
+            t0 = time.perf_counter()
+            pools = build_data(recipe, env, tokenizer, seed, bar)
+            _save_pools(pools, cache)
+            say(f"data: {sum(map(len, pools))} examples in {time.perf_counter() - t0:.0f}s")
+        longest = max(len(e.ids) for pool in pools for e in pool)
+        if longest > recipe.max_length:
+            raise InputError(f"{env_name}: training canvases reach {longest} tokens; raise max_length ({recipe.max_length})")
+
+        torch.manual_seed(seed)
+        config = TinyConfig(vocab_size=tokenizer.vocab_size, max_length=recipe.max_length, dim=recipe.dim,
+                            n_layers=recipe.n_layers, n_heads=recipe.n_heads, ffn_dim=recipe.ffn_dim)
+        model = TinyMDM(config).to(device)
+        optim = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay, betas=(0.9, 0.98))
+        generator = torch.Generator().manual_seed(seed)
+        start, losses, wall = 0, [], 0.0
+        ckpt = out / CHECKPOINT
+        if resume and ckpt.is_file():
+            state = torch.load(ckpt, map_location=device, weights_only=True)
+            model.load_state_dict(state["model"])
+            optim.load_state_dict(state["optim"])
+            generator.set_state(state["generator"])
+            start, losses, wall = int(state["step"]), list(state["losses"]), float(state["wall"])
+            say(f"resumed at step {start}")
+
+        task = bar.add_task(f"train {env_name}", total=recipe.steps, completed=start)
+        t_start = time.perf_counter() - wall
+        model.train()
+        for step in range(start, recipe.steps):
+            active = [e for pool, stage in zip(pools, recipe.stages) if step >= stage.start * recipe.steps for e in pool]
+            picks = torch.randint(len(active), (recipe.batch_size,), generator=generator).tolist()
+            ids, slot, attn = collate([active[i] for i in picks], tokenizer.pad_id)
+            for group in optim.param_groups:
+                group["lr"] = _lr(step, recipe, recipe.steps)
+            result = diffusion_loss(lambda x, a: model(x.to(device), a.to(device)), ids.to(device), slot.to(device),
+                                    tokenizer.mask_id, generator, attention_mask=attn, weighting=recipe.weighting)
+            optim.zero_grad(set_to_none=True)
+            result.loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optim.step()
+            losses.append(float(result.loss.detach()))
+            bar.update(task, advance=1, description=f"train {env_name} loss {losses[-1]:.3f} acc {result.masked_acc:.2f}")
+            done = step + 1
+            if done % checkpoint_every == 0 or done == recipe.steps:
+                wall = time.perf_counter() - t_start
+                torch.save({"model": model.state_dict(), "optim": optim.state_dict(), "generator": generator.get_state(),
+                            "step": done, "losses": losses, "wall": wall}, ckpt)
+                recent = losses[-checkpoint_every:]
+                say(f"step {done}/{recipe.steps} loss {sum(recent) / len(recent):.4f} acc {result.masked_acc:.3f} wall {wall:.0f}s")
+    wall = time.perf_counter() - t_start
+    model.eval()
+    n_params = sum(p.numel() for p in model.parameters())
+    save_tiny(model.cpu(), tokenizer, out)
+    figures = None
+    if evaluate:
+        from dream_agent.training.card import evaluate_model
+
+        figures = evaluate_model(env_name, out, recipe.eval_knobs, recipe.eval_n)
+        say(f"eval: {figures}")
+    result = TrainResult(out, recipe.steps, losses[-1] if losses else math.nan, tuple(losses), n_params,
+                         sum(map(len, pools)), wall, hardware(device))
+    from dream_agent.training.card import write_card
+
+    write_card(out, recipe, result, seed, figures)
+    return result
+
+
+def recipe_dict(recipe: Recipe) -> dict[str, Any]:
+    """The recipe as plain data (for the card)."""
+    return asdict(recipe)

@@ -1,0 +1,87 @@
+"""Per-environment training recipes: model shape, data mix (a curriculum), batch and schedule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from constraints.errors import InputError
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A group of generator settings that joins the training mix at `start` (a fraction of the steps)."""
+
+    knobs: tuple[dict[str, Any], ...]
+    start: float = 0.0
+    examples: int = 4000  # instances generated per knob setting
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How to train one environment's model. Every field can be overridden by `train(...)`."""
+
+    env: str
+    stages: tuple[Stage, ...]
+    dim: int = 128
+    n_layers: int = 4
+    n_heads: int = 4
+    ffn_dim: int = 512
+    max_length: int = 128
+    batch_size: int = 64
+    lr: float = 1e-3
+    warmup: int = 100
+    weight_decay: float = 0.01
+    steps: int = 3000
+    weighting: str = "mdlm"
+    eval_knobs: dict[str, Any] = field(default_factory=dict)
+    eval_n: int = 50
+
+    def with_overrides(self, **overrides: Any) -> "Recipe":
+        """A copy with the given non-None fields replaced."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+_BLOCKS = Stage(tuple({"blocks": b} for b in (3, 4)), 0.0, 6000)
+
+# name -> recipe (a literal registry: one entry per shipped model).
+RECIPES: dict[str, Recipe] = {
+    "sudoku4x4": Recipe(
+        "sudoku4x4",
+        (Stage(tuple({"difficulty": d} for d in ("easy", "medium", "hard")), 0.0, 3000),
+         Stage(({"givens": 4}, {"givens": 5}), 0.2, 2000)),
+        dim=96, n_layers=3, n_heads=4, ffn_dim=384, max_length=32, batch_size=128, steps=1500,
+        eval_knobs={"difficulty": "hard"},
+    ),
+    "sudoku": Recipe(
+        "sudoku",
+        (Stage(({"difficulty": "easy"},), 0.0, 1000), Stage(({"difficulty": "medium"},), 0.1, 2000),
+         Stage(({"difficulty": "hard"},), 0.3, 1000)),
+        dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=96, batch_size=32, steps=600,
+        eval_knobs={"difficulty": "medium"},
+    ),
+    "countdown": Recipe(
+        "countdown",
+        (Stage(({"n": 3},), 0.0, 20000), Stage(({"n": 4},), 0.05, 30000), Stage(({"n": 5},), 0.15, 30000)),
+        dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=96, batch_size=64, steps=4000,
+        eval_knobs={"n": 4},
+    ),
+    "blocksworld": Recipe(
+        "blocksworld",
+        (_BLOCKS, Stage(({"blocks": 5},), 0.1, 6000), Stage(({"blocks": 6},), 0.3, 3000)),
+        dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=192, batch_size=32, steps=3000,
+        eval_knobs={"blocks": 5},
+    ),
+    "kitchen": Recipe(
+        "kitchen",
+        (Stage(({},), 0.0, 1500),),
+        dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=128, batch_size=32, steps=600,
+    ),
+}
+
+
+def get_recipe(env_name: str) -> Recipe:
+    """The recipe for `env_name`; unknown names raise InputError listing the known ones."""
+    if env_name not in RECIPES:
+        raise InputError(f"no training recipe for {env_name!r}; known: {', '.join(sorted(RECIPES))}")
+    return RECIPES[env_name]
