@@ -53,6 +53,15 @@ def test_planner_runnable(model_dirs):
     assert "config: max_rounds=1 -> rounds=1" in out and "draft:" in out
 
 
+def test_planner_runnable_on_the_shipped_model():
+    from dream_agent.models import available_models
+
+    if "sudoku4x4" not in available_models():
+        pytest.skip("no shipped sudoku4x4 model in this checkout")
+    out = _run("planner_runnable.py", "--steps", "16")
+    assert "invoke: solved=True" in out and out.count("solved=True") >= 4
+
+
 def test_tool_in_agent(model_dirs):
     out = _run("tool_in_agent.py", "--model", model_dirs["countdown"])
     assert "planner -> " in out and "validator -> " in out and "bad input -> status=error" in out

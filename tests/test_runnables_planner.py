@@ -50,17 +50,17 @@ def test_invoke_accepts_model_dict_and_string(planner, problems):
 def test_batch_is_one_batched_run(planner, problems, monkeypatch):
     import importlib
 
-    refine_module = importlib.import_module("planners.refine")
+    solve_module = importlib.import_module("planners.solve")
     calls = []
-    real = refine_module.refine_batch
+    real = solve_module.solve_batch
 
-    def counting(model, templates, checks, **kwargs):
-        calls.append(len(templates))
-        return real(model, templates, checks, **kwargs)
+    def counting(env, problems, model, **kwargs):
+        calls.append(len(problems))
+        return real(env, problems, model, **kwargs)
 
-    monkeypatch.setattr(refine_module, "refine_batch", counting)
+    monkeypatch.setattr(solve_module, "solve_batch", counting)
     outs = planner.batch(problems)
-    assert calls == [3]  # one refine_batch over all three problems, not three runs
+    assert calls == [3]  # one batched solve over all three problems, not three runs
     for problem, out in zip(problems, outs):
         assert _same(out, planner.invoke(problem), batched=True)
 
@@ -169,3 +169,16 @@ def test_dream_checkpoint_directory_and_model_override(planner, problems, tmp_pa
         planner.invoke(problems[0], config={"configurable": {"model": str(tmp_path / "missing")}})
     swapped = planner.invoke(problems[0], config={"configurable": {"model": dream_dir}})
     assert len(swapped.plan) == 16
+
+
+def test_default_is_the_shipped_model(problems):
+    from dream_agent.models import available_models
+
+    if ENV not in available_models():
+        pytest.skip(f"no shipped {ENV} model in this checkout")
+    shipped = DiffusionPlanner(ENV, steps=16, max_rounds=4)  # model=None
+    outs = shipped.batch(problems)
+    assert all(out.solved and not out.violations for out in outs)  # the trained model solves these
+    env = get_environment(ENV)
+    assert all(env.check(p, out.plan) == [] for p, out in zip(problems, outs))
+    assert shipped.invoke(problems[0], config={"configurable": {"hard_constraints": False}}).plan == outs[0].plan

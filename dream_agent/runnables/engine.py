@@ -70,8 +70,8 @@ def rendering_for(lm: DiffusionLM) -> str:
     return "compact" if isinstance(lm.tokenizer, VocabTokenizer) else "text"
 
 
-def split_options(options: Mapping[str, Any]) -> tuple[Any, str | None]:
-    """`PlanOptions` and the rendering (None: chosen by the model) from a flat option dict.
+def split_options(options: Mapping[str, Any]) -> tuple[Any, str | None, bool]:
+    """`PlanOptions`, the rendering (None: chosen by the model) and `hard_constraints` from a flat dict.
 
     Raises:
         InputError: an unknown option name or a bad value, naming it.
@@ -79,13 +79,17 @@ def split_options(options: Mapping[str, Any]) -> tuple[Any, str | None]:
     from planners.result import PlanOptions
 
     names = {f.name for f in dataclasses.fields(PlanOptions)}
-    unknown = sorted(set(options) - names - {"rendering"})
+    extra = {"rendering", "hard_constraints"}
+    unknown = sorted(set(options) - names - extra)
     if unknown:
-        raise InputError(f"unknown planner option(s) {', '.join(unknown)}; valid: {', '.join(sorted(names | {'rendering'}))}")
+        raise InputError(f"unknown planner option(s) {', '.join(unknown)}; valid: {', '.join(sorted(names | extra))}")
     rendering = options.get("rendering")
     if rendering is not None and rendering not in RENDERINGS:
         raise InputError(f"rendering must be one of {', '.join(RENDERINGS)}, got {rendering!r}")
-    return PlanOptions(**{k: v for k, v in options.items() if k != "rendering"}), rendering
+    hard = options.get("hard_constraints", True)
+    if not isinstance(hard, bool):
+        raise InputError(f"hard_constraints must be true or false, got {hard!r}")
+    return PlanOptions(**{k: v for k, v in options.items() if k not in extra}), rendering, hard
 
 
 def plan_options(options: Mapping[str, Any]) -> Any:
@@ -101,24 +105,22 @@ def plan_batch(
     *,
     on_draft: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[PlanOutput]:
-    """Plan every problem in one batched refine run; drafts go to `on_draft` as JSON-ready dicts."""
-    from planners.refine import refine_batch
+    """Plan every problem in one batched refine run (`planners.solve.solve_batch`).
 
-    plan_opts, rendering = split_options(options)
+    Drafts go to `on_draft` as JSON-ready dicts: `index` (which problem), `round`, `step`, `values`.
+    """
+    from planners.solve import prepare_problem, solve_batch
+
+    plan_opts, rendering, hard = split_options(options)
     rendering = rendering or rendering_for(lm)
 
     def on_step(event: Any) -> None:
         if on_draft is not None and event.kind == "step":
             on_draft({"index": event.index, "round": event.round, "step": event.step, "values": dict(event.values)})
 
-    templates = [env.template(problem, rendering) for problem in problems]
-    checks = [functools.partial(_check_values, env, problem, rendering) for problem in problems]
-    results = refine_batch(lm, templates, checks, options=plan_opts, on_step=on_step)
+    problems = [prepare_problem(env, problem) for problem in problems]  # e.g. a PDDL step budget
+    results = solve_batch(env, problems, lm, rendering=rendering, hard_constraints=hard, options=plan_opts, on_step=on_step)
     return [to_output(env, problem, result, rendering) for problem, result in zip(problems, results)]
-
-
-def _check_values(env: Any, problem: Any, rendering: str, values: Mapping[str, str]) -> list[Any]:
-    return env.check_values(problem, values, rendering)
 
 
 def to_output(env: Any, problem: Any, result: Any, rendering: str) -> PlanOutput:

@@ -75,7 +75,7 @@ class Infiller(Runnable[Any, str]):
                 dispatch_custom_event(DRAFT_EVENT, {"index": event.index, "step": event.step, "values": dict(event.values)},
                                       config=config[event.index])
 
-        plan_opts, _ = engine.split_options({**options, "max_rounds": 1})
+        plan_opts = engine.plan_options({**options, "max_rounds": 1})
         results = refine_batch(lm, [t for t, _ in pairs], lambda values: [], options=plan_opts,
                                prefixes=[p for _, p in pairs], on_step=on_step)
         return [prefix + result.text for (_, prefix), result in zip(pairs, results)]

@@ -30,6 +30,7 @@ CONFIGURABLE: dict[str, tuple[Any, str]] = {
     "temperature": (float, "token sampling temperature (0: most likely token)"),
     "model": (Optional[str], "a checkpoint directory (default: the environment's shipped model)"),
     "rendering": (Optional[str], "template rendering: compact (small models) or text (Dream); default by model"),
+    "hard_constraints": (bool, "mask values the environment rules out while denoising"),
 }
 
 
