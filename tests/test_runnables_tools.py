@@ -84,6 +84,18 @@ class TestValidatorToolUnit(ToolsUnitTests):
         return {"problem": problem.givens, "plan": env.solve(problem)}
 
 
+class TestValidatorToolIntegration(ToolsIntegrationTests):
+    @property
+    def tool_constructor(self) -> BaseTool:
+        return PlanValidator(ENV).as_tool()
+
+    @property
+    def tool_invoke_params_example(self) -> dict:
+        env = get_environment(ENV)
+        problem = env.generate(0)
+        return {"problem": problem.givens, "plan": env.solve(problem)}
+
+
 def test_validator_tool_answers_and_errors():
     env = get_environment(ENV)
     problem = env.generate(0)
