@@ -7,7 +7,6 @@ Per-step drafts go out as custom events ("draft").
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,7 +26,6 @@ from dream_agent.protocols import DiffusionLM
 
 DRAFT_EVENT = "draft"
 _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool", "chat": "user", "function": "tool"}
-_LOCK = threading.Lock()
 
 
 class ChatDream(BaseChatModel):
@@ -79,13 +77,9 @@ class ChatDream(BaseChatModel):
 
     def load(self) -> DiffusionLM:
         """The loaded model (loaded once per directory, dtype and device; shared by instances)."""
-        from dream_agent.loading import load_model
+        from dream_agent.runnables.engine import load_cached
 
-        key = (str(Path(self.model).expanduser().resolve()), self.dtype, self.device)
-        with _LOCK:
-            if key not in _MODELS:
-                _MODELS[key] = load_model(key[0], dtype=self.dtype, device=self.device)
-            return _MODELS[key]
+        return load_cached(self.model, dtype=self.dtype, device=self.device)
 
     def prompt_ids(self, messages: list[BaseMessage]) -> list[int]:
         """The chat template applied to `messages`, ending with the assistant's turn opening."""
@@ -152,9 +146,6 @@ class ChatDream(BaseChatModel):
         kwargs.pop("method", None)
         kwargs.pop("strict", None)
         return StructuredDream(self, schema, include_raw=include_raw, **kwargs)
-
-
-_MODELS: dict[tuple[str, str, str], DiffusionLM] = {}
 
 
 def _draft_sender(run_manager: CallbackManagerForLLMRun | None) -> Any:

@@ -1,4 +1,4 @@
-"""What the runnables need from the layers below: environments, models, and the refine loop.
+"""What the runnables need from the layers below: environments, models, and the solver.
 
 One place turns runnable inputs into problems, resolves models (cached per directory), and
 maps `planners` results to the pydantic `PlanOutput`.
@@ -18,7 +18,7 @@ from dream_agent.runnables.results import PlanOutput, ViolationModel
 from environments import get_environment
 from environments.base import RENDERINGS
 
-_PROBLEM_KEYS = ("problem", "input")
+_PROBLEM_KEYS = ("problem",)
 _LOAD_LOCK = threading.Lock()
 
 
@@ -43,23 +43,29 @@ def problem_of(env: Any, item: Any) -> Any:
 
 
 @functools.lru_cache(maxsize=4)
-def _load(path: str) -> DiffusionLM:
+def _load(path: str, dtype: str, device: str) -> DiffusionLM:
     from dream_agent.loading import load_model
 
-    return load_model(path)
+    return load_model(path, dtype=dtype, device=device)
+
+
+def load_cached(path: str | Path, *, dtype: str = "float32", device: str = "cpu") -> DiffusionLM:
+    """A checkpoint directory loaded once per process (per dtype and device), shared by runnables."""
+    with _LOAD_LOCK:  # one load even when a batch arrives from several threads
+        return _load(str(Path(path).expanduser().resolve()), dtype, device)
 
 
 def model_for(model: DiffusionLM | str | Path | None, env_name: str) -> DiffusionLM:
     """The model to plan with: as given, loaded from a directory (cached), or the shipped default."""
     if isinstance(model, DiffusionLM):
         return model
-    with _LOAD_LOCK:  # one load per directory even when a batch arrives from several threads
-        if model is None:
-            from dream_agent.models import default_model
+    if model is None:
+        from dream_agent.models import default_model
 
+        with _LOAD_LOCK:
             return default_model(env_name)
-        if isinstance(model, (str, Path)):
-            return _load(str(Path(model).expanduser().resolve()))
+    if isinstance(model, (str, Path)):
+        return load_cached(model)
     raise InputError(f"model must be a DiffusionLM, a checkpoint directory or None, got {type(model).__name__}")
 
 
