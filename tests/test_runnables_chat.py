@@ -148,8 +148,10 @@ REAL_DREAM = os.environ.get("DREAM_AGENT_DREAM_PATH")  # a Dream-v0-Instruct-7B 
 @pytest.mark.weights
 @pytest.mark.skipif(not REAL_DREAM, reason="set DREAM_AGENT_DREAM_PATH to a Dream-v0-Instruct-7B directory")
 def test_real_dream_answers_and_fills_a_schema():
-    chat = ChatDream(model=REAL_DREAM, max_tokens=16, steps=16, dtype="bfloat16",
-                     device="cuda" if __import__("torch").cuda.is_available() else "cpu")
+    import torch
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    chat = ChatDream(model=REAL_DREAM, max_tokens=16, steps=16, dtype="bfloat16", device=device)
     assert "5" in chat.invoke("What is 2 + 3? Reply with the number only.").content
 
     class City(BaseModel):
