@@ -98,3 +98,15 @@ def test_validation_pipeline_needs_no_torch():
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_langchain_is_imported_only_by_the_runnables():
+    offenders = []
+    for package in ("dream_agent", "planners", "environments", "constraints"):
+        for file in (ROOT / package).rglob("*.py"):
+            if "runnables" in file.relative_to(ROOT).parts:
+                continue
+            text = file.read_text(encoding="utf-8")
+            if "import langchain" in text or "from langchain" in text or "import langgraph" in text or "from langgraph" in text:
+                offenders.append(str(file.relative_to(ROOT)))
+    assert offenders == []
