@@ -144,7 +144,33 @@ def test_structured_output_reports_what_stays_invalid(chat):
     with pytest.raises(ValueError, match="counts.*not supported"):
         chat.with_structured_output(Mapping_)
     with pytest.raises(ValueError, match="pydantic BaseModel"):
-        chat.with_structured_output({"type": "object"})
+        chat.with_structured_output({"type": "string"})
+
+
+def test_structured_output_from_typeddict_and_json_schema(chat):
+    from typing_extensions import TypedDict
+
+    class Pet(TypedDict):
+        """A pet."""
+
+        kind: Literal["cat", "dog"]
+        age: int
+
+    pet = chat.with_structured_output(Pet).invoke("A pet")
+    assert set(pet) == {"kind", "age"} and pet["kind"] in ("cat", "dog") and isinstance(pet["age"], int)
+    schema = {
+        "title": "Booking", "type": "object", "required": ["room", "nights", "breakfast", "guests"],
+        "properties": {
+            "room": {"type": "string", "enum": ["single", "double"]},
+            "nights": {"type": "integer", "minimum": 1, "maximum": 14},
+            "breakfast": {"type": "boolean"},
+            "guests": {"type": "array", "items": {"type": "string", "maxLength": 6}, "maxItems": 2},
+        },
+    }
+    booking = chat.with_structured_output(schema).invoke("Book a room")
+    assert booking["room"] in ("single", "double") and 1 <= booking["nights"] <= 14
+    assert isinstance(booking["breakfast"], bool) and 1 <= len(booking["guests"]) <= 2
+    assert all(len(g) <= 6 for g in booking["guests"])
 
 
 REAL_DREAM = os.environ.get("DREAM_AGENT_DREAM_PATH")  # a Dream-v0-Instruct-7B checkpoint directory

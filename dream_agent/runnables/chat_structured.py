@@ -13,6 +13,7 @@ from langchain_core.messages import AIMessage, BaseMessage, SystemMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from constraints import InputError
+from dream_agent.runnables.schema_convert import as_pydantic
 from dream_agent.runnables.schema_template import schema_template
 from dream_agent.runnables.structured import fill_schema_batch
 
@@ -25,7 +26,7 @@ class StructuredDream(Runnable[Any, Any]):
 
     Args:
         chat: the ChatDream model.
-        schema: a pydantic BaseModel class.
+        schema: a pydantic BaseModel class (instances out), a TypedDict or a JSON Schema object (dicts out).
         include_raw: return `{"raw": AIMessage, "parsed": instance | None, "parsing_error": ...}`.
         **sizes: template sizes (str_tokens, int_tokens, frac_tokens, list_items, max_domain).
     """
@@ -35,13 +36,14 @@ class StructuredDream(Runnable[Any, Any]):
         if unknown:
             raise InputError(f"unknown structured output option(s) {', '.join(unknown)}; valid: {', '.join(_TEMPLATE_SIZES)}")
         self.chat = chat
-        self.st = schema_template(schema, **sizes)
+        model, self.as_dict = as_pydantic(schema)
+        self.st = schema_template(model, **sizes)
         self.include_raw = include_raw
         self.name = f"ChatDream[{self.st.schema.__name__}]"
 
     @property
     def OutputType(self) -> Any:  # noqa: N802 - langchain's name
-        return dict if self.include_raw else self.st.schema
+        return dict if self.include_raw or self.as_dict else self.st.schema
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         return self._call_with_config(lambda x, config: _raise(self._fill([x], [config])[0]), input, config, run_type="chain", **kwargs)
@@ -77,9 +79,10 @@ class StructuredDream(Runnable[Any, Any]):
                                           + "; ".join(result.errors), llm_output=result.text)
             if not self.include_raw:
                 return error
+        parsed = result.instance.model_dump(mode="json") if self.as_dict and result.instance is not None else result.instance
         if self.include_raw:
-            return {"raw": raw, "parsed": result.instance, "parsing_error": error}
-        return result.instance
+            return {"raw": raw, "parsed": parsed, "parsing_error": error}
+        return parsed
 
     def _with_instruction(self, messages: list[BaseMessage]) -> list[BaseMessage]:
         """Say what to answer with in the system message (added when there is none)."""
