@@ -42,9 +42,10 @@ class DiffusionPlanner(Runnable[Any, PlanOutput]):
         model: a loaded `DiffusionLM`, a checkpoint directory, or None for the environment's
             shipped model.
         name: the run name shown in traces.
-        **options: `planners.refine.PlanOptions` fields (steps, alg, seed, max_rounds, ...) and
-            `rendering` ("compact" or "text"; by default "compact" for the word-level small
-            models and "text" for text LMs such as Dream).
+        **options: `PlanOptions` fields (steps, alg, seed, max_rounds, ...; see
+            `planners.result`), `rendering` ("compact" or "text"; by default "compact" for the
+            word-level small models and "text" for text LMs such as Dream) and
+            `hard_constraints` (default True: mask values the environment rules out).
 
     Input: the environment's problem (its pydantic model, a dict such as `{"puzzle": ...}`, or a
     string). Output: `PlanOutput`. Streams `PlanChunk`s (final slot values, then the result).
