@@ -208,3 +208,35 @@ def test_structured_batch_is_one_run(chat, monkeypatch):
     # then break differently than in a single run, so compare the fields that are not free text
     single = structured.invoke(prompts[0])
     assert (orders[0].quantity, orders[0].size, orders[0].color) == (single.quantity, single.size, single.color)
+
+
+def test_tool_calls_name_a_bound_tool_with_valid_arguments(chat):
+    from langchain_core.messages import ToolMessage
+
+    from dream_agent.runnables import DiffusionPlanner, PlanValidator
+    from tests.runnables_fixtures import tiny_model
+
+    class Add(BaseModel):
+        """Add two numbers."""
+
+        a: int = Field(ge=0, le=9)
+        b: int = Field(ge=0, le=9)
+
+    check_tool = PlanValidator("sudoku4x4").as_tool()
+    plan_tool = DiffusionPlanner("sudoku4x4", model=tiny_model("sudoku4x4"), steps=4, max_rounds=1).as_tool()
+    plan_tool.handle_tool_error = True
+    tools = [plan_tool, check_tool, Add]
+    for choice in (None, "any"):
+        message = chat.bind_tools(tools, tool_choice=choice).invoke("Solve the sudoku 4312020020310000")
+        for call in message.tool_calls:
+            assert call["name"] in ("plan_sudoku4x4", "validate_sudoku4x4", "Add")
+    message = chat.bind_tools(tools, tool_choice="Add").invoke("What is 2 + 3?")
+    [call] = message.tool_calls
+    assert call["name"] == "Add" and Add(**call["args"])
+    message = chat.bind_tools(tools, tool_choice="plan_sudoku4x4").invoke("Solve the sudoku 4312020020310000")
+    answer = plan_tool.invoke(message.tool_calls[0])  # random weights: a junk problem, answered as an error
+    assert isinstance(answer, ToolMessage) and answer.tool_call_id == message.tool_calls[0]["id"]
+    assert set(chat.bind_tools(tools, tool_choice="validate_sudoku4x4").invoke("check").tool_calls[0]["args"]) == {"problem", "plan"}
+    assert chat.bind_tools(tools, tool_choice="none").invoke("hi").tool_calls == []
+    with pytest.raises(ValueError, match="not a bound tool"):
+        chat.bind_tools(tools, tool_choice="nope").invoke("hi")

@@ -8,7 +8,7 @@ Per-step drafts go out as custom events ("draft").
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Sequence
 
 import torch
 from langchain_core.callbacks import CallbackManager, CallbackManagerForLLMRun
@@ -121,10 +121,32 @@ class ChatDream(BaseChatModel):
         message = self._answer(messages, stop, run_manager, **kwargs)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
+    def bind_tools(self, tools: Sequence[Any], *, tool_choice: Any = None, **kwargs: Any) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools: the model then answers with a tool call whose name and arguments are valid by construction.
+
+        `tool_choice`: None/"auto" (a tool or a text answer), "any"/"required" (some tool), a tool
+        name, or "none".
+        """
+        from langchain_core.utils.function_calling import convert_to_openai_tool
+
+        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], tool_choice=tool_choice, **kwargs)
+
     def _answer(self, messages: list[BaseMessage], stop: list[str] | None, run_manager: CallbackManagerForLLMRun | None,
-                **kwargs: Any) -> AIMessage:
+                tools: list[dict[str, Any]] | None = None, tool_choice: Any = None, **kwargs: Any) -> AIMessage:
+        send = _draft_sender(run_manager)
+        if tools:
+            from dream_agent.runnables.chat_tools import call_tool
+
+            def on_step(event: Any) -> None:
+                if send is not None and event.kind == "step":
+                    send({"round": event.round, "step": event.step, "values": dict(event.values)})
+
+            message, spent = call_tool(self, messages, tools, tool_choice, on_step)
+            if message is not None:
+                message.response_metadata = {"model_name": Path(self.model).name, "nfe": spent, "model_provider": "dream_agent"}
+                return message
         prompt = self.prompt_ids(messages)
-        ids, nfe = self.generate_ids(prompt, on_draft=_draft_sender(run_manager), **kwargs)
+        ids, nfe = self.generate_ids(prompt, on_draft=send, **kwargs)
         text = self.load().tokenizer.decode(ids)
         for word in stop or self.stop or []:
             if word and word in text:

@@ -49,10 +49,19 @@ def _from_json_schema(schema: dict, name: str) -> type[BaseModel]:
 
 
 def _json_type(spec: dict, name: str) -> Any:
+    if "anyOf" in spec or "oneOf" in spec:
+        # a template slot has one type: take the first alternative it can express (strings first)
+        options = [s for s in spec.get("anyOf", spec.get("oneOf")) if s.get("type") != "null"]
+        options.sort(key=lambda s: s.get("type") != "string")
+        for option in options:
+            try:
+                return _json_type({**option, **{k: v for k, v in spec.items() if k == "description"}}, name)
+            except InputError:
+                continue
     if "enum" in spec:
         return Literal[tuple(spec["enum"])]
     kind = spec.get("type")
-    if kind == "object" and "properties" in spec:
+    if kind == "object" and spec.get("properties"):
         return _from_json_schema(spec, spec.get("title", name))
     if kind == "array":
         item = _json_type(spec.get("items", {"type": "string"}), name + "_item")
