@@ -110,3 +110,12 @@ def test_langchain_is_imported_only_by_the_runnables():
             if "import langchain" in text or "from langchain" in text or "import langgraph" in text or "from langgraph" in text:
                 offenders.append(str(file.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_every_exported_name_resolves():
+    import dream_agent
+    import dream_agent.runnables as runnables
+
+    for module in (runnables, dream_agent):
+        for name in module.__all__:
+            assert getattr(module, name) is not None, name
