@@ -1,4 +1,4 @@
-"""What the runnables return: plan results, their mergeable stream chunks, validation reports.
+"""What the planner runnable returns: plan results and their mergeable stream chunks.
 
 Pydantic models at the boundary; no torch and no langchain here.
 """
@@ -105,15 +105,6 @@ def chunks_of(output: PlanOutput, slot_order: Iterable[str]) -> list[PlanChunk]:
     rest = output.model_dump(exclude={"values"})
     chunks.append(PlanChunk.model_validate({**rest, "values": {k: v for k, v in output.values.items() if k not in order}}))
     return chunks
-
-
-def validation_dict(violations: Iterable[Violation | Mapping[str, Any]]) -> dict[str, Any]:
-    """`{"valid", "violations"}` with JSON-ready violations."""
-    items = [ViolationModel.of(v).model_dump(exclude_defaults=False) for v in violations]
-    for item in items:
-        if not item["details"]:
-            del item["details"]
-    return {"valid": not items, "violations": items}
 
 
 def _short(plan: Any, limit: int = 300) -> str:
