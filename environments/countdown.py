@@ -50,6 +50,7 @@ class CountdownEnv:
         if not isinstance(digits, int) or not 2 <= digits <= 12:
             raise InputError(f"digits must be an integer 2..12, got {digits!r}")
         self.digits = digits
+        self.lookahead = True  # hard constraints keep only choices that can still reach the target
 
     def __repr__(self) -> str:
         return f"CountdownEnv(digits={self.digits})"
@@ -177,7 +178,7 @@ class CountdownEnv:
         """Hard constraints: per open slot, the available operands, the operators and the exact results
         (the last one the target) still consistent with the committed parts (see `countdown_allowed`)."""
         _check_rendering(rendering)
-        return countdown_allowed_values(problem, partial, rendering == "compact", self.digits)
+        return countdown_allowed_values(problem, partial, rendering == "compact", self.digits, self.lookahead)
 
     def vocabulary(self) -> list[str]:
         """Digits, operators and the few structure words of compact templates."""

@@ -10,9 +10,12 @@ from environments.sudoku_problem import SudokuProblem
 def sudoku_allowed_values(problem: SudokuProblem, partial: Mapping[str, str | None]) -> dict[str, set[str]]:
     """For each open cell slot ('r{row}c{col}'), the digits still consistent with the committed ones.
 
-    A digit is ruled out when its row, column or box already holds it; and when a row, column or
+    A digit is ruled out when its row, column or box already holds it; when a row, column or
     box has exactly one open cell left that can take some missing digit (a "hidden single"),
-    that cell may only take that digit, since any other choice leaves the digit no place.
+    that cell may only take that digit; and a cell left with one digit (a "naked single")
+    removes it from its row, column and box. These rules are applied until nothing changes
+    (constraint propagation); an open cell with no digit left means the committed digits
+    cannot be completed.
 
     Args:
         problem: the puzzle (its givens count as committed).
@@ -43,16 +46,31 @@ def sudoku_allowed_values(problem: SudokuProblem, partial: Mapping[str, str | No
         seen |= {grid[r * n + c] for r in range(r0, r0 + box) for c in range(c0, c0 + box)}
         candidates[row * n + col] = digits - seen
         names[row * n + col] = name
-    forced: dict[int, set[int]] = {}
-    for unit in _units(n, box):
-        placed = {grid[cell] for cell in unit if cell not in candidates}
-        for d in digits - placed:
-            spots = [cell for cell in unit if cell in candidates and d in candidates[cell]]
-            if len(spots) == 1:
-                forced.setdefault(spots[0], set()).add(d)
-    return {names[cell]: {str(d) for d in (forced[cell] if cell in forced and len(forced[cell]) == 1 else
-                                           set() if cell in forced else options)}
-            for cell, options in candidates.items()}
+    units = _units(n, box)
+    # naked and hidden singles, repeated until nothing changes (each step is sound: it only
+    # removes digits that no completion of the committed grid can hold)
+    changed = True
+    while changed:
+        changed = False
+        for unit in units:
+            placed = {grid[cell] for cell in unit if cell not in candidates}
+            for d in digits - placed:
+                spots = [cell for cell in unit if cell in candidates and d in candidates[cell]]
+                if len(spots) == 1 and len(candidates[spots[0]]) > 1:
+                    candidates[spots[0]] = {d}
+                    changed = True
+        for cell, options in candidates.items():
+            if len(options) != 1:
+                continue
+            (d,) = options
+            for unit in units:
+                if cell not in unit:
+                    continue
+                for other in unit:
+                    if other != cell and other in candidates and d in candidates[other]:
+                        candidates[other] = candidates[other] - {d}
+                        changed = True
+    return {names[cell]: {str(d) for d in options} for cell, options in candidates.items()}
 
 
 def _units(n: int, box: int) -> list[list[int]]:

@@ -118,6 +118,7 @@ def train(
     progress: bool = True,
     evaluate: bool = True,
     threads: int | None = None,
+    stop_after: int | None = None,
     log: Callable[[str], None] | None = None,
     **overrides: Any,
 ) -> TrainResult:
@@ -134,6 +135,7 @@ def train(
         progress: show a progress bar.
         evaluate: solve fresh instances at the end and put the figures in the card.
         threads: CPU threads for torch (None: torch's default).
+        stop_after: end this run after so many steps (checkpointed; `resume` continues it later).
         log: called with a status line now and then (e.g. a log file writer).
         **overrides: recipe fields to change (dim, n_layers, batch_size, lr, weighting, ...).
 
@@ -187,7 +189,8 @@ def train(
         task = bar.add_task(f"train {env_name}", total=recipe.steps, completed=start)
         t_start = time.perf_counter() - wall
         model.train()
-        for step in range(start, recipe.steps):
+        end = recipe.steps if stop_after is None else min(recipe.steps, start + stop_after)
+        for step in range(start, end):
             active = [e for pool, stage in zip(pools, recipe.stages) if step >= stage.start * recipe.steps for e in pool]
             picks = torch.randint(len(active), (recipe.batch_size,), generator=generator).tolist()
             ids, slot, attn = collate([active[i] for i in picks], tokenizer.pad_id)
@@ -202,23 +205,24 @@ def train(
             losses.append(float(result.loss.detach()))
             bar.update(task, advance=1, description=f"train {env_name} loss {losses[-1]:.3f} acc {result.masked_acc:.2f}")
             done = step + 1
-            if done % checkpoint_every == 0 or done == recipe.steps:
+            if done % checkpoint_every == 0 or done == end:
                 wall = time.perf_counter() - t_start
                 torch.save({"model": model.state_dict(), "optim": optim.state_dict(), "generator": generator.get_state(),
                             "step": done, "losses": losses, "wall": wall}, ckpt)
                 recent = losses[-checkpoint_every:]
                 say(f"step {done}/{recipe.steps} loss {sum(recent) / len(recent):.4f} acc {result.masked_acc:.3f} wall {wall:.0f}s")
     wall = time.perf_counter() - t_start
+    finished = end == recipe.steps
     model.eval()
     n_params = sum(p.numel() for p in model.parameters())
     save_tiny(model.cpu(), tokenizer, out)
     figures = None
-    if evaluate:
+    if evaluate and finished:
         from dream_agent.training.card import evaluate_model
 
         figures = evaluate_model(env_name, out, recipe.eval_knobs, recipe.eval_n)
         say(f"eval: {figures}")
-    result = TrainResult(out, recipe.steps, losses[-1] if losses else math.nan, tuple(losses), n_params,
+    result = TrainResult(out, end, losses[-1] if losses else math.nan, tuple(losses), n_params,
                          sum(map(len, pools)), wall, hardware(device))
     from dream_agent.training.card import write_card
 

@@ -74,8 +74,8 @@ RECIPES: dict[str, Recipe] = {
     ),
     "kitchen": Recipe(
         "kitchen",
-        (Stage(({},), 0.0, 1500),),
-        dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=128, batch_size=32, steps=600,
+        (Stage(({},), 0.0, 5000),),
+        dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=128, batch_size=32, steps=2500,
     ),
 }
 

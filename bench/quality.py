@@ -1,0 +1,189 @@
+"""Solve rate, NFE and wall time of the shipped small models, with and without remasking and hard constraints.
+
+Run from the repository root, e.g.::
+
+    python bench/quality.py --limit 100 --out docs/results.md
+
+Suites: Dream's 4x4 Sudoku and Countdown CD3/CD4/CD5 files and PlanBench blocksworld from
+``../shared/data`` (skipped when absent), plus freshly generated instances the models never saw
+(generator seeds 0.. ; training used seeds from 10,000,000). ``solved`` means the environment's
+checker passed; Countdown answers are also re-checked here with plain integer arithmetic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# (label, hard constraints, max rounds): the model's own contribution is the last row
+SETTINGS = (("hard + remask", True, 8), ("hard, no remask", True, 1), ("remask, no hard", False, 8), ("model alone", False, 1))
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _spread(items: list, limit: int) -> list:
+    """`limit` items spread evenly over the list (all when limit <= 0)."""
+    if limit <= 0 or limit >= len(items):
+        return items
+    return [items[i * len(items) // limit] for i in range(limit)]
+
+
+def countdown_ok(numbers: tuple[int, ...], target: int, answer: str) -> bool:
+    """Independent check of a Countdown answer: exact integer arithmetic, each number used once."""
+    pool = list(numbers)
+    result = None
+    for text in [t for t in answer.split(",") if t.strip()]:
+        try:
+            left, right = text.split("=")
+            op = next(c for c in "+-*/" if c in left[1:])
+            a, b = (int(x) for x in left.split(op, 1))
+            claimed = int(right)
+        except (ValueError, StopIteration):
+            return False
+        for x in (a, b):
+            if x not in pool:
+                return False
+            pool.remove(x)
+        value = {"+": a + b, "-": a - b, "*": a * b}.get(op) if op != "/" else (a // b if b and a % b == 0 else None)
+        if value is None or value < 0 or value != claimed:
+            return False
+        pool.append(value)
+        result = value
+    return result == target and len(pool) == 1
+
+
+def suites(limit: int) -> list[tuple[str, str, Callable[[], list[Any]], str | None]]:
+    """(label, environment, loader of its problems, extra check name or None) for every suite at hand."""
+    from environments import get_environment
+    from environments.blocksworld import load_planbench
+
+    out: list[tuple[str, str, Callable[[], list[Any]], str | None]] = []
+    s4 = DATA / "dream-sudoku4x4"
+    if s4.is_dir():
+        files = sorted(s4.glob("sudoku_4x4_*.jsonl"), key=lambda p: int(p.stem.rsplit("_", 1)[1]))
+        per_file = max(1, limit // len(files)) if limit > 0 else 0
+        items = [row["input"] for f in files for row in _spread(_lines(f), per_file)]
+        out.append(("Sudoku 4x4 (Dream's files)", "sudoku4x4", lambda: items, None))
+    n = min(limit, 100) if limit > 0 else 100
+    out.append(("Sudoku 9x9 medium (generated)", "sudoku",
+                lambda: [get_environment("sudoku").generate(i, difficulty="medium") for i in range(n)], None))
+    cd = DATA / "dream-countdown"
+    for k in (3, 4, 5):
+        path = cd / f"cd{k}_test.jsonl"
+        if path.is_file():
+            out.append((f"Countdown CD{k} (Dream's file)", "countdown",
+                        lambda path=path: [row["input"] for row in _spread(_lines(path), limit)], "countdown"))
+    m = min(limit, 50) if limit > 0 else 50
+    for k in (3, 4, 5):
+        out.append((f"Countdown n={k} (generated)", "countdown",
+                    lambda k=k: [get_environment("countdown").generate(i, n=k) for i in range(m)], "countdown"))
+    pb = DATA / "planbench" / "blocksworld"
+    if pb.is_dir():
+        out.append(("Blocksworld PlanBench (4-5 blocks)", "blocksworld",
+                    lambda: [(p, ref) for _, p, ref in _spread(load_planbench(pb), limit)], "length"))
+    each = max(1, n // 4)
+    out.append(("Blocksworld 3-6 blocks (generated)", "blocksworld",
+                lambda: [get_environment("blocksworld").generate(i, blocks=b) for b in (3, 4, 5, 6) for i in range(each)], None))
+    out.append(("Kitchen (generated)", "kitchen", lambda: [get_environment("kitchen").generate(i) for i in range(n)], None))
+    return out
+
+
+def run_suite(env_name: str, items: list[Any], extra: Any, hard: bool, rounds: int, batch: int) -> dict[str, Any]:
+    """Solve every item; returns solve rate, median NFE, mean seconds per instance and extras."""
+    from environments import get_environment
+    from planners.solve import solve_batch
+
+    env = get_environment(env_name)
+    refs = None
+    if extra == "length":
+        items, refs = [p for p, _ in items], [r for _, r in items]
+    problems = [env.parse_problem(p) for p in items]
+    results = []
+    start = time.perf_counter()
+    for i in range(0, len(problems), batch):
+        results += solve_batch(env, problems[i : i + batch], hard_constraints=hard, max_rounds=rounds)
+    wall = time.perf_counter() - start
+    solved = [r.solved for r in results]
+    row: dict[str, Any] = {
+        "n": len(results),
+        "solved": sum(solved) / len(results),
+        "median_nfe": statistics.median(r.nfe for r in results),
+        "s_per_instance": wall / len(results),
+        "median_s": statistics.median(r.seconds for r in results) if batch == 1 else None,
+    }
+    if extra == "countdown":
+        answers = [env.format_plan(env.parse_plan(p, r.values)) for p, r in zip(problems, results)]
+        agree = [countdown_ok(p.numbers, p.target, a) == r.solved for p, a, r in zip(problems, answers, results)]
+        row["arithmetic_agrees"] = all(agree)
+    if refs is not None:
+        ratios = [len(env.parse_plan(env_prepared(env, p), r.values)) / len(ref)
+                  for p, r, ref in zip(problems, results, refs) if r.solved and ref]
+        row["length_ratio"] = statistics.mean(ratios) if ratios else None
+    return row
+
+
+def env_prepared(env: Any, problem: Any) -> Any:
+    from planners.solve import prepare_problem
+
+    return prepare_problem(env, problem)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--limit", type=int, default=100, help="instances per suite, spread over each file (0 = all)")
+    parser.add_argument("--only", default="", help="comma-separated words; run the suites whose label contains one")
+    parser.add_argument("--settings", default="all", help="'all' or 'full' (hard + remask only)")
+    parser.add_argument("--batch", type=int, default=16, help="problems per batched solve (1 = per-puzzle latency)")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument("--out", type=Path, default=None, help="write the markdown table here")
+    args = parser.parse_args()
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    wanted = [w.strip().lower() for w in args.only.split(",") if w.strip()]
+    settings = SETTINGS if args.settings == "all" else SETTINGS[:1]
+    lines = ["| suite | setting | n | solved | median NFE | s / instance | notes |", "|---|---|---|---|---|---|---|"]
+    for label, env_name, load, extra in suites(args.limit):
+        if wanted and not any(w in label.lower() for w in wanted):
+            continue
+        items = load()
+        for name, hard, rounds in settings:
+            batch = 1 if env_name == "sudoku" else args.batch
+            row = run_suite(env_name, items, extra, hard, rounds, batch)
+            notes = []
+            if row.get("median_s") is not None:
+                notes.append(f"median {row['median_s']:.2f} s per puzzle")
+            if "arithmetic_agrees" in row:
+                notes.append("arithmetic re-checked: " + ("agrees" if row["arithmetic_agrees"] else "DISAGREES"))
+            if row.get("length_ratio") is not None:
+                notes.append(f"plan length / reference {row['length_ratio']:.2f}")
+            line = (f"| {label} | {name} | {row['n']} | {row['solved']:.1%} | {row['median_nfe']:.0f} | "
+                    f"{row['s_per_instance']:.3f} | {'; '.join(notes)} |")
+            print(line, flush=True)
+            lines.append(line)
+    if args.out is not None:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+        header = [
+            f"Command: `python bench/quality.py {' '.join(sys.argv[1:])}` (commit {commit}, "
+            f"{platform.machine()} CPU, {args.threads} torch thread(s), batch {args.batch}; 9x9 Sudoku one puzzle at a time).",
+            "",
+        ]
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text("\n".join(header + lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
