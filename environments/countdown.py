@@ -180,6 +180,10 @@ class CountdownEnv:
         _check_rendering(rendering)
         return countdown_allowed_values(problem, partial, rendering == "compact", self.digits, self.lookahead)
 
+    def fill_order(self, problem: CountdownProblem, rendering: Rendering = "compact") -> list[list[str]]:
+        """Slot groups in the order a planner best commits them: one equation after another."""
+        return [[f"{part}{i}" for part in PARTS] for i in range(len(problem.numbers) - 1)]
+
     def vocabulary(self) -> list[str]:
         """Digits, operators and the few structure words of compact templates."""
         return [str(d) for d in range(10)] + list(OPS) + list(WORDS)

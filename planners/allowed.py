@@ -6,6 +6,12 @@ a torch-free method), and lets each masked position take only tokens of some all
 that agrees with the tokens already committed in its slot. A slot the environment leaves out
 is unconstrained; a slot with no value left (a dead end) is left free, so that the checker
 blames the draft and the refine loop re-masks it.
+
+Plans whose constraints follow the steps (a state known only after the steps before it) can
+also say in which order their slots are best committed: `env.fill_order(problem)` gives groups
+of slot names (one per step). The hook then flattens the logits of every open position past
+the first group that still has one, so an entropy- or confidence-ordered sampler commits the
+plan step by step, each step seeing the state its predecessors reached.
 """
 
 from __future__ import annotations
@@ -24,8 +30,9 @@ LogitsHook = Callable[[int, torch.Tensor, torch.Tensor], torch.Tensor]
 class AllowedValuesHook:
     """The logits hook of one canvas (batch row 0 of the tensors it is called with)."""
 
-    def __init__(self, env: Any, problem: Any, canvas: Canvas, rendering: str) -> None:
+    def __init__(self, env: Any, problem: Any, canvas: Canvas, rendering: str, order: list[list[str]] | None = None) -> None:
         self.env, self.problem, self.canvas, self.rendering = env, problem, canvas, rendering
+        self.order = [[name for name in group if name in canvas.slots] for group in (order or [])]
         self.mask_id, self.pad_id = canvas.mask_id, canvas.pad_id
         self._spaces = _leading_spaces(canvas.template)
         self._cache: dict[tuple[str, str], tuple[int, ...] | None] = {}
@@ -48,6 +55,18 @@ class AllowedValuesHook:
         return {name: None if any(row[p] == self.mask_id for p in positions) else values[name]
                 for name, positions in self.canvas.slots.items()}
 
+    def _later_positions(self, row: list[int]) -> list[int]:
+        """Open positions of the slot groups after the first group that still has an open position."""
+        later: list[int] = []
+        current = False
+        for group in self.order:
+            open_here = [p for name in group for p in self.canvas.slots[name] if row[p] == self.mask_id]
+            if current:
+                later += open_here
+            elif open_here:
+                current = True
+        return later
+
     def __call__(self, step: int, x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
         row = x[0, : len(self.canvas.ids)].tolist()
         allowed = self.env.allowed_values(self.problem, self.partial(row), self.rendering)
@@ -67,6 +86,10 @@ class AllowedValuesHook:
             for k in open_at:
                 positions.append(slot_positions[k])
                 keep.append({s[k] for s in seqs})
+        later = self._later_positions(row)
+        if later:
+            logits = logits.clone()
+            logits[0, later] = 0.0  # uniform: the lowest confidence, committed after the current step
         if not positions:
             return logits
         allow = torch.zeros(len(positions), logits.shape[-1], dtype=torch.bool, device=logits.device)
@@ -99,4 +122,5 @@ def allowed_values_hook(env: Any, problem: Any, template: Template, model: Diffu
         rendering: the template's rendering.
     """
     canvas = compile_template(template, model.tokenizer, shift=model.denoiser.shift)
-    return AllowedValuesHook(env, problem, canvas, rendering)
+    order = env.fill_order(problem, rendering) if hasattr(env, "fill_order") else None
+    return AllowedValuesHook(env, problem, canvas, rendering, order)

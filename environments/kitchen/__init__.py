@@ -91,6 +91,11 @@ class KitchenEnvironment:
             return {}
         return kitchen_allowed_values(self.parse_problem(problem), partial)
 
+    def fill_order(self, problem: BaseModel, rendering: str = "compact") -> list[list[str]]:
+        """Slot groups in the order a planner best commits them: one step after another."""
+        n = self.parse_problem(problem).max_steps
+        return [[f"s{i}_act", f"s{i}_a1", f"s{i}_a2"] if rendering == "compact" else [f"s{i}"] for i in range(n)]
+
     def vocabulary(self) -> list[str]:
         return _t.vocabulary()
 

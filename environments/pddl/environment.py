@@ -179,6 +179,11 @@ class PDDLEnvironment:
             return {}
         return pddl_allowed_values(self.task(problem), partial, self.max_steps(problem))
 
+    def fill_order(self, problem: PDDLProblem, rendering: str = "compact") -> list[list[str]]:
+        """Slot groups in the order a planner best commits them: one step after another."""
+        task = self.task(problem)
+        return [list(tpl.step_slots(task, i, rendering)) for i in range(self.max_steps(problem))]
+
     def vocabulary(self) -> list[str]:
         """Compact tokens: brackets, noop, pad, action names, domain constants and known objects."""
         objects = [name for name, _ in self.domain.constants] + self._objects
