@@ -57,7 +57,7 @@ RECIPES: dict[str, Recipe] = {
         "sudoku",
         (Stage(({"difficulty": "easy"},), 0.0, 1000), Stage(({"difficulty": "medium"},), 0.1, 2000),
          Stage(({"difficulty": "hard"},), 0.3, 1000)),
-        dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=96, batch_size=32, steps=600,
+        dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=96, batch_size=32, steps=1400,
         eval_knobs={"difficulty": "medium"},
     ),
     "countdown": Recipe(
@@ -74,8 +74,8 @@ RECIPES: dict[str, Recipe] = {
     ),
     "kitchen": Recipe(
         "kitchen",
-        (Stage(({},), 0.0, 5000),),
-        dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=128, batch_size=32, steps=2500,
+        (Stage(({},), 0.0, 1500),),
+        dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=128, batch_size=32, steps=1500,
     ),
 }
 

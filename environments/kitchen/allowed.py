@@ -4,13 +4,16 @@ While every earlier step is committed, the simulator knows the state, and a step
 action that takes effect there without a violation (or the empty step). Past the first open
 step, a step may be any action with arguments of the right kind and arity (objects for pick,
 wash, heat, cool, slice, throw; locations for goto, open, close; an object and a location for place).
+While the known state does not meet the goal, the step may not be empty: an empty step in the
+middle of a plan only wastes a step (plans are read without their empty steps), so a valid
+plan is never lost.
 """
 
 from __future__ import annotations
 
 from typing import Mapping
 
-from environments.kitchen.simulator import KitchenState, apply_step
+from environments.kitchen.simulator import KitchenState, apply_step, goal_violations
 from environments.kitchen.templates import EMPTY
 from environments.kitchen.world import ACTIONS, KitchenProblem
 
@@ -48,6 +51,7 @@ def kitchen_allowed_values(problem: KitchenProblem, partial: Mapping[str, str | 
         held = [partial.get(n) for n in names]
         held = [None if v is None else (v.strip() or EMPTY) for v in held]
         options = [empty]
+        reached = state is None or not goal_violations(problem, state)
         for step in every:
             if state is not None:
                 trial = _copy(state)
@@ -56,6 +60,8 @@ def kitchen_allowed_values(problem: KitchenProblem, partial: Mapping[str, str | 
                 if violations or not took:
                     continue
             options.append(step)
+        if not reached and len(options) > 1:
+            options.remove(empty)
         fits = [o for o in options if all(h is None or h == v for h, v in zip(held, o))]
         for k, name in enumerate(names):
             if held[k] is None:

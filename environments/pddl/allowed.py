@@ -3,7 +3,9 @@
 Steps are read in order from the initial state while every step so far is committed: the next
 step may then only be an action applicable in the reached state (or the empty step). Past the
 first open step the state is unknown, and a step may be any ground action (its arguments of
-the right types and arity) or the empty step.
+the right types and arity) or the empty step. In a known state the next step is empty exactly
+when the goal holds there: an empty step before the goal only wastes a step (plans are read
+without their empty steps), and any step after it only makes the plan longer.
 """
 
 from __future__ import annotations
@@ -27,7 +29,11 @@ def pddl_allowed_values(task: GroundTask, partial: Mapping[str, str | None], max
         held = [partial.get(name) for name in names]
         held = [None if v is None else (v.strip().lower() or PAD) for v in held]
         options = [(n, args, a) for n, args, a in every if not known or is_applicable(a, state)]
-        options.append((noop[0], noop[1], None))
+        reached = known and task.goal_pos <= state and not task.goal_neg & state
+        if reached:
+            options = []
+        if not known or reached or not options:
+            options.append((noop[0], noop[1], None))
         fits = [o for o in options if all(h is None or h == v for h, v in zip(held, (o[0], *o[1])))]
         for k, name in enumerate(names):
             if held[k] is None:
