@@ -144,7 +144,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, default=100, help="instances per suite, spread over each file (0 = all)")
     parser.add_argument("--only", default="", help="comma-separated words; run the suites whose label contains one")
-    parser.add_argument("--settings", default="all", help="'all' or 'full' (hard + remask only)")
+    parser.add_argument("--settings", default="all",
+                        help="'all', 'full' (hard + remask only), or setting labels separated by semicolons")
     parser.add_argument("--batch", type=int, default=16, help="problems per batched solve (1 = per-puzzle latency)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--out", type=Path, default=None, help="write the markdown table here")
@@ -154,7 +155,15 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     wanted = [w.strip().lower() for w in args.only.split(",") if w.strip()]
-    settings = SETTINGS if args.settings == "all" else SETTINGS[:1]
+    if args.settings == "all":
+        settings = SETTINGS
+    elif args.settings == "full":
+        settings = SETTINGS[:1]
+    else:
+        names = {n.strip() for n in args.settings.split(";")}
+        settings = tuple(s for s in SETTINGS if s[0] in names)
+        if not settings:
+            parser.error(f"no setting among {sorted(names)}; known: {', '.join(s[0] for s in SETTINGS)}")
     lines = ["| suite | setting | n | solved | median NFE | s / instance | notes |", "|---|---|---|---|---|---|---|"]
     for label, env_name, load, extra in suites(args.limit):
         if wanted and not any(w in label.lower() for w in wanted):

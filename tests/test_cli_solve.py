@@ -96,7 +96,7 @@ def test_plan_blocksworld_pddl_uses_the_shipped_model(runner_app, tmp_path):
     assert set(obj) == SUMMARY | {"plan"} and out.exit_code == (0 if obj["solved"] else 1)
     assert all(step.startswith("(") for step in obj["plan"])
     if obj["solved"]:
-        assert obj["plan"][-1] == "(stack a b)"
+        assert "(stack a b)" in obj["plan"]  # a starts on the table and must end on b
 
 
 @pytest.mark.skipif(not (DATA / "pddl" / "gripper").is_dir(), reason="needs ../shared/data/pddl (absent in this clone)")
