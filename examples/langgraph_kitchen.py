@@ -2,8 +2,9 @@
 plus the planner as a plain graph node reading and writing state keys.
 
 Run from the repository root (needs the `langgraph` extra):
-    python examples/langgraph_kitchen.py [--model DIR] [--seed 0]
-Without --model the planner uses the shipped kitchen model.
+    python examples/langgraph_kitchen.py [--model DIR] [--seed 1]
+Without --model the planner uses the shipped kitchen model, which solves about 40% of fresh tasks
+(see its card): other seeds show the validator rejecting a plan and saying why.
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ from environments import get_environment  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None, help="checkpoint directory (default: the shipped kitchen model)")
-    parser.add_argument("--seed", type=int, default=0, help="which generated kitchen task")
+    parser.add_argument("--seed", type=int, default=1, help="which generated kitchen task")
     args = parser.parse_args()
 
     env = get_environment("kitchen")
     task = env.generate(args.seed)
-    planner = DiffusionPlanner(env, model=args.model, steps=16, max_rounds=4)
+    planner = DiffusionPlanner(env, model=args.model, max_rounds=8)
 
     # 1. The agent graph: agent -> planner tool -> agent -> validator tool -> agent -> report.
     agent = plan_check_report_graph(planner, PlanValidator(env))

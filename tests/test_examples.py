@@ -81,6 +81,15 @@ def test_langgraph_kitchen(model_dirs):
     assert "[HumanMessage]" in out and "The validator" in out and "node: solved=" in out
 
 
+def test_langgraph_kitchen_on_the_shipped_model():
+    from dream_agent.models import available_models
+
+    if "kitchen" not in available_models():
+        pytest.skip("no shipped kitchen model in this checkout")
+    out = _run("langgraph_kitchen.py", "--seed", "1")
+    assert "The validator accepts this plan." in out and "node: solved=" in out
+
+
 def test_structured_output():
     out = _run("structured_output.py", "--steps", "8")
     assert "instance: KitchenStep(" in out and "raw JSON: {" in out
