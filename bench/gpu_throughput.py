@@ -2,6 +2,13 @@
 
     python bench/gpu_throughput.py --device cuda            # Dream 7B geometry, needs ~20 GB of GPU memory
     python bench/gpu_throughput.py --toy --device cpu       # tiny geometry, a few seconds on a CPU
+    python bench/gpu_throughput.py --eval --model DIR       # + Dream's planning eval, every setting and task
+
+With `--eval`, the Dream planning eval (`dream-agent eval dream --setting all`: Dream's own
+protocol, the plan template alone and the full plan layer, on Sudoku 4x4, Countdown CD4 and
+PlanBench blocksworld from ../shared/data) runs after the timings on the checkpoint in DIR; its
+table is printed and written under --eval-out. `--toy --eval` runs it on a small random-weight
+Dream checkpoint built on the fly. Docs: docs/dream7b.md.
 
 Speed depends on the geometry, not on the weights, so no checkpoint is needed. With random
 weights no proposal is confident, so confidence-threshold runs commit one token a step: their
@@ -155,6 +162,42 @@ def markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
+def run_eval(*, model: Path | None, toy: bool, device: str, dtype: str, tasks: list[str], limit: int | None,
+             batch: int, out: Path) -> dict:
+    """Dream's planning eval (baseline, template, layer) on each task; the tables go under `out/<task>/`."""
+    import tempfile
+
+    from dream_agent.dream_eval.data import default_data_path
+    from dream_agent.dream_eval.report import to_markdown, write_report
+    from dream_agent.dream_eval.prompts import resolve_style
+    from dream_agent.dream_eval.run import SETTINGS, evaluate
+    from dream_agent.loading import load_model
+
+    if model is None:
+        if not toy:
+            raise InputError("--eval needs --model DIR, a downloaded Dream checkpoint (e.g. Dream-v0-Base-7B), or --toy")
+        from dream_agent.testing import build_random_dream_checkpoint
+
+        model = build_random_dream_checkpoint(Path(tempfile.mkdtemp()) / "Dream-random")
+    fixtures = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "dream_eval"
+    toy_data = {"sudoku4x4": fixtures / "sudoku_4x4_10.jsonl", "countdown": fixtures / "cd4_test.jsonl"}
+    if device.startswith("cuda"):
+        torch.cuda.empty_cache()  # the timing model is gone; make room for the checkpoint
+    lm = load_model(model, dtype=dtype, device=device)
+    rows, reports = [], {}
+    for task in tasks:
+        data = default_data_path(task) or (toy_data.get(task) if toy else None)
+        shots = 1 if toy and data in toy_data.values() else None  # the fixtures hold 3 items
+        run = evaluate(lm, task, data=data, limit=limit, shots=shots, batch_size=batch, settings=SETTINGS,
+                       style=resolve_style("auto", str(Path(model).absolute())))
+        reports[task] = write_report(out / task, run.rows, run.meta, run.predictions)
+        rows.extend(run.rows)
+    table = to_markdown(rows)
+    (out / "results.md").parent.mkdir(parents=True, exist_ok=True)
+    (out / "results.md").write_text(table, encoding="utf-8")
+    return {"model": str(model), "dtype": dtype, "table": table, "rows": [r.__dict__ for r in rows], "files": reports}
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cuda", help="cuda, cuda:N or cpu (default cuda)")
@@ -169,7 +212,16 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--alg", default="entropy")
     parser.add_argument("--repeats", type=int, default=5, help="forward calls timed per canvas")
     parser.add_argument("--out", type=Path, default=Path("runs/gpu_throughput.json"))
+    parser.add_argument("--eval", action="store_true", help="then run Dream's planning eval (every setting)")
+    parser.add_argument("--model", type=Path, default=None, help="Dream checkpoint directory for --eval")
+    parser.add_argument("--eval-tasks", nargs="+", default=None,
+                        help="default: sudoku4x4 countdown blocksworld (toy: sudoku4x4 countdown)")
+    parser.add_argument("--eval-limit", type=int, default=None, help="items per task (default all; toy 2)")
+    parser.add_argument("--eval-batch", type=int, default=1, help="items denoised together (Dream's script: 1)")
+    parser.add_argument("--eval-out", type=Path, default=Path("runs/dream_eval"))
     args = parser.parse_args(argv)
+    if args.eval and args.model is None and not args.toy:  # fail before the timings, not after
+        raise InputError("--eval needs --model DIR, a downloaded Dream checkpoint (e.g. Dream-v0-Base-7B), or --toy")
     if args.toy and args.device == "cpu":
         torch.set_num_threads(1)  # toy matrices are too small to gain from threads
     result = run(
@@ -182,6 +234,15 @@ def main(argv: list[str] | None = None) -> dict:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     print(f"\nwrote {args.out}")
+    if args.eval:
+        result["eval"] = run_eval(
+            model=args.model, toy=args.toy, device=args.device,
+            dtype=args.dtype or ("float32" if args.toy else "bfloat16"),
+            tasks=args.eval_tasks or (["sudoku4x4", "countdown"] + ([] if args.toy else ["blocksworld"])),
+            limit=args.eval_limit or (2 if args.toy else None), batch=args.eval_batch, out=args.eval_out,
+        )
+        print("\n" + result["eval"]["table"] + f"\nwrote {args.eval_out}")
+        args.out.write_text(json.dumps(result, indent=1) + "\n")
     return result
 
 

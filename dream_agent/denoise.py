@@ -165,8 +165,8 @@ def _check_arguments(denoiser: Denoiser, x: torch.Tensor, attention_mask: torch.
     steps = opts["steps"]
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
-    if not opts["temperature"] >= 0:
-        raise ValueError(f"temperature must be >= 0, got {opts['temperature']!r}")
+    if not 0 <= opts["temperature"] < float("inf"):
+        raise ValueError(f"temperature must be a finite number >= 0, got {opts['temperature']!r}")
     if opts["top_p"] is not None and not 0 < opts["top_p"] <= 1:
         raise ValueError(f"top_p must be in (0, 1] or None, got {opts['top_p']!r}")
     top_k = opts["top_k"]
@@ -259,9 +259,15 @@ def denoise(
         logits = denoiser(x, attention_mask)  # (B, L, V)
         nfe += 1
         if logits_hook is not None:
+            shape = tuple(logits.shape)
             logits = logits_hook(i, x, logits)
+            if not isinstance(logits, torch.Tensor) or tuple(logits.shape) != shape:
+                got = tuple(logits.shape) if isinstance(logits, torch.Tensor) else type(logits).__name__
+                raise ValueError(f"step {i}: logits_hook must return a tensor of shape {shape}, got {got}")
         open_logits = logits[is_open].float()  # (N, V), N open positions over the batch
         open_logits[:, mask_id] = float("-inf")
+        if bool(torch.isnan(open_logits).any()):
+            raise ValueError(f"step {i}: the logits hold NaN (check the model's dtype and logits_hook)")
         if bool(torch.isneginf(open_logits).all(dim=-1).any()):
             raise ValueError(f"step {i}: every token is forbidden at some open position (check logits_hook)")
         x0, probs = sample_tokens(open_logits, temperature=temperature, top_p=top_p, top_k=top_k,
@@ -292,6 +298,8 @@ def denoise(
         if tokens_hook is not None:
             new_x = tokens_hook(i, x)
             if new_x is not None:
+                if not isinstance(new_x, torch.Tensor):
+                    raise ValueError(f"tokens_hook must return a tensor or None, got {type(new_x).__name__}")
                 if new_x.shape != x.shape:
                     raise ValueError(f"tokens_hook returned shape {tuple(new_x.shape)}, expected {tuple(x.shape)}")
                 before = x

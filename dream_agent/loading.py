@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 
 from constraints.errors import InputError
-from dream_agent.devices import resolve_device
+from dream_agent.devices import resolve_device, resolve_dtype
 from dream_agent.dream.config import read_json
 from dream_agent.protocols import DiffusionLM
 
@@ -36,6 +36,7 @@ def load_model(
     if not root.is_dir():
         raise InputError(f"{root}: checkpoint directory not found")
     resolve_device(device)  # fail early and clearly, whatever the model type
+    resolve_dtype(dtype)
     model_type = read_json(root / "config.json").get("model_type")
     if model_type == "Dream":
         from dream_agent.dream.loading import load_dream

@@ -5,33 +5,22 @@ from __future__ import annotations
 from typing import Callable
 
 from constraints.errors import InputError
+from environments.assembly import AssemblyEnvironment
 from environments.base import RENDERINGS, Environment, Rendering
 from environments.blocksworld import Blocksworld
 from environments.countdown import CountdownEnv
 from environments.countdown_problem import CountdownProblem
+from environments.kitchen import KitchenEnvironment
 from environments.sudoku import SudokuEnv
 from environments.sudoku_problem import SudokuProblem
 from environments.validate import ValidationReport, validate
 
-
-def _kitchen() -> Environment:
-    from environments.kitchen import KitchenEnvironment
-
-    return KitchenEnvironment()
-
-
-def _assembly() -> Environment:
-    from environments.assembly import AssemblyEnvironment
-
-    return AssemblyEnvironment()
-
-
 # name -> factory (a fresh environment per call); keep one line per environment.
 ENVIRONMENTS: dict[str, Callable[[], Environment]] = {
-    "assembly": _assembly,
+    "assembly": AssemblyEnvironment,
     "blocksworld": Blocksworld,
     "countdown": CountdownEnv,
-    "kitchen": _kitchen,
+    "kitchen": KitchenEnvironment,
     "sudoku": SudokuEnv,  # 9x9 (4x4 puzzles are read too)
     "sudoku4x4": lambda: SudokuEnv(size=4),
 }
@@ -43,7 +32,7 @@ def get_environment(name: str) -> Environment:
     Raises:
         InputError: (a ValueError) for an unknown name, listing the valid ones.
     """
-    if name not in ENVIRONMENTS:
+    if not isinstance(name, str) or name not in ENVIRONMENTS:
         raise InputError(f"unknown environment {name!r}; valid names: {', '.join(sorted(ENVIRONMENTS))}")
     return ENVIRONMENTS[name]()
 
@@ -51,10 +40,12 @@ def get_environment(name: str) -> Environment:
 __all__ = [
     "ENVIRONMENTS",
     "RENDERINGS",
+    "AssemblyEnvironment",
     "Blocksworld",
     "CountdownEnv",
     "CountdownProblem",
     "Environment",
+    "KitchenEnvironment",
     "Rendering",
     "SudokuEnv",
     "SudokuProblem",

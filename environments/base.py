@@ -56,3 +56,17 @@ class Environment(Protocol):
 
     def format_plan(self, plan: Any) -> Any:
         """The plan as JSON-ready data (a string or a list of strings)."""
+
+
+def slot_values(values: Any) -> dict[str, str]:
+    """Filled slot values as text: a mapping of slot name -> value (None reads as empty).
+
+    Raises:
+        TypeError: `values` is not a mapping.
+
+    >>> slot_values({"a": "x", "b": None, "c": 3})
+    {'a': 'x', 'b': '', 'c': '3'}
+    """
+    if not isinstance(values, Mapping):
+        raise TypeError(f"slot values must be a mapping of slot name -> text, got {type(values).__name__}")
+    return {str(name): "" if value is None else str(value) for name, value in values.items()}

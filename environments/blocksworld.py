@@ -16,7 +16,7 @@ from typing import Sequence
 from constraints.errors import InputError
 from constraints.violation import Violation
 from environments.pddl.checker import read_plan
-from environments.pddl.environment import PDDLEnvironment, PDDLProblem
+from environments.pddl.environment import PDDLEnvironment, PDDLProblem, plan_steps
 from environments.pddl.grounding import GroundTask
 from environments.pddl.templates import Wording
 from environments.pddl.writer import render_problem
@@ -145,6 +145,7 @@ class Blocksworld(PDDLEnvironment):
         """Like PDDLEnvironment.check; PlanBench English steps ("pick up the red block") are read too."""
         if isinstance(plan, str):
             plan = read_english_plan(plan) if "[PLAN]" in plan or "(" not in plan else read_plan(plan)
+        plan = plan_steps(plan)
         return super().check(problem, [step if step.lstrip().startswith("(") else english_to_action(step) for step in plan])
 
     def describe(self, problem: PDDLProblem) -> str:

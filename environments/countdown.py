@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any, Mapping
 
 from constraints import InputError, Slot, Template, Violation
-from environments.base import RENDERINGS, Rendering
+from environments.base import RENDERINGS, Rendering, slot_values
 from environments.countdown_allowed import countdown_allowed_values
 from environments.countdown_check import check_equations
 from environments.countdown_problem import CountdownProblem, parse_countdown
@@ -87,7 +87,12 @@ class CountdownEnv:
 
     # -- oracle ---------------------------------------------------------------------------
     def solve(self, problem: CountdownProblem) -> list[str] | None:
-        """Equations reaching the target (fitting the template width where possible), or None."""
+        """Equations reaching the target (fitting the template width where possible), or None.
+
+        None also when the search bound (`countdown_solver.MAX_EXPANSIONS`) is spent first,
+        which only large unsolvable instances (7-8 numbers) reach.
+        """
+        problem = parse_countdown(problem)
         found = solve_countdown(problem.numbers, problem.target, max_value=10**self.digits - 1)
         if found is None:
             found = solve_countdown(problem.numbers, problem.target)
@@ -150,6 +155,7 @@ class CountdownEnv:
     ) -> list[str]:
         """Equation texts from slot values (digits may be space-separated); unreadable ones are kept."""
         _check_rendering(rendering)
+        values = slot_values(values)
         steps = len(problem.numbers) - 1
         return [
             "{}{}{}={}".format(*("".join(str(values.get(f"{p}{i}", "")).split()) for p in PARTS))

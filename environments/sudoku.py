@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any, Mapping
 
 from constraints import InputError, Slot, Template, Violation
-from environments.base import RENDERINGS, Rendering
+from environments.base import RENDERINGS, Rendering, slot_values
 from environments.sudoku_allowed import sudoku_allowed_values
 from environments.sudoku_problem import (
     SudokuProblem,
@@ -106,6 +106,8 @@ class SudokuEnv:
     # -- oracle ---------------------------------------------------------------------------
     def solve(self, problem: SudokuProblem) -> str | None:
         """One solution as a row-major digit string, or None when the puzzle has none."""
+        if not isinstance(problem, SudokuProblem):
+            problem = self.parse_problem(problem)
         found = solutions(problem.size, problem.digits, limit=1)
         return "".join(map(str, found[0])) if found else None
 
@@ -154,6 +156,7 @@ class SudokuEnv:
     def parse_plan(self, problem: SudokuProblem, values: Mapping[str, str], rendering: Rendering = "compact") -> str:
         """The solution string; a missing slot becomes '0' (blank), an unreadable one '?'."""
         _check_rendering(rendering)
+        values = slot_values(values)
         n = problem.size
         out = list(problem.givens)
         for i in problem.blanks:

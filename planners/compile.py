@@ -24,7 +24,10 @@ from constraints.errors import InputError
 from constraints.template import Slot, Template
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_SIZE = re.compile(r"(<=)?\s*(\d+)\Z")
+_SIZE = re.compile(r"(<=)?\s*(\d{1,7})\Z")
+# a slot longer than the longest context of a supported model (Dream: 131072 tokens) cannot be
+# filled; refusing it here keeps a typo like {x:99999999999} from allocating a huge canvas
+MAX_SLOT_SIZE = 131_072
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,8 @@ def compile_template(
     """
     if isinstance(template, str):
         template = parse_template(template)
+    if not isinstance(template, Template):
+        raise TypeError(f"template must be a Template or template text, got {type(template).__name__}")
     mask_id, pad_id = int(tokenizer.mask_id), tokenizer.pad_id
     pad_id = None if pad_id is None else int(pad_id)
     ids = _encode(tokenizer, prefix) if isinstance(prefix, str) else [int(t) for t in prefix]
@@ -259,8 +264,8 @@ def _parse_slot(body: str, column: int) -> Slot:
     length = max_length = None
     if colon:
         size = _SIZE.match(size_text.strip())
-        if not size or int(size.group(2)) < 1:
-            raise InputError(f"{where}: size {size_text.strip()!r} must be N or <=N with N >= 1")
+        if not size or not 1 <= int(size.group(2)) <= MAX_SLOT_SIZE:
+            raise InputError(f"{where}: size {size_text.strip()!r} must be N or <=N with N >= 1 (at most {MAX_SLOT_SIZE})")
         if size.group(1):
             max_length = int(size.group(2))
         else:

@@ -60,8 +60,10 @@ class PlanOptions:
             raise InputError(f"unknown remask policy {self.remask!r}; valid: {', '.join(POLICIES)}")
         if isinstance(self.remask_k, bool) or not isinstance(self.remask_k, int) or self.remask_k < 0:
             raise InputError(f"remask_k must be an integer >= 0, got {self.remask_k!r}")
-        if not self.temperature >= 0:
-            raise InputError(f"temperature must be >= 0, got {self.temperature!r}")
+        if not 0 <= self.temperature < float("inf"):
+            raise InputError(f"temperature must be a finite number >= 0, got {self.temperature!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not -(2**63) <= self.seed < 2**64:
+            raise InputError(f"seed must be a 64-bit integer, got {self.seed!r}")
 
 
 @dataclass(frozen=True)

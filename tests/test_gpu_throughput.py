@@ -37,6 +37,24 @@ def test_toy_run_on_cpu(tmp_path):
             assert r["nfe"] == r["steps"]  # the scheduled runs use every step
 
 
+def test_toy_eval_on_cpu(tmp_path):
+    out, eval_out = tmp_path / "result.json", tmp_path / "eval"
+    proc = run_script("--toy", "--device", "cpu", "--repeats", "1", "--tokens", "8", "--step-fractions", "1",
+                      "--eval", "--eval-tasks", "sudoku4x4", "--eval-limit", "1", "--out", str(out),
+                      "--eval-out", str(eval_out), timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(out.read_text())["eval"]
+    assert [r["setting"] for r in result["rows"]] == ["baseline", "template", "layer"]
+    assert all(r["well_formed"] == 1.0 and r["nfe"] <= 24 for r in result["rows"][1:])
+    assert (eval_out / "results.md").is_file() and (eval_out / "sudoku4x4" / "results.json").is_file()
+    assert "| sudoku4x4 | layer | 24 | 1 |" in proc.stdout
+
+
+def test_eval_without_weights_is_a_clear_error():
+    proc = run_script("--device", "cpu", "--eval", timeout=60)
+    assert proc.returncode == 2 and "--eval needs --model DIR" in proc.stderr and "Traceback" not in proc.stderr
+
+
 @pytest.fixture(scope="module")
 def bench_module():
     spec = importlib.util.spec_from_file_location("gpu_throughput", SCRIPT)

@@ -20,7 +20,15 @@ def _root() -> None:
 
 
 # Each command module adds its commands to `app` (keep this list sorted).
-_COMMAND_MODULES: tuple[str, ...] = ("infill", "models", "plan", "solve", "train", "validate")
+_COMMAND_MODULES: tuple[str, ...] = (
+    "eval",
+    "infill",
+    "models",
+    "plan",
+    "solve",
+    "train",
+    "validate",
+)
 
 
 def _register() -> None:

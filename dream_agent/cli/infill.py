@@ -19,7 +19,7 @@ def register(app: typer.Typer) -> None:
 def infill(
     text: str = typer.Argument(..., help="Text with the model's mask token (Dream: <|mask|>) where tokens go."),
     model: Path = typer.Option(..., "--model", help="Model directory (Dream checkpoint or tiny MDM)."),
-    steps: Optional[int] = typer.Option(None, help="Denoising steps (default: one per mask)."),
+    steps: Optional[int] = typer.Option(None, help="Denoising steps (default and most: one per mask)."),
     alg: str = typer.Option("entropy", help="Unmasking order: origin, maskgit_plus, topk_margin, entropy."),
     seed: int = typer.Option(0, help="Sampling seed; the same seed gives the same output."),
     temperature: float = typer.Option(0.0, help="0 picks the most likely token; > 0 samples."),
@@ -40,12 +40,17 @@ def infill(
         raise InputError(f"--steps must be >= 1, got {steps}")
     if threshold is not None and not 0 < threshold <= 1:
         raise InputError(f"--threshold must be in (0, 1], got {threshold}")
-    if temperature < 0:
-        raise InputError(f"--temperature must be >= 0, got {temperature}")
+    if not 0 <= temperature < float("inf"):
+        raise InputError(f"--temperature must be a finite number >= 0, got {temperature}")
+    if not -(2**63) <= seed < 2**64:
+        raise InputError(f"--seed must be a 64-bit integer, got {seed}")
     lm = load_model(model, dtype=dtype, device=device)
     masks = text.count(lm.tokenizer.mask_token)
+    # past one step per mask, steps commit nothing yet cost a model call each (origin aside),
+    # and a huge count would run for hours: one step per mask at most
+    steps = min(steps or masks, max(masks, 1))
     result = infill_text(
-        lm, text, seed=seed, steps=steps or max(masks, 1), alg=alg, temperature=temperature,
+        lm, text, seed=seed, steps=steps, alg=alg, temperature=temperature,
         confidence_threshold=threshold,
     )
     if json_out:

@@ -50,7 +50,10 @@ def _read_plan_text(plan: str) -> str:
     """A plan file's text, or `plan` itself when it is inline actions like '(unstack a c)'."""
     path = Path(plan)
     if path.is_file():
-        return path.read_text(encoding="utf-8")
+        try:
+            return path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"plan file {plan!r} is not UTF-8 text") from None
     if plan.lstrip().startswith("("):
         return plan
     raise InputError(f"plan file {plan!r} not found (give a file, or actions inline like '(pick-up a)')")

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import torch
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 
 from constraints.errors import InputError
 
@@ -54,7 +54,7 @@ def load_state_dict(
                     if tensor.is_floating_point():
                         tensor = tensor.to(dtype)
                     state[name] = tensor.to(device)
-        except (OSError, RuntimeError, ValueError) as error:
+        except (OSError, RuntimeError, ValueError, SafetensorError) as error:
             if isinstance(error, InputError):
                 raise
             raise InputError(f"{file}: cannot read safetensors ({error})") from None

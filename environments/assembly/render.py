@@ -10,6 +10,7 @@ from typing import Mapping
 
 from constraints import InputError, Slot, Template
 from environments.action_text import format_action, parse_action
+from environments.base import slot_values
 from environments.assembly.generator import PART_NAMES
 from environments.assembly.model import ACTIONS, TOOLS, AssemblyProblem
 
@@ -73,6 +74,7 @@ def plan_to_values(p: AssemblyProblem, plan: list[str], rendering: str = "compac
 
 def step_slots(p: AssemblyProblem, values: Mapping[str, str], rendering: str = "compact") -> tuple[list[str], list[tuple[str, ...]]]:
     """The non-empty steps spelled by `values` and the slot names behind each; plus helpers for blame."""
+    values = slot_values(values)
     steps, slots = [], []
     for i in range(p.max_steps):
         if rendering == "text":

@@ -11,6 +11,7 @@ from typing import Mapping
 
 from constraints import InputError, Slot, Template
 from environments.action_text import format_action, parse_action
+from environments.base import slot_values
 from environments.kitchen.world import (
     ACTIONS, DEFAULT_LAYOUT, KINDS, OPENABLE, PROPERTIES, STATES, Before, CloseWithin, Deadline, DistanceBudget,
     KitchenProblem, NoHotInFridge, NoMetalInMicrowave,
@@ -91,6 +92,7 @@ def plan_to_values(problem: KitchenProblem, plan: list[str], rendering: str = "c
 
 def step_slots(problem: KitchenProblem, values: Mapping[str, str], rendering: str = "compact") -> tuple[list[str], list[tuple[str, ...]]]:
     """The non-empty steps spelled by `values` and, for each, the slot names that spell it."""
+    values = slot_values(values)
     steps, slots = [], []
     for i in range(problem.max_steps):
         if rendering == "text":

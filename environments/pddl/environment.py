@@ -13,7 +13,7 @@ from constraints.template import Template
 from constraints.violation import Violation
 from environments.pddl.allowed import pddl_allowed_values
 from environments.pddl.checker import CONSTRAINT, check_plan, read_plan
-from environments.pddl.grounding import GroundTask, apply, ground, is_applicable
+from environments.pddl.grounding import GroundTask, apply, bind, ground, is_applicable
 from environments.pddl.parsing import LiftedDomain, parse_domain_text, parse_problem_text
 from environments.pddl.search import SEARCHES, SearchResult, search
 from environments.pddl import templates as tpl
@@ -66,6 +66,7 @@ class PDDLEnvironment:
         self.oracle = oracle
         self._objects = list(objects)
         self._tasks: dict[str, GroundTask] = {}
+        self._bound: dict[str, GroundTask] = {}  # without ground actions, for checking plans
         self._plans: dict[str, SearchResult] = {}
 
     # --- problems -------------------------------------------------------------------------
@@ -77,7 +78,7 @@ class PDDLEnvironment:
             problem = data if isinstance(data, PDDLProblem) else PDDLProblem.model_validate(data)
         except ValidationError as err:
             raise InputError(f"bad PDDL problem: {err.errors()[0]['msg']} (fields: pddl, max_steps)") from None
-        self.task(problem)
+        self._checking_task(problem)
         return problem
 
     def task(self, problem: PDDLProblem) -> GroundTask:
@@ -87,6 +88,16 @@ class PDDLEnvironment:
                 self._tasks.clear()
             self._tasks[problem.pddl] = ground(self.domain, parse_problem_text(problem.pddl))
         return self._tasks[problem.pddl]
+
+    def _checking_task(self, problem: PDDLProblem) -> GroundTask:
+        """The task with no ground actions (cached): reading and checking never ground the domain."""
+        if problem.pddl in self._tasks:
+            return self._tasks[problem.pddl]
+        if problem.pddl not in self._bound:
+            if len(self._bound) > 256:
+                self._bound.clear()
+            self._bound[problem.pddl] = bind(self.domain, parse_problem_text(problem.pddl))
+        return self._bound[problem.pddl]
 
     def generate(self, seed: int, walk_length: int = 8, goal_atoms: int = 2) -> PDDLProblem:
         """A solvable problem: the base problem's initial state, a goal of atoms seen after a random walk."""
@@ -119,6 +130,8 @@ class PDDLEnvironment:
 
     def solve(self, problem: PDDLProblem) -> list[str] | None:
         """A shortest plan, or None when there is none or the search limits were hit (see `search`)."""
+        if not isinstance(problem, PDDLProblem):
+            problem = self.parse_problem(problem)
         if problem.pddl not in self._plans:
             self._plans[problem.pddl] = self.search(problem)
         result = self._plans[problem.pddl]
@@ -151,8 +164,7 @@ class PDDLEnvironment:
     # --- checking ---------------------------------------------------------------------------
     def check(self, problem: PDDLProblem, plan: Sequence[str] | str) -> list[Violation]:
         """Simulate `plan` (a list of actions or a plan text): the first bad step, then unmet goal atoms."""
-        steps = read_plan(plan) if isinstance(plan, str) else list(plan)
-        return check_plan(self.task(problem), steps, CONSTRAINT)
+        return check_plan(self._checking_task(problem), plan_steps(plan), CONSTRAINT)
 
     def check_values(self, problem: PDDLProblem, values: Mapping[str, str], rendering: str = "compact") -> list[Violation]:
         """`check(parse_plan(values))`, blaming the slots of the bad step; unmet goals blame the empty steps."""
@@ -194,7 +206,23 @@ class PDDLEnvironment:
 
     def format_plan(self, plan: Sequence[str]) -> list[str]:
         """The plan as a list of "(action arg ...)" strings."""
-        return [" ".join(step.split()) for step in plan]
+        return [" ".join(step.split()) for step in plan_steps(plan)]
+
+
+def plan_steps(plan: Any) -> list[str]:
+    """The steps of a plan given as text (one action a line) or as a list of action strings.
+
+    Raises:
+        InputError: the plan is neither, or a step is not a string.
+    """
+    if isinstance(plan, str):
+        return read_plan(plan)
+    if not isinstance(plan, (list, tuple)):
+        raise InputError(f"a PDDL plan is a plan text or a list of action strings, not {type(plan).__name__}")
+    for i, step in enumerate(plan):
+        if not isinstance(step, str):
+            raise InputError(f"plan step {i + 1} is {type(step).__name__}, not an action string like '(pick-up a)'")
+    return list(plan)
 
 
 def _check_rendering(rendering: str) -> None:

@@ -139,8 +139,15 @@ def _ground_schema(task: GroundTask, schema: Schema, static: set[str]) -> list[G
     return out
 
 
-def ground(domain: LiftedDomain, problem: LiftedProblem) -> GroundTask:
-    """Ground `problem` over `domain`, keeping actions reachable in the delete relaxation."""
+def bind(domain: LiftedDomain, problem: LiftedProblem) -> GroundTask:
+    """`problem` over `domain` with no ground actions: enough to check a plan step by step.
+
+    Grounding can be exponential in the action arity (objects ** parameters); checking a plan
+    only instantiates the actions it names.
+
+    Raises:
+        InputError: the problem names another domain, or an atom does not match the domain.
+    """
     if problem.domain_name != domain.name:
         raise InputError(f"the problem is for domain {problem.domain_name!r} but the domain is {domain.name!r}")
     objects: dict[str, frozenset[str]] = dict(domain.constants)
@@ -153,10 +160,15 @@ def ground(domain: LiftedDomain, problem: LiftedProblem) -> GroundTask:
         for obj in atom[1:]:
             if obj not in objects:
                 raise InputError(f"problem atom {atom_str(atom)} uses undeclared object {obj!r}")
-    task = GroundTask(
+    return GroundTask(
         domain, problem, tuple(sorted(objects.items())), frozenset(), problem.init, problem.goal_pos, problem.goal_neg, (),
         {s.name: s for s in domain.schemas}, _ancestors(domain),
     )
+
+
+def ground(domain: LiftedDomain, problem: LiftedProblem) -> GroundTask:
+    """Ground `problem` over `domain`, keeping actions reachable in the delete relaxation."""
+    task = bind(domain, problem)
     static = _static_predicates(domain)
     candidates = [a for s in domain.schemas for a in _ground_schema(task, s, static) if a.equality_ok]
     # Delete-relaxed reachability: an action whose positive preconditions never hold is dropped.
@@ -177,4 +189,4 @@ def ground(domain: LiftedDomain, problem: LiftedProblem) -> GroundTask:
     )
 
 
-__all__ = ["GroundAction", "GroundTask", "apply", "atom_str", "ground", "instantiate", "is_applicable"]
+__all__ = ["GroundAction", "GroundTask", "apply", "atom_str", "bind", "ground", "instantiate", "is_applicable"]

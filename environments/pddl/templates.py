@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
 from constraints.template import Slot, Template
+from environments.base import slot_values
 from environments.pddl.checker import parse_step
 from environments.pddl.grounding import GroundTask
 
@@ -138,6 +139,7 @@ def parse_values(
 
     Values that are not actions are kept verbatim so the checker blames them.
     """
+    values = slot_values(values)
     width = len(argument_domains(task))
     plan: list[str] = []
     positions: list[int] = []

@@ -1,0 +1,101 @@
+"""Token classes (text, single characters, digits) and the logits hook that keeps slots inside them.
+
+Structured output stays parseable by construction: a string slot never holds a quote, a
+backslash, a control character or a special token; a number slot holds only digits.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Mapping
+
+import torch
+
+_FORBIDDEN_IN_TEXT = set('"\\') | {chr(c) for c in range(32)} | {"\x7f"}
+
+
+def _special_ids(tokenizer: Any) -> set[int]:
+    """Ids of special and added tokens (mask, pad, chat markers), never allowed inside a value."""
+    ids = {int(tokenizer.mask_id)}
+    if tokenizer.pad_id is not None:
+        ids.add(int(tokenizer.pad_id))
+    hf = getattr(tokenizer, "hf", None)
+    if hf is not None:
+        ids.update(int(i) for i in getattr(hf, "all_special_ids", []) or [])
+        ids.update(int(i) for i in (getattr(hf, "added_tokens_decoder", None) or {}))
+    return ids
+
+
+@functools.lru_cache(maxsize=8)
+def _class_table(tokenizer: Any, size: int) -> dict[str, torch.Tensor]:
+    specials = _special_ids(tokenizer)
+    n = min(int(tokenizer.vocab_size), size)
+    table = {name: torch.zeros(size, dtype=torch.bool) for name in ("text", "text_start", "char", "digits")}
+    for i in range(n):
+        if i in specials:
+            continue
+        piece = tokenizer.decode([i])
+        if not piece or "\ufffd" in piece or _FORBIDDEN_IN_TEXT & set(piece):
+            continue  # partial UTF-8 byte tokens and characters JSON would need to escape
+        table["text"][i] = True
+        table["text_start"][i] = bool(piece.strip())
+        table["char"][i] = len(piece) == 1 and not piece.isspace()
+        table["digits"][i] = piece.isascii() and piece.isdigit()
+    return table
+
+
+def token_classes(tokenizer: Any, size: int | None = None) -> dict[str, torch.Tensor]:
+    """Boolean masks over the vocabulary (length `size`, the model's logits width).
+
+    Classes: `text` (no quote, backslash, control or special token), `text_start` (text with a
+    visible character), `char` (one visible character), `digits` (ASCII digits only).
+    """
+    return _class_table(tokenizer, int(size if size is not None else tokenizer.vocab_size))
+
+
+def class_rows(token_class: str, required: bool, positions: int, table: Mapping[str, torch.Tensor], pad_id: int | None) -> torch.Tensor:
+    """Allowed tokens (positions, V) for one slot: the class plus the empty token; a required
+    slot's first position must hold a visible token of the class."""
+    allowed = table[token_class].clone()
+    if pad_id is not None:
+        allowed[pad_id] = True
+    rows = allowed.unsqueeze(0).repeat(positions, 1)
+    if required:
+        first = table["text_start"] if token_class == "text" else table[token_class]
+        rows[0] = first
+    return rows
+
+
+def allowed_tokens_hook(positions: torch.Tensor, allowed: torch.Tensor):  # noqa: ANN201 - a LogitsHook
+    """A logits hook keeping each listed canvas position inside its allowed tokens.
+
+    Args:
+        positions: (n,) canvas positions.
+        allowed: (n, V) booleans, the tokens each position may take.
+    """
+
+    def hook(step: int, x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+        # logits (B, L, V); only the listed positions are restricted
+        if positions.numel() == 0:
+            return logits
+        vocab = logits.shape[-1]
+        # the model's vocabulary may be padded past the tokenizer's: the padding is never allowed
+        grid = allowed if allowed.shape[1] >= vocab else torch.nn.functional.pad(allowed, (0, vocab - allowed.shape[1]))
+        blocked = ~grid[:, :vocab].to(logits.device)
+        logits = logits.clone()
+        logits[:, positions.to(logits.device), :] = logits[:, positions.to(logits.device), :].masked_fill(blocked, float("-inf"))
+        return logits
+
+    return hook
+
+
+def chain_hooks(*hooks: Any):  # noqa: ANN201 - a LogitsHook
+    """One logits hook applying `hooks` in order (None entries skipped)."""
+    active = [h for h in hooks if h is not None]
+
+    def hook(step: int, x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+        for h in active:
+            logits = h(step, x, logits)
+        return logits
+
+    return hook

@@ -1,0 +1,100 @@
+"""Smoke test: every example runs offline and prints what it promises.
+
+The planner examples get small random-weight checkpoints (saved as real model directories), so
+this checks the plumbing, not plan quality.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dream_agent.tiny import save_tiny
+from tests.runnables_fixtures import tiny_model
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+
+
+def _run(name: str, *args: str) -> str:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, str(EXAMPLES / name), *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def model_dirs(tmp_path_factory) -> dict[str, str]:
+    root = tmp_path_factory.mktemp("models")
+    out = {}
+    for env_name in ("sudoku4x4", "kitchen"):
+        lm = tiny_model(env_name)
+        out[env_name] = str(save_tiny(lm.denoiser.model, lm.tokenizer, root / env_name))
+    return out
+
+
+def test_examples_are_flat_short_and_documented():
+    files = sorted(EXAMPLES.glob("*.py"))
+    assert len(files) >= 5
+    for file in files:
+        text = file.read_text()
+        assert len(text.splitlines()) < 80, file.name
+        assert text.startswith('"""') and "Run from the repository root" in text, file.name
+
+
+def test_planner_runnable(model_dirs):
+    out = _run("planner_runnable.py", "--model", model_dirs["sudoku4x4"], "--steps", "4")
+    assert "invoke: solved=" in out and out.count("batch:") == 3 and "stream:" in out
+    assert "config: max_rounds=1 -> rounds=1" in out and "draft:" in out
+
+
+def test_planner_runnable_on_the_shipped_model():
+    from dream_agent.models import available_models
+
+    if "sudoku4x4" not in available_models():
+        pytest.skip("no shipped sudoku4x4 model in this checkout")
+    out = _run("planner_runnable.py", "--steps", "16")
+    assert "invoke: solved=True" in out and out.count("solved=True") >= 4
+
+
+def test_tool_in_agent(model_dirs):
+    out = _run("tool_in_agent.py", "--model", model_dirs["sudoku4x4"])
+    assert "planner -> " in out and "validator -> " in out and "bad input -> status=error" in out
+
+
+def test_tool_in_agent_on_the_shipped_model():
+    from dream_agent.models import available_models
+
+    if "sudoku4x4" not in available_models():
+        pytest.skip("no shipped sudoku4x4 model in this checkout")
+    out = _run("tool_in_agent.py")
+    assert "planner -> 'solved" in out and "validator -> 'valid'" in out
+
+
+def test_langgraph_kitchen(model_dirs):
+    out = _run("langgraph_kitchen.py", "--model", model_dirs["kitchen"])
+    assert "[HumanMessage]" in out and "The validator" in out and "node: solved=" in out
+
+
+def test_langgraph_kitchen_on_the_shipped_model():
+    from dream_agent.models import available_models
+
+    if "kitchen" not in available_models():
+        pytest.skip("no shipped kitchen model in this checkout")
+    out = _run("langgraph_kitchen.py", "--seed", "1")
+    assert "The validator accepts this plan." in out and "node: solved=" in out
+
+
+def test_structured_output():
+    out = _run("structured_output.py", "--steps", "8")
+    assert "instance: KitchenStep(" in out and "raw JSON: {" in out
+
+
+def test_validation_pipeline():
+    out = _run("validation_pipeline.py")
+    assert out.count("valid") >= 5 and "torch loaded: False" in out

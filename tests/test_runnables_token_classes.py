@@ -1,0 +1,34 @@
+"""Token classes over a real BPE tokenizer, and the hook that keeps slots inside them."""
+
+from __future__ import annotations
+
+import torch
+
+from dream_agent.loading import load_model
+from dream_agent.runnables.token_classes import allowed_tokens_hook, class_rows, token_classes
+from tests.runnables_fixtures import dream_checkpoint
+
+
+def test_classes_on_the_dream_tokenizer(tmp_path):
+    tokenizer = load_model(dream_checkpoint(tmp_path)).tokenizer
+    table = token_classes(tokenizer)
+    digits = [tokenizer.decode([i]) for i in torch.nonzero(table["digits"]).flatten().tolist()]
+    assert sorted(digits) == [str(d) for d in range(10)]  # Qwen-style BPE spells numbers digit by digit
+    texts = [tokenizer.decode([i]) for i in torch.nonzero(table["text"]).flatten().tolist()]
+    assert texts and not any('"' in t or "\\" in t or "\n" in t for t in texts)
+    specials = {tokenizer.mask_id, tokenizer.pad_id, *tokenizer.hf.all_special_ids}
+    assert not any(table[name][i] for name in table for i in specials)
+    assert all(len(tokenizer.decode([i])) == 1 for i in torch.nonzero(table["char"]).flatten().tolist())
+
+
+def test_hook_blocks_everything_outside_the_rows():
+    vocab = 10
+    table = {name: torch.zeros(vocab, dtype=torch.bool) for name in ("text", "text_start", "char", "digits")}
+    table["digits"][[3, 4]] = True
+    rows = class_rows("digits", True, 2, table, pad_id=9)
+    assert rows[0].nonzero().flatten().tolist() == [3, 4]  # a required first token is never empty
+    assert rows[1].nonzero().flatten().tolist() == [3, 4, 9]
+    hook = allowed_tokens_hook(torch.tensor([1, 2]), rows)
+    logits = hook(0, torch.zeros(1, 4, dtype=torch.long), torch.zeros(1, 4, vocab + 2))  # model vocab padded
+    assert torch.isinf(logits[0, 1]).sum() == vocab + 2 - 2 and torch.isfinite(logits[0, 0]).all()
+    assert logits[0, 2].isfinite().nonzero().flatten().tolist() == [3, 4, 9]
