@@ -109,7 +109,7 @@ def refine(
                         on_step=on_step, allow=[allow], ban=[ban])[0]
 
 
-def refine_batch(
+def _refine_batch_once(
     model: DiffusionLM,
     templates: Sequence[Template | str],
     checks: Check | Sequence[Check],
@@ -121,16 +121,7 @@ def refine_batch(
     allow: Sequence[SlotTokens | None] | None = None,
     ban: Sequence[SlotTokens | None] | None = None,
 ) -> list[PlanResult]:
-    """`refine` for many templates at once: one batched `denoise` call per round.
-
-    The arguments are those of `refine`, one per template (`checks` may be one callable for
-    all). A round runs the largest step count any of its plans asks for, capped so that no
-    plan exceeds its NFE budget; each plan's `nfe` counts the model calls it took part in
-    until it had no masks left. Events carry the plan's `index`. Budgets apply per plan.
-    Without sampling (temperature 0, no alg_temp, alg other than "origin") a plan stops once
-    its next round would start from a canvas (and step count) it already started from, since
-    that round would only repeat an earlier draft.
-    """
+    """One pass of `refine_batch` (see there), without sampled restarts."""
     n = len(templates)
     checks = [checks] * n if callable(checks) else list(checks)
     prefixes = [""] * n if prefixes is None else list(prefixes)
@@ -201,6 +192,60 @@ def refine_batch(
             if row.done:
                 row.seconds = time.perf_counter() - start
     return [row.result(options.keep_trace) for row in rows]
+
+
+def refine_batch(
+    model: DiffusionLM,
+    templates: Sequence[Template | str],
+    checks: Check | Sequence[Check],
+    *,
+    options: PlanOptions = PlanOptions(),
+    prefixes: Sequence[str | Sequence[int]] | None = None,
+    logits_hooks: Sequence[LogitsHook | None] | None = None,
+    on_step: OnStep | None = None,
+    allow: Sequence[SlotTokens | None] | None = None,
+    ban: Sequence[SlotTokens | None] | None = None,
+) -> list[PlanResult]:
+    """`refine` for many templates at once: one batched `denoise` call per round.
+
+    The arguments are those of `refine`, one per template (`checks` may be one callable for
+    all). A round runs the largest step count any of its plans asks for, capped so that no
+    plan exceeds its NFE budget; each plan's `nfe` counts the model calls it took part in
+    until it had no masks left. Events carry the plan's `index`. Budgets apply per plan.
+    Without sampling (temperature 0, no alg_temp, alg other than "origin") a plan stops once
+    its next round would start from a canvas (and step count) it already started from, since
+    that round would only repeat an earlier draft; with `options.retry_temperature` the rounds
+    left then go to sampled restarts, and each plan keeps the best draft over all attempts.
+    """
+    n = len(templates)
+    per_item = {"prefixes": prefixes, "logits_hooks": logits_hooks, "allow": allow, "ban": ban}
+    checks = [checks] * n if callable(checks) else list(checks)
+    results = _refine_batch_once(model, templates, checks, options=options, on_step=on_step, **per_item)
+    if options.retry_temperature is None or options.temperature > 0 or options.alg_temp or options.alg == "origin":
+        return results
+    for attempt in range(1, options.max_rounds):
+        todo = [i for i, r in enumerate(results) if not r.solved and r.rounds < options.max_rounds
+                and (options.max_nfe is None or r.nfe < options.max_nfe)]
+        if not todo:
+            break
+        retry = dataclasses.replace(
+            options, temperature=options.retry_temperature, seed=options.seed + attempt,
+            max_rounds=min(options.max_rounds - results[i].rounds for i in todo),
+            max_nfe=None if options.max_nfe is None else min(options.max_nfe - results[i].nfe for i in todo))
+        pick = {k: None if v is None else [list(v)[i] for i in todo] for k, v in per_item.items()}
+        again = _refine_batch_once(model, [templates[i] for i in todo], [checks[i] for i in todo], options=retry,
+                                   on_step=on_step, **pick)
+        for i, new in zip(todo, again):
+            results[i] = _merge_attempts(results[i], new)
+    return results
+
+
+def _merge_attempts(old: PlanResult, new: PlanResult) -> PlanResult:
+    """The better of two attempts at one plan (fewer violations), with the cost of both."""
+    best = new if len(new.violations) < len(old.violations) else old
+    trace = None if old.trace is None else old.trace + (new.trace or ())
+    return dataclasses.replace(best, rounds=old.rounds + new.rounds, nfe=old.nfe + new.nfe,
+                               seconds=old.seconds + new.seconds, trace=trace)
 
 
 def _denoise_round(model: DiffusionLM, active: list[_Row], steps: int, options: PlanOptions,

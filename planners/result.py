@@ -27,6 +27,9 @@ class PlanOptions:
         remask: the remask policy (`planners.remask.POLICIES`).
         remask_k: extra low-confidence tokens for `blamed_plus_lowconf`.
         keep_trace: record every intermediate draft in the result.
+        retry_temperature: greedy decoding (temperature 0) stops refining a plan once a round
+            would repeat an earlier one; the rounds left then go to sampled restarts at this
+            temperature (None: stop instead).
     """
 
     steps: int = 32
@@ -43,6 +46,7 @@ class PlanOptions:
     remask: str = "blamed"
     remask_k: int = 4
     keep_trace: bool = False
+    retry_temperature: float | None = 0.7
 
     def __post_init__(self) -> None:
         for name in ("steps", "max_rounds"):
@@ -62,6 +66,8 @@ class PlanOptions:
             raise InputError(f"remask_k must be an integer >= 0, got {self.remask_k!r}")
         if not 0 <= self.temperature < float("inf"):
             raise InputError(f"temperature must be a finite number >= 0, got {self.temperature!r}")
+        if self.retry_temperature is not None and not 0 < self.retry_temperature < float("inf"):
+            raise InputError(f"retry_temperature must be a finite number > 0 or None, got {self.retry_temperature!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not -(2**63) <= self.seed < 2**64:
             raise InputError(f"seed must be a 64-bit integer, got {self.seed!r}")
 

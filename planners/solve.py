@@ -74,7 +74,6 @@ def solve_batch(
     hard_constraints: bool = True,
     options: PlanOptions | None = None,
     on_step: OnStep | None = None,
-    retry_temperature: float | None = 0.7,
     **overrides: Any,
 ) -> list[PlanResult]:
     """Solve many problems of one environment in batched denoising rounds.
@@ -86,11 +85,9 @@ def solve_batch(
         rendering: "compact" (small models) or "text" (a text LM such as Dream).
         hard_constraints: mask every value `env.allowed_values` rules out (when it has one).
         options: PlanOptions; keyword `overrides` (steps=..., max_rounds=...) replace its fields.
-            Without either, `steps` is one per open token of the largest canvas.
+            Without either, `steps` is one per open token of the largest canvas. A greedy plan
+            that stalls spends its rounds left on sampled restarts (`PlanOptions.retry_temperature`).
         on_step: called with every TraceEvent.
-        retry_temperature: greedy decoding (temperature 0) stops refining once a round would
-            repeat an earlier draft; the rounds it leaves go to sampled restarts at this
-            temperature (None: no restarts).
 
     Returns:
         One PlanResult per problem; `solved` is True only when the environment's checker passes.
@@ -108,29 +105,7 @@ def solve_batch(
     hooks = None
     if hard_constraints and hasattr(env, "allowed_values"):
         hooks = [allowed_values_hook(env, p, t, model, rendering) for p, t in zip(problems, templates)]
-    results = refine_batch(model, templates, checks, options=opts, logits_hooks=hooks, on_step=on_step)
-    if retry_temperature is None or opts.temperature > 0:
-        return results
-    for attempt in range(1, opts.max_rounds):
-        todo = [i for i, r in enumerate(results) if not r.solved and r.rounds < opts.max_rounds
-                and (opts.max_nfe is None or r.nfe < opts.max_nfe)]
-        if not todo:
-            break
-        left = min(opts.max_rounds - results[i].rounds for i in todo)
-        retry = dataclasses.replace(opts, temperature=retry_temperature, seed=opts.seed + attempt, max_rounds=left)
-        again = refine_batch(model, [templates[i] for i in todo], [checks[i] for i in todo], options=retry,
-                             logits_hooks=None if hooks is None else [hooks[i] for i in todo], on_step=on_step)
-        for i, new in zip(todo, again):
-            results[i] = _merge(results[i], new)
-    return results
-
-
-def _merge(old: PlanResult, new: PlanResult) -> PlanResult:
-    """The better of two attempts at one problem, with the cost of both."""
-    best = new if len(new.violations) < len(old.violations) else old
-    trace = None if old.trace is None else old.trace + (new.trace or ())
-    return dataclasses.replace(best, rounds=old.rounds + new.rounds, nfe=old.nfe + new.nfe,
-                               seconds=old.seconds + new.seconds, trace=trace)
+    return refine_batch(model, templates, checks, options=opts, logits_hooks=hooks, on_step=on_step)
 
 
 def _checker(env: Environment, problem: Any, rendering: str) -> Callable:
@@ -146,7 +121,6 @@ def solve(
     hard_constraints: bool = True,
     options: PlanOptions | None = None,
     on_step: OnStep | None = None,
-    retry_temperature: float | None = 0.7,
     **overrides: Any,
 ) -> PlanResult:
     """Solve one problem of `env` (see `solve_batch` for the arguments).
@@ -156,4 +130,4 @@ def solve(
     True
     """
     return solve_batch(env, [problem], model, rendering=rendering, hard_constraints=hard_constraints,
-                       options=options, on_step=on_step, retry_temperature=retry_temperature, **overrides)[0]
+                       options=options, on_step=on_step, **overrides)[0]

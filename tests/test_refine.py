@@ -88,12 +88,26 @@ def test_deterministic_rounds_stop_when_they_would_repeat():
     never = allowed_values("b", ["z"])  # the model always writes y in b once x is taken
     model = lm(PreferUnused(tokenizer(), ["x", "y", "z"]))
     result = refine(model, PAIR, lambda values: never(values) + all_different(["a", "b"], blame="later")(values),
-                    options=PlanOptions(steps=1, max_rounds=10))
+                    options=PlanOptions(steps=1, max_rounds=10, retry_temperature=None))
     # round 1: x x; round 2 (b reopened): x y; round 3 would reopen b on the same canvas again
     assert (result.rounds, result.nfe, result.values) == (2, 2, {"a": "x", "b": "y"})
     sampled = refine(lm(RandomLogits(tokenizer())), PAIR, lambda values: [Violation("c", "no", slots=("a",))],
                      options=PlanOptions(steps=1, max_rounds=10, temperature=1.0))
     assert sampled.rounds == 10
+
+
+def test_a_greedy_stall_spends_the_rounds_left_on_sampled_restarts():
+    never = allowed_values("b", ["z"])
+    check = lambda values: never(values) + all_different(["a", "b"], blame="later")(values)  # noqa: E731
+    model = lm(PreferUnused(tokenizer(), ["x", "y", "z"]))
+    stalled = refine(model, PAIR, check, options=PlanOptions(steps=1, max_rounds=10, retry_temperature=None))
+    restarted = refine(model, PAIR, check, options=PlanOptions(steps=1, max_rounds=10))
+    assert stalled.rounds == 2 and not stalled.solved
+    # the greedy attempt stalls after 2 rounds; sampled restarts use the rounds left, never more
+    assert 2 < restarted.rounds <= 10 and restarted.nfe >= restarted.rounds
+    assert len(restarted.violations) <= len(stalled.violations)
+    with pytest.raises(InputError, match="retry_temperature"):
+        PlanOptions(retry_temperature=0.0)
 
 
 def test_best_seen_is_returned():
@@ -178,7 +192,8 @@ def test_refine_batch_equals_refine_per_item(tiny):
     checks = [all_different(["a", "b"], blame="later"), allowed_values("a", ["cup", "plate"])]
     check = lambda values: check_all(checks, values)  # noqa: E731
     for policy in ("blamed", "blamed_plus_lowconf"):
-        opts = PlanOptions(steps=4, max_rounds=4, remask=policy, remask_k=1)
+        # sampled restarts draw from one generator per batch, so exact equality holds without them
+        opts = PlanOptions(steps=4, max_rounds=4, remask=policy, remask_k=1, retry_temperature=None)
         batch = refine_batch(tiny, [template] * len(prefixes), check, options=opts, prefixes=prefixes)
         single = [refine(tiny, template, check, options=opts, prefix=p) for p in prefixes]
         for b, s in zip(batch, single):
