@@ -72,6 +72,17 @@ def plan_to_values(p: AssemblyProblem, plan: list[str], rendering: str = "compac
     return values
 
 
+def empty_step_slots(p: AssemblyProblem, values: Mapping[str, str], rendering: str = "compact") -> tuple[str, ...]:
+    """The slots of the first empty step (where a missing action could go), or () if none is empty."""
+    _, used = step_slots(p, values, rendering)
+    taken = {group[0] for group in used}
+    for i in range(p.max_steps):
+        group = (f"s{i}",) if rendering == "text" else (f"s{i}_act", f"s{i}_arg")
+        if group[0] not in taken:
+            return group
+    return ()
+
+
 def step_slots(p: AssemblyProblem, values: Mapping[str, str], rendering: str = "compact") -> tuple[list[str], list[tuple[str, ...]]]:
     """The non-empty steps spelled by `values` and the slot names behind each; plus helpers for blame."""
     values = slot_values(values)

@@ -1,0 +1,109 @@
+"""The shared shell of action-sequence domains (kitchen, assembly): plans are lists of action strings.
+
+A subclass names its problem type and plugs in its own simulator, oracle and renderer; this base
+turns them into the Environment protocol, including the `max_steps` rule and slot blame.
+"""
+
+from __future__ import annotations
+
+import json
+from types import ModuleType
+from typing import Any, Callable, Mapping
+
+from pydantic import BaseModel, ValidationError
+
+from constraints import InputError, Template, Violation
+from environments.action_text import format_action, parse_action
+
+
+class ActionPlanEnvironment:
+    """Environment protocol for domains whose plans are lists like ["goto(fridge)", "open(fridge)"].
+
+    Subclasses set `name`, `problem_type`, `render` (a module with `template`, `plan_to_values`,
+    `step_slots`, `empty_step_slots`, `vocabulary` and `instruction`), and the callables
+    `generator` (seed, **knobs -> instance with `.problem`), `oracle` (problem -> plan | None) and
+    `simulate_check` (problem, plan -> violations). Violation reasons cite steps 0-based, matching
+    `Violation.steps` (text templates number their lines from 1).
+    """
+
+    name: str
+    problem_type: type[BaseModel]
+    render: ModuleType
+    generator: Callable[..., Any]
+    oracle: Callable[[Any], list[str] | None]
+    simulate_check: Callable[[Any, list[str]], list[Violation]]
+
+    def parse_problem(self, data: Any) -> Any:
+        if isinstance(data, self.problem_type):
+            return data
+        try:
+            if isinstance(data, (str, bytes)):
+                return self.problem_type.model_validate_json(data)
+            if isinstance(data, Mapping):
+                return self.problem_type.model_validate(dict(data))
+        except ValidationError as err:
+            first = err.errors()[0]
+            where = ".".join(str(x) for x in first.get("loc", ()))
+            msg = str(first.get("ctx", {}).get("error", first["msg"]))
+            raise InputError(f"bad {self.name} problem{' at ' + where if where else ''}: {msg}") from None
+        except json.JSONDecodeError as err:
+            raise InputError(f"bad {self.name} problem: {err}") from None
+        raise InputError(f"a {self.name} problem is a {self.problem_type.__name__}, a dict or JSON text, "
+                         f"not {type(data).__name__}")
+
+    def generate(self, seed: int, **knobs: Any) -> Any:
+        return type(self).generator(seed, **knobs).problem
+
+    def solve(self, problem: Any) -> list[str] | None:
+        return type(self).oracle(self.parse_problem(problem))
+
+    def template(self, problem: Any, rendering: str = "compact") -> Template:
+        return self.render.template(self.parse_problem(problem), rendering)
+
+    def plan_to_values(self, problem: Any, plan: Any, rendering: str = "compact") -> dict[str, str]:
+        return self.render.plan_to_values(self.parse_problem(problem), self.format_plan(plan), rendering)
+
+    def parse_plan(self, problem: Any, values: Mapping[str, str], rendering: str = "compact") -> list[str]:
+        return self.render.step_slots(self.parse_problem(problem), values, rendering)[0]
+
+    def check(self, problem: Any, plan: Any) -> list[Violation]:
+        problem = self.parse_problem(problem)
+        plan = self.format_plan(plan)
+        found = type(self).simulate_check(problem, plan)
+        over = tuple(range(problem.max_steps, len(plan)))
+        if over:
+            found.append(Violation("max_steps", f"steps {over[0]}-{over[-1]}: the plan may have at most "
+                                   f"{problem.max_steps} steps", "extra_step", steps=over))
+        return found
+
+    def check_values(self, problem: Any, values: Mapping[str, str], rendering: str = "compact") -> list[Violation]:
+        """Violations with the slots of the blamed steps; a violation without steps (an unmet goal)
+        blames the first empty step, where the missing action belongs, else the last step."""
+        problem = self.parse_problem(problem)
+        plan, slots = self.render.step_slots(problem, values, rendering)
+        empty = self.render.empty_step_slots(problem, values, rendering) or (slots[-1] if slots else ())
+        out = []
+        for v in self.check(problem, plan):
+            names = [s for i in v.steps if i < len(slots) for s in slots[i]] if v.steps else list(empty)
+            out.append(Violation(v.constraint, v.reason, v.kind, tuple(dict.fromkeys(names)), v.steps, v.cells,
+                                 v.details))
+        return out
+
+    def vocabulary(self) -> list[str]:
+        return self.render.vocabulary()
+
+    def format_plan(self, plan: Any) -> list[str]:
+        """Action strings in canonical spelling ("place(mug, cabinet)"); unparseable steps are kept as given."""
+        if isinstance(plan, str):
+            plan = [line for line in plan.splitlines() if line.strip()]
+        if not isinstance(plan, (list, tuple)):
+            raise InputError(f"a {self.name} plan is a list of action strings, not {type(plan).__name__}")
+        out = []
+        for step in plan:
+            parsed = parse_action(str(step))
+            out.append(format_action(*parsed) if parsed else str(step))
+        return out
+
+    def instruction(self, problem: Any) -> str:
+        """The task as a natural-language instruction."""
+        return self.render.instruction(self.parse_problem(problem))
