@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from environments.blocksworld import Blocksworld, load_planbench
+from environments.blocksworld import DOMAIN_FILE, Blocksworld, load_planbench
 
 PLANBENCH = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "planbench" / "blocksworld"
-pytestmark = pytest.mark.skipif(not PLANBENCH.is_dir(), reason=f"PlanBench data not found at {PLANBENCH} (../shared/data/planbench)")
+needs_planbench = pytest.mark.skipif(not PLANBENCH.is_dir(), reason=f"PlanBench data not found at {PLANBENCH} (../shared/data/planbench)")
 N_INSTANCES = 110  # every 4th PlanBench instance with a reference plan (4-5 blocks), plus 3-block ones
 
 
@@ -29,20 +29,20 @@ def _corruptions(plan: list[str], objects: tuple[str, ...], rng: random.Random) 
     return [dropped, swapped, altered]
 
 
-def test_checker_agrees_with_unified_planning():
-    up = pytest.importorskip("unified_planning")
+def _agreement(env, items, domain_path):
+    """Compare verdicts on each (problem file, problem, plan) and three corruptions of the plan."""
+    pytest.importorskip("unified_planning")
     from unified_planning.engines import SequentialPlanValidator, ValidationResultStatus
     from unified_planning.io import PDDLReader
     from unified_planning.shortcuts import get_environment
 
     get_environment().credits_stream = None
-    env, reader, validator = Blocksworld(), PDDLReader(), SequentialPlanValidator()
-    items = [("generated_basic", *it) for it in load_planbench(PLANBENCH) if it[2]][::4][: N_INSTANCES - 10]
-    items += [("generated_basic_3", n, p, env.solve(p)) for n, p, _ in load_planbench(PLANBENCH, three_blocks=True)[:10]]
+    reader, validator = PDDLReader(), SequentialPlanValidator()
     rng = random.Random(0)
     counts = {"cases": 0, "valid": 0, "invalid": 0, "inapplicable step": 0, "goal unmet": 0}
-    for folder, name, problem, plan in items:
-        up_problem = reader.parse_problem(str(PLANBENCH / "domain.pddl"), str(PLANBENCH / folder / name))
+    for path, problem, plan in items:
+        name = path.name
+        up_problem = reader.parse_problem(str(domain_path), str(path))
         for candidate in [plan] + _corruptions(plan, env.task(problem).object_names(), rng):
             up_plan = reader.parse_plan_string(up_problem, "\n".join(candidate))
             result = validator.validate(up_problem, up_plan)
@@ -58,6 +58,33 @@ def test_checker_agrees_with_unified_planning():
                 counts["goal unmet"] += 1
             counts["cases"] += 1
             counts["valid" if up_valid else "invalid"] += 1
-    assert len(items) >= 100 and counts["cases"] == 4 * len(items)
+    assert counts["cases"] == 4 * len(items)
     assert counts["valid"] >= len(items) and counts["invalid"] >= 2 * len(items)
-    print(f"agreement: {counts}")
+    return counts
+
+
+@needs_planbench
+def test_checker_agrees_with_unified_planning():
+    env = Blocksworld()
+    items = [(PLANBENCH / "generated_basic" / n, p, plan) for n, p, plan in load_planbench(PLANBENCH) if plan]
+    items = items[::4][: N_INSTANCES - 10]
+    items += [(PLANBENCH / "generated_basic_3" / n, p, env.solve(p))
+              for n, p, _ in load_planbench(PLANBENCH, three_blocks=True)[:10]]
+    assert len(items) >= 100
+    print(f"agreement: {_agreement(env, items, PLANBENCH / 'domain.pddl')}")
+
+
+def test_checker_agrees_with_unified_planning_on_generated_instances(tmp_path):
+    """The same agreement without PlanBench's files: 100 random 3-6 block instances, oracle plans."""
+    env = Blocksworld()
+    items = []
+    for seed in range(100):
+        problem = env.generate(seed, blocks=3 + seed % 4)
+        plan = env.solve(problem)
+        if not plan:  # start == goal: nothing to corrupt
+            continue
+        path = tmp_path / f"problem-{seed}.pddl"
+        path.write_text(problem.pddl, encoding="utf-8")
+        items.append((path, problem, plan))
+    assert len(items) >= 90
+    print(f"agreement: {_agreement(env, items, DOMAIN_FILE)}")
