@@ -29,6 +29,10 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("blocksworld 4 blocks", "blocksworld", {"blocks": 4}),
     ("blocksworld 5 blocks", "blocksworld", {"blocks": 5}),
     ("blocksworld 6 blocks", "blocksworld", {"blocks": 6}),
+    ("kitchen pick_place", "kitchen", {"task": "pick_place"}),
+    ("kitchen heat_place", "kitchen", {"task": "heat_place"}),
+    ("assembly 6 parts", "assembly", {"n_parts": 6}),
+    ("assembly 9 parts", "assembly", {"n_parts": 9}),
 ]
 # Public PDDL files (../shared/data/pddl, skipped when absent): the optimal planner on one fixed problem.
 PDDL_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "pddl"
