@@ -117,8 +117,8 @@ def random_control(env_name: str) -> Any:
 def run_suite(env_name: str, items: list[Any], extra: Any, hard: bool, rounds: int, batch: int,
               random_weights: bool = False) -> dict[str, Any]:
     """Solve every item; returns solve rate, median NFE, mean seconds per instance and extras."""
+    from dream_agent.planning import solve_batch
     from environments import get_environment
-    from planners.solve import solve_batch
 
     env = get_environment(env_name)
     model = random_control(env_name) if random_weights else None
@@ -151,9 +151,9 @@ def run_suite(env_name: str, items: list[Any], extra: Any, hard: bool, rounds: i
 
 
 def env_prepared(env: Any, problem: Any) -> Any:
-    from planners.solve import prepare_problem
+    from planners.solving import prepare
 
-    return prepare_problem(env, problem)
+    return prepare(env, problem)
 
 
 def main() -> None:

@@ -51,8 +51,9 @@ _EXPORTS: dict[str, str] = {
     "PlanResult": "planners",
     "refine": "planners",
     "refine_batch": "planners",
-    "solve": "planners.solve",
-    "solve_batch": "planners.solve",
+    "solve": "dream_agent.planning",
+    "solve_batch": "dream_agent.planning",
+    "SamplingOptions": "dream_agent.options",
 }
 
 __all__ = sorted(_EXPORTS)

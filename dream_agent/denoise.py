@@ -12,9 +12,10 @@ from typing import Any, Callable
 import torch
 import torch.nn.functional as F
 
+from dream_agent.options import ALGORITHMS, SamplingOptions
 from dream_agent.protocols import Denoiser
 
-ALGORITHMS: tuple[str, ...] = ("origin", "maskgit_plus", "topk_margin", "entropy")
+_DEFAULT = SamplingOptions()  # the one place sampling defaults are declared
 
 LogitsHook = Callable[[int, torch.Tensor, torch.Tensor], torch.Tensor]
 TokensHook = Callable[[int, torch.Tensor], "torch.Tensor | None"]
@@ -152,7 +153,7 @@ def _on_canvas(is_open: torch.Tensor, values: torch.Tensor, fill: float | int | 
     return full
 
 
-def _check_arguments(denoiser: Denoiser, x: torch.Tensor, attention_mask: torch.Tensor | None, **opts: Any) -> None:
+def _check_arguments(denoiser: Denoiser, x: torch.Tensor, attention_mask: torch.Tensor | None, steps: Any) -> None:
     if not isinstance(x, torch.Tensor) or x.dim() != 2 or x.dtype != torch.long:
         got = f"{getattr(x, 'dtype', type(x).__name__)} {tuple(getattr(x, 'shape', ()))}"
         raise ValueError(f"x must be a LongTensor of shape (B, L), got {got}")
@@ -160,25 +161,8 @@ def _check_arguments(denoiser: Denoiser, x: torch.Tensor, attention_mask: torch.
         raise ValueError(f"canvas length {x.shape[1]} exceeds the model's max_length {denoiser.max_length}")
     if attention_mask is not None and attention_mask.shape != x.shape:
         raise ValueError(f"attention_mask shape {tuple(attention_mask.shape)} differs from x shape {tuple(x.shape)}")
-    if opts["alg"] not in ALGORITHMS:
-        raise ValueError(f"unknown alg {opts['alg']!r}; valid: {', '.join(ALGORITHMS)}")
-    steps = opts["steps"]
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
-    if not 0 <= opts["temperature"] < float("inf"):
-        raise ValueError(f"temperature must be a finite number >= 0, got {opts['temperature']!r}")
-    if opts["top_p"] is not None and not 0 < opts["top_p"] <= 1:
-        raise ValueError(f"top_p must be in (0, 1] or None, got {opts['top_p']!r}")
-    top_k = opts["top_k"]
-    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
-        raise ValueError(f"top_k must be an integer >= 1 or None, got {top_k!r}")
-    if not 0 < opts["eps"] < 1:
-        raise ValueError(f"eps must be in (0, 1), got {opts['eps']!r}")
-    if opts["alg_temp"] is not None and not opts["alg_temp"] >= 0:
-        raise ValueError(f"alg_temp must be >= 0 or None, got {opts['alg_temp']!r}")
-    threshold = opts["confidence_threshold"]
-    if threshold is not None and not 0 < threshold <= 1:
-        raise ValueError(f"confidence_threshold must be in (0, 1] or None, got {threshold!r}")
+    if steps is None:
+        raise ValueError("steps must be an integer >= 1 (resolve 'one per open token' with SamplingOptions.steps_for)")
     if denoiser.shift:
         first_open = x[:, 0] == denoiser.mask_id
         if attention_mask is not None:
@@ -192,14 +176,14 @@ def denoise(
     denoiser: Denoiser,
     x: torch.Tensor,
     *,
-    steps: int = 64,
-    alg: str = "entropy",
-    alg_temp: float | None = None,
-    temperature: float = 0.0,
-    top_p: float | None = None,
-    top_k: int | None = None,
-    eps: float = 1e-3,
-    confidence_threshold: float | None = None,
+    steps: int,
+    alg: str = _DEFAULT.alg,
+    alg_temp: float | None = _DEFAULT.alg_temp,
+    temperature: float = _DEFAULT.temperature,
+    top_p: float | None = _DEFAULT.top_p,
+    top_k: int | None = _DEFAULT.top_k,
+    eps: float = _DEFAULT.eps,
+    confidence_threshold: float | None = _DEFAULT.confidence_threshold,
     attention_mask: torch.Tensor | None = None,
     logits_hook: LogitsHook | None = None,
     tokens_hook: TokensHook | None = None,
@@ -220,6 +204,7 @@ def denoise(
         denoiser: the model; its `mask_id` marks open positions.
         x: LongTensor (B, L); positions equal to mask_id are open, all others stay as they are.
         steps: maximum number of steps (model calls); the loop stops early once no row has masks.
+            Callers resolve a default with `SamplingOptions.steps_for` (one step per open token).
         alg: one of ALGORITHMS, how positions are chosen.
         alg_temp: None/0 commits the most confident positions; > 0 samples positions from
             softmax(confidence / alg_temp) without replacement.
@@ -240,10 +225,10 @@ def denoise(
     Returns:
         DenoiseOutput with the tokens, nfe, per-position confidence and optional history.
     """
-    _check_arguments(
-        denoiser, x, attention_mask, steps=steps, alg=alg, alg_temp=alg_temp, temperature=temperature,
-        top_p=top_p, top_k=top_k, eps=eps, confidence_threshold=confidence_threshold,
-    )
+    _check_arguments(denoiser, x, attention_mask, steps)
+    # the sampling knobs are validated where they are declared (raises InputError, a ValueError)
+    SamplingOptions(steps=steps, alg=alg, alg_temp=alg_temp, eps=eps, temperature=temperature, top_p=top_p,
+                    top_k=top_k, confidence_threshold=confidence_threshold)
     mask_id = denoiser.mask_id
     x = x.clone()
     real = torch.ones_like(x, dtype=torch.bool) if attention_mask is None else attention_mask.bool()

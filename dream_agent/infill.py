@@ -10,6 +10,7 @@ import torch
 
 from constraints.errors import InputError
 from dream_agent.denoise import LogitsHook, denoise
+from dream_agent.options import SamplingOptions
 from dream_agent.protocols import DiffusionLM
 
 
@@ -44,7 +45,14 @@ def split_on_masks(text: str, mask_token: str) -> list[str]:
     return text.split(mask_token)
 
 
-def infill_text(model: DiffusionLM, text: str, *, seed: int | None = None, **denoise_options: Any) -> InfillResult:
+def infill_text(
+    model: DiffusionLM,
+    text: str,
+    *,
+    options: SamplingOptions | None = None,
+    logits_hook: LogitsHook | None = None,
+    **overrides: Any,
+) -> InfillResult:
     """Fill every mask token in `text` with `model`; the rest of the text stays as written.
 
     Each fixed piece between masks is tokenized on its own, so each mask token in the text is
@@ -53,8 +61,9 @@ def infill_text(model: DiffusionLM, text: str, *, seed: int | None = None, **den
     Args:
         model: the loaded model (denoiser + tokenizer).
         text: text holding the tokenizer's mask token (Dream: `<|mask|>`) where tokens go.
-        seed: seeds sampling (temperature > 0, alg_temp, origin) for a repeatable result.
-        **denoise_options: passed to `denoise` (steps, alg, temperature, confidence_threshold, ...).
+        options: the sampling options (default `SamplingOptions()`: one step per mask, greedy).
+        logits_hook: an extra `(step, x, logits) -> logits` hook.
+        **overrides: sampling option names on top of `options` (steps=..., seed=..., ...).
 
     Returns:
         InfillResult with the filled text.
@@ -72,6 +81,7 @@ def infill_text(model: DiffusionLM, text: str, *, seed: int | None = None, **den
     >>> result.masks, result.nfe, result.text.startswith("a ") and result.text.endswith(" b")
     (1, 1, True)
     """
+    sampling = (options or SamplingOptions()).replace(**overrides) if overrides else (options or SamplingOptions())
     denoiser, tokenizer = model.denoiser, model.tokenizer
     pieces = split_on_masks(text, tokenizer.mask_token)
     n_masks = len(pieces) - 1
@@ -92,13 +102,12 @@ def infill_text(model: DiffusionLM, text: str, *, seed: int | None = None, **den
 
     # a model's logits may cover more ids than its tokenizer has (Dream pads 151667 to 152064);
     # those ids have no text, so they are never proposed
-    denoise_options["logits_hook"] = _within_vocabulary(tokenizer.vocab_size, denoise_options.get("logits_hook"))
+    hook = _within_vocabulary(tokenizer.vocab_size, logits_hook)
     x = torch.tensor([ids], dtype=torch.long, device=denoiser.device)
-    generator = None
-    if seed is not None:
-        generator = torch.Generator(device=denoiser.device).manual_seed(seed)
+    generator = torch.Generator(device=denoiser.device).manual_seed(sampling.seed)
     start = time.perf_counter()
-    out = denoise(denoiser, x, generator=generator, **denoise_options)
+    out = denoise(denoiser, x, steps=sampling.steps_for(n_masks), logits_hook=hook, generator=generator,
+                  **sampling.denoise_kwargs())
     seconds = time.perf_counter() - start
     tokens = out.tokens[0].tolist()
 

@@ -16,23 +16,20 @@ plan step by step, each step seeing the state its predecessors reached.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
 from constraints.template import Slot, Template
-from dream_agent.protocols import DiffusionLM
-from planners.compile import Canvas, compile_template, decode_slots
-
-LogitsHook = Callable[[int, torch.Tensor, torch.Tensor], torch.Tensor]
+from planners.compile import Canvas, decode_slots
 
 
 class AllowedValuesHook:
     """The logits hook of one canvas (batch row 0 of the tensors it is called with)."""
 
-    def __init__(self, env: Any, problem: Any, canvas: Canvas, rendering: str, order: list[list[str]] | None = None) -> None:
-        self.env, self.problem, self.canvas, self.rendering = env, problem, canvas, rendering
-        self.order = [[name for name in group if name in canvas.slots] for group in (order or [])]
+    def __init__(self, rules: Any, canvas: Canvas) -> None:
+        self.rules, self.canvas = rules, canvas
+        self.order = [[name for name in group if name in canvas.slots] for group in rules.fill_order()]
         self.mask_id, self.pad_id = canvas.mask_id, canvas.pad_id
         self._spaces = _leading_spaces(canvas.template)
         self._cache: dict[tuple[str, str], tuple[int, ...] | None] = {}
@@ -69,7 +66,7 @@ class AllowedValuesHook:
 
     def __call__(self, step: int, x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
         row = x[0, : len(self.canvas.ids)].tolist()
-        allowed = self.env.allowed_values(self.problem, self.partial(row), self.rendering)
+        allowed = self.rules.allowed_values(self.partial(row))
         positions: list[int] = []
         keep: list[set[int]] = []
         for name, values in allowed.items():
@@ -109,18 +106,3 @@ def _leading_spaces(template: Template) -> dict[str, str]:
             before = segments[i - 1] if i else None
             spaces[seg.name] = " " if isinstance(before, str) and before.endswith(" ") else ""
     return spaces
-
-
-def allowed_values_hook(env: Any, problem: Any, template: Template, model: DiffusionLM, rendering: str = "compact") -> LogitsHook:
-    """The hard-constraint logits hook of `problem` for `model` (compiled as the refine loop compiles it).
-
-    Args:
-        env: an environment with an `allowed_values` method.
-        problem: the problem being solved.
-        template: the template being filled (`env.template(problem, rendering)`).
-        model: the model whose tokenizer encodes the values.
-        rendering: the template's rendering.
-    """
-    canvas = compile_template(template, model.tokenizer, shift=model.denoiser.shift)
-    order = env.fill_order(problem, rendering) if hasattr(env, "fill_order") else None
-    return AllowedValuesHook(env, problem, canvas, rendering, order)

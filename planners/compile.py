@@ -187,28 +187,6 @@ def decode_slots(canvas: Canvas, tokens: Any) -> dict[str, str]:
     return values
 
 
-def remask(canvas: Canvas, tokens: Any, slot_names: Sequence[str]) -> Any:
-    """A copy of `tokens` with every position of the named slots set to `mask_id`.
-
-    Works on a list/tuple (returns a list) or a 1-D tensor (returns a tensor).
-    """
-    positions = [p for name in slot_names for p in _positions(canvas, name)]
-    if hasattr(tokens, "clone"):
-        out = tokens.clone()
-        out[positions] = canvas.mask_id
-        return out
-    out = _as_list(tokens)
-    for p in positions:
-        out[p] = canvas.mask_id
-    return out
-
-
-def _positions(canvas: Canvas, name: str) -> tuple[int, ...]:
-    if name not in canvas.slots:
-        raise KeyError(f"no slot {name!r}; slots: {', '.join(canvas.slots)}")
-    return canvas.slots[name]
-
-
 def parse_template(text: str) -> Template:
     """Parse the template text syntax described in this module's docstring.
 

@@ -75,7 +75,7 @@ def test_dtype_is_checked_for_every_model_type(app, tiny_dir) -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (["--temperature", "inf"], "--temperature must be a finite number >= 0"),
+        (["--temperature", "inf"], "--temperature must be a finite number from 0 to 10000"),
         (["--seed", str(10**30)], "--seed must be a 64-bit integer"),
     ],
 )
@@ -85,15 +85,16 @@ def test_infill_options(app, tiny_dir, options: list[str], message: str) -> None
     assert time.perf_counter() - start < 10
 
 
-@pytest.mark.parametrize("steps", ["100000", str(10**30)])
-def test_infill_steps_past_the_masks_are_capped(app, tiny_dir, steps: str) -> None:
+def test_infill_steps_past_the_masks_are_capped(app, tiny_dir) -> None:
     """More steps than masks would only add model calls that commit nothing (100000 ran for hours)."""
     import json
 
     start = time.perf_counter()
-    result = CliRunner().invoke(app, ["infill", "--model", str(tiny_dir), "--steps", steps, "--json", TEXT])
+    result = CliRunner().invoke(app, ["infill", "--model", str(tiny_dir), "--steps", "100000", "--json", TEXT])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["nfe"] <= 2 and time.perf_counter() - start < 10
+    err = one_line_error(app, "infill", "--model", tiny_dir, "--steps", str(10**30), TEXT)
+    assert "--steps must be an integer from 1 to 1000000" in err
 
 
 def test_denoise_rejects_what_would_fail_deep_inside(tiny_dir) -> None:
@@ -120,7 +121,7 @@ def test_plan_options(tiny_dir) -> None:
     with pytest.raises(InputError, match="temperature must be a finite number"):
         plan(lm, "pick {a|cup,plate}", temperature=float("inf"))
     with pytest.raises(InputError, match="seed must be a 64-bit integer, got 'x'"):
-        PlanOptions(seed="x")
+        PlanOptions.of(seed="x")
     with pytest.raises(TypeError, match="template must be a Template or template text, got NoneType"):
         plan(lm, None)
 

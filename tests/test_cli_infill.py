@@ -86,7 +86,7 @@ def test_random_dream(app, dream_dir):
     [
         (["--model", "{missing}", "a <mask>"], "not found"),
         (["--model", "{tiny}", "--alg", "best", "pick <mask>"], "valid: origin, maskgit_plus"),
-        (["--model", "{tiny}", "--steps", "0", "pick <mask>"], "--steps must be >= 1"),
+        (["--model", "{tiny}", "--steps", "0", "pick <mask>"], "--steps must be an integer from 1"),
         (["--model", "{tiny}", "--threshold", "2", "pick <mask>"], "--threshold"),
         (["--model", "{tiny}", "pick cup"], "no mask token"),
         (["--model", "{tiny}", "pick " * 10 + "<mask>"], "context holds 10"),

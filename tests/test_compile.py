@@ -10,7 +10,7 @@ import torch
 import planners.compile
 from constraints import InputError, Slot, Template
 from dream_agent.vocab_tokenizer import VocabTokenizer
-from planners.compile import compile_template, decode_slots, parse_template, remask
+from planners.compile import compile_template, decode_slots, parse_template
 from scripted_lm import one_thread, random_dream, tokenizer  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -106,15 +106,6 @@ class TestCompileWordLevel:
             compile_template("{a:1} cup", tokenizer(), shift=True)
         assert compile_template("cup {a:1}", tokenizer(), shift=True).slots == {"a": (1,)}
         assert compile_template("{a:1}", tokenizer(), prefix="cup", shift=True).slots == {"a": (1,)}
-
-    def test_remask_list_and_tensor(self):
-        tok = tokenizer()
-        c = compile_template("{a:2} the {b:1}", tok)
-        filled = [5, 6, 11, 12]
-        assert remask(c, filled, ["a"]) == [tok.mask_id, tok.mask_id, 11, 12]
-        assert remask(c, torch.tensor(filled), ["b"]).tolist() == [5, 6, 11, tok.mask_id]
-        with pytest.raises(KeyError, match="no slot 'c'"):
-            remask(c, filled, ["c"])
 
     def test_decode_drops_pad_inside_and_checks_length(self):
         tok = tokenizer()

@@ -320,7 +320,7 @@ class TestArguments:
     )
     def test_bad_arguments_raise(self, kwargs, match):
         with pytest.raises(ValueError, match=match):
-            denoise(ScriptedDenoiser(), masks(1, 4), **kwargs)
+            denoise(ScriptedDenoiser(), masks(1, 4), **{"steps": 4, **kwargs})
 
     def test_bad_canvas(self):
         with pytest.raises(ValueError, match="LongTensor"):

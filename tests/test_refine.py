@@ -15,7 +15,7 @@ from constraints import InputError, Violation, all_different, allowed_values, ch
 from dream_agent.protocols import DiffusionLM
 from dream_agent.tiny import TinyConfig, TinyDenoiser, TinyMDM
 from dream_agent.vocab_tokenizer import VocabTokenizer
-from planners import PlanOptions, TraceEvent, plan, refine, refine_batch
+from planners import PlanOptions, TraceEvent, plan, refine, refine_batch, requests_for
 from scripted_lm import PreferUnused, RandomLogits, lm, one_thread, random_dream, tokenizer  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -24,7 +24,7 @@ PAIR = "step 1 : {a|x,y,z} then {b|x,y,z} ."
 
 
 def test_doctests():
-    assert doctest.testmod(importlib.import_module("planners.refine")).failed == 0
+    assert doctest.testmod(importlib.import_module("planners.refinement")).failed == 0
 
 
 class TestRepairByRemasking:
@@ -33,7 +33,7 @@ class TestRepairByRemasking:
     def run(self, max_rounds: int, **kw):
         model = lm(PreferUnused(tokenizer(), ["x", "y", "z"]))
         check = all_different(["a", "b"], blame="later")
-        return refine(model, PAIR, check, options=PlanOptions(steps=1, max_rounds=max_rounds, **kw)), model
+        return refine(model, PAIR, check, options=PlanOptions.of(steps=1, max_rounds=max_rounds, **kw)), model
 
     def test_remasking_the_blamed_slot_repairs_the_plan(self):
         result, model = self.run(max_rounds=4, keep_trace=True)
@@ -60,7 +60,7 @@ class TestBudgets:
     def test_never_exceeded(self, max_nfe, max_rounds, steps, policy, threshold):
         model = lm(RandomLogits(tokenizer(), seed=max_nfe * 31 + steps))
         never = lambda values: [Violation("never", "always wrong", slots=("b",))]  # noqa: E731
-        opts = PlanOptions(steps=steps, max_rounds=max_rounds, max_nfe=max_nfe, remask=policy, remask_k=2,
+        opts = PlanOptions.of(steps=steps, max_rounds=max_rounds, max_nfe=max_nfe, remask=policy, remask_k=2,
                            confidence_threshold=threshold, temperature=1.0)
         result = refine(model, "{a:<=3} and {b|x,y z} {c:2}", never, options=opts)
         assert result.nfe <= max_nfe and model.denoiser.calls <= max_nfe
@@ -70,7 +70,7 @@ class TestBudgets:
     def test_timeout(self):
         model = lm(RandomLogits(tokenizer(), delay_s=0.02))
         never = lambda values: [Violation("never", "always wrong", slots=("a",))]  # noqa: E731
-        opts = PlanOptions(steps=4, max_rounds=10_000, timeout_s=0.3, temperature=1.0)
+        opts = PlanOptions.of(steps=4, max_rounds=10_000, timeout_s=0.3, temperature=1.0)
         result = refine(model, "{a:4} {b:4}", never, options=opts)
         assert 2 < result.rounds < 10_000
         assert result.seconds <= 0.3 + 0.1  # the last round is sized by the measured time per call
@@ -79,8 +79,8 @@ class TestBudgets:
     def test_batch_budgets_apply_per_plan(self):
         model = lm(RandomLogits(tokenizer()))
         never = lambda values: [Violation("never", "always wrong")]  # blames nothing: all reopen  # noqa: E731
-        results = refine_batch(model, ["{a:2}", "the {a:3} and {b:1}"], never,
-                               options=PlanOptions(steps=3, max_rounds=9, max_nfe=7))
+        results = refine_batch(model, requests_for(model, ["{a:2}", "the {a:3} and {b:1}"], never),
+                               options=PlanOptions.of(steps=3, max_rounds=9, max_nfe=7))
         assert all(r.nfe <= 7 for r in results) and model.denoiser.calls <= 7
 
 
@@ -88,11 +88,11 @@ def test_deterministic_rounds_stop_when_they_would_repeat():
     never = allowed_values("b", ["z"])  # the model always writes y in b once x is taken
     model = lm(PreferUnused(tokenizer(), ["x", "y", "z"]))
     result = refine(model, PAIR, lambda values: never(values) + all_different(["a", "b"], blame="later")(values),
-                    options=PlanOptions(steps=1, max_rounds=10, retry_temperature=None))
+                    options=PlanOptions.of(steps=1, max_rounds=10, retry_temperature=None))
     # round 1: x x; round 2 (b reopened): x y; round 3 would reopen b on the same canvas again
     assert (result.rounds, result.nfe, result.values) == (2, 2, {"a": "x", "b": "y"})
     sampled = refine(lm(RandomLogits(tokenizer())), PAIR, lambda values: [Violation("c", "no", slots=("a",))],
-                     options=PlanOptions(steps=1, max_rounds=10, temperature=1.0))
+                     options=PlanOptions.of(steps=1, max_rounds=10, temperature=1.0))
     assert sampled.rounds == 10
 
 
@@ -100,14 +100,14 @@ def test_a_greedy_stall_spends_the_rounds_left_on_sampled_restarts():
     never = allowed_values("b", ["z"])
     check = lambda values: never(values) + all_different(["a", "b"], blame="later")(values)  # noqa: E731
     model = lm(PreferUnused(tokenizer(), ["x", "y", "z"]))
-    stalled = refine(model, PAIR, check, options=PlanOptions(steps=1, max_rounds=10, retry_temperature=None))
-    restarted = refine(model, PAIR, check, options=PlanOptions(steps=1, max_rounds=10))
+    stalled = refine(model, PAIR, check, options=PlanOptions.of(steps=1, max_rounds=10, retry_temperature=None))
+    restarted = refine(model, PAIR, check, options=PlanOptions.of(steps=1, max_rounds=10))
     assert stalled.rounds == 2 and not stalled.solved
     # the greedy attempt stalls after 2 rounds; sampled restarts use the rounds left, never more
     assert 2 < restarted.rounds <= 10 and restarted.nfe >= restarted.rounds
     assert len(restarted.violations) <= len(stalled.violations)
     with pytest.raises(InputError, match="retry_temperature"):
-        PlanOptions(retry_temperature=0.0)
+        PlanOptions.of(retry_temperature=0.0)
 
 
 def test_best_seen_is_returned():
@@ -117,7 +117,7 @@ def test_best_seen_is_returned():
         n = next(counts)
         return [Violation("c", f"{n} wrong #{i}", slots=("a",)) for i in range(n)]
 
-    opts = PlanOptions(steps=2, max_rounds=3, temperature=1.0)
+    opts = PlanOptions.of(steps=2, max_rounds=3, temperature=1.0)
     result = refine(lm(RandomLogits(tokenizer())), "{a:2} {b:1}", check, options=opts)
     assert result.rounds == 3 and [v.reason for v in result.violations] == ["1 wrong #0"]
 
@@ -126,7 +126,7 @@ def test_trace_and_streaming_agree():
     events: list[TraceEvent] = []
     model = lm(PreferUnused(tokenizer(), ["x", "y", "z"]))
     result = refine(model, PAIR, all_different(["a", "b"], blame="later"),
-                    options=PlanOptions(steps=2, keep_trace=True), on_step=events.append)
+                    options=PlanOptions.of(steps=2, keep_trace=True), on_step=events.append)
     assert tuple(events) == result.trace
     steps = [e for e in events if e.kind == "step"]
     assert len(steps) == result.nfe
@@ -144,9 +144,9 @@ def test_user_logits_hook_and_allow_lists():
         return logits
 
     model = lm(PreferUnused(tok, ["x", "y", "z"]))
-    result = refine(model, PAIR, lambda values: [], options=PlanOptions(steps=2), logits_hook=no_x)
+    result = refine(model, PAIR, lambda values: [], options=PlanOptions.of(steps=2), logits_hook=no_x)
     assert "x" not in result.values.values()
-    result = refine(lm(RandomLogits(tok)), "{d:3}", lambda values: [], options=PlanOptions(steps=3),
+    result = refine(lm(RandomLogits(tok)), "{d:3}", lambda values: [], options=PlanOptions.of(steps=3),
                     allow={"d": ["1", "2", "3"]})
     assert set(result.values["d"].split()) <= {"1", "2", "3"}
 
@@ -164,11 +164,11 @@ def test_template_without_slots_is_checked_once():
 
 def test_options_are_validated():
     with pytest.raises(InputError, match="valid: blamed, blamed_plus_lowconf"):
-        PlanOptions(remask="everything")
+        PlanOptions.of(remask="everything")
     with pytest.raises(InputError, match="unknown alg"):
-        PlanOptions(alg="greedy")
+        PlanOptions.of(alg="greedy")
     with pytest.raises(InputError, match="max_nfe"):
-        PlanOptions(max_nfe=0)
+        PlanOptions.of(max_nfe=0)
     with pytest.raises(InputError, match="unknown option.*stepz.*valid:.*steps"):
         plan(lm(RandomLogits(tokenizer())), "{a:1}", stepz=3)
 
@@ -193,8 +193,8 @@ def test_refine_batch_equals_refine_per_item(tiny):
     check = lambda values: check_all(checks, values)  # noqa: E731
     for policy in ("blamed", "blamed_plus_lowconf"):
         # sampled restarts draw from one generator per batch, so exact equality holds without them
-        opts = PlanOptions(steps=4, max_rounds=4, remask=policy, remask_k=1, retry_temperature=None)
-        batch = refine_batch(tiny, [template] * len(prefixes), check, options=opts, prefixes=prefixes)
+        opts = PlanOptions.of(steps=4, max_rounds=4, remask=policy, remask_k=1, retry_temperature=None)
+        batch = refine_batch(tiny, requests_for(tiny, [template] * len(prefixes), check, prefixes=prefixes), options=opts)
         single = [refine(tiny, template, check, options=opts, prefix=p) for p in prefixes]
         for b, s in zip(batch, single):
             assert (b.values, b.tokens, b.rounds, b.nfe, b.solved, b.violations) == \
@@ -216,17 +216,17 @@ def test_plan_on_a_random_tiny_model(tiny):
 
 def test_plan_on_a_random_dream_checkpoint(tmp_path_factory):
     dream = random_dream(tmp_path_factory)
-    results = refine_batch(dream, ["Plan: {a|pick up,put down} the {obj|cup,red plate}, then {note:<=3}.",
-                                   "{first|wait,go} and {then|stop,open the fridge}."],
-                           [allowed_values("obj", ["red plate"]), lambda values: []],
-                           options=PlanOptions(steps=4, max_rounds=2, temperature=1.0))
+    requests = requests_for(dream, ["Plan: {a|pick up,put down} the {obj|cup,red plate}, then {note:<=3}.",
+                                    "{first|wait,go} and {then|stop,open the fridge}."],
+                            [allowed_values("obj", ["red plate"]), lambda values: []])
+    results = refine_batch(dream, requests, options=PlanOptions.of(steps=4, max_rounds=2, temperature=1.0))
     assert results[0].values["a"] in ("pick up", "put down") and results[0].values["obj"] in ("cup", "red plate")
     assert results[1].values["first"] in ("wait", "go") and results[1].values["then"] in ("stop", "open the fridge")
     assert results[1].solved and results[1].rounds == 1
     assert results[0].text.startswith("Plan: " + results[0].values["a"])
     # free slots only take ids the tokenizer has, although the model's logits cover more
     assert dream.denoiser.vocab_size > dream.tokenizer.vocab_size
-    free = refine(dream, "Note: {n:6} and {m:<=6}.", lambda values: [], options=PlanOptions(steps=3, temperature=2.0))
+    free = refine(dream, "Note: {n:6} and {m:<=6}.", lambda values: [], options=PlanOptions.of(steps=3, temperature=2.0))
     assert max(free.tokens) < dream.tokenizer.vocab_size
 
 
@@ -245,7 +245,8 @@ def test_refine_batch_on_cuda(tiny):
     net = copy.deepcopy(tiny.denoiser.model).to("cuda")
     cuda = DiffusionLM(TinyDenoiser(net, mask_id=tiny.denoiser.mask_id, pad_id=tiny.denoiser.pad_id), tiny.tokenizer)
     template = "{a|cup,plate,door} and {b|cup,plate,door} then {c:<=2} ."
-    results = refine_batch(cuda, [template, "pick " + template], all_different(["a", "b"], blame="later"),
-                           options=PlanOptions(steps=4, max_rounds=3, temperature=1.0, remask="blamed_plus_lowconf"))
+    results = refine_batch(cuda, requests_for(cuda, [template, "pick " + template],
+                                              all_different(["a", "b"], blame="later")),
+                           options=PlanOptions.of(steps=4, max_rounds=3, temperature=1.0, remask="blamed_plus_lowconf"))
     for r in results:
         assert r.values["a"] in ("cup", "plate", "door") and r.nfe <= 3 * 4

@@ -10,7 +10,7 @@ import pytest
 
 from constraints import Violation
 from planners.compile import compile_template
-from planners.remask import POLICIES, blamed_slots, remask_positions
+from planners.remasking import POLICIES, blamed_slots, remask_positions
 from scripted_lm import tokenizer
 
 
@@ -25,7 +25,7 @@ def v(*slots: str) -> Violation:
 
 
 def test_doctests():
-    assert doctest.testmod(importlib.import_module("planners.remask")).failed == 0
+    assert doctest.testmod(importlib.import_module("planners.remasking")).failed == 0
 
 
 def test_blamed_only(canvas):

@@ -196,7 +196,7 @@ def test_real_dream_answers_and_fills_a_schema():
 def test_structured_batch_is_one_run(chat, monkeypatch):
     import importlib
 
-    refine_module = importlib.import_module("planners.refine")
+    refine_module = importlib.import_module("planners.refinement")
     calls = []
     real = refine_module.refine_batch
     monkeypatch.setattr(refine_module, "refine_batch", lambda lm, t, *a, **k: calls.append(len(t)) or real(lm, t, *a, **k))

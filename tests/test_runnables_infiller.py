@@ -33,7 +33,7 @@ def test_template_and_prefix_and_domain(infiller):
 
 
 def test_batch_is_one_run_and_matches_invoke(infiller, monkeypatch):
-    refine_module = importlib.import_module("planners.refine")
+    refine_module = importlib.import_module("planners.refinement")
     calls = []
     real = refine_module.refine_batch
     monkeypatch.setattr(refine_module, "refine_batch", lambda lm, templates, *a, **k: calls.append(len(templates)) or real(lm, templates, *a, **k))

@@ -1,4 +1,4 @@
-"""Hard constraints from `allowed_values` and the env -> PlanResult bridge (`planners.solve`)."""
+"""Hard constraints from `allowed_values` and the env -> PlanResult bridge (`planners.solving`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from environments.countdown_problem import CountdownProblem
 from environments.sudoku_problem import SudokuProblem
 from planners.allowed import allowed_values_hook
 from planners.compile import compile_template
-from planners.solve import default_steps, prepare_problem, solve, solve_batch, step_budget
+from planners.solving import default_steps, prepare_problem, solve, solve_batch, step_budget
 
 torch.set_num_threads(1)
 

@@ -34,6 +34,15 @@ def friendly_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def name_flags(err: InputError, flags: dict[str, str]) -> InputError:
+    """The error of an option as the command line spells it: "steps must ..." -> "--steps must ..."."""
+    message = str(err)
+    for name, flag in flags.items():
+        if message.startswith(f"{name} "):
+            return InputError(flag + message[len(name):])
+    return err
+
+
 def print_json(obj: Any) -> None:
     """One JSON object on stdout."""
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")

@@ -63,7 +63,7 @@ def dream(
     from dream_agent.dream_eval.report import to_json, to_markdown, write_report
     from dream_agent.dream_eval.run import DEFAULT_SETTINGS, SETTINGS, evaluate
     from dream_agent.loading import load_model
-    from planners.remask import POLICIES
+    from planners.remasking import POLICIES
 
     # check the cheap things before loading a large model
     if task not in TASKS:

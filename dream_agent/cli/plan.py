@@ -61,9 +61,9 @@ def register(app: typer.Typer) -> None:
         task: Optional[str] = typer.Option(None, "--task", help="kitchen: task kind of a generated problem (e.g. tidy, heat_place)"),
         task_seed: int = typer.Option(0, "--task-seed", help="kitchen: seed of the generated problem"),
         objects: int = typer.Option(3, "--objects", help="kitchen: objects in a generated problem"),
-        steps: Optional[int] = sc.STEPS, alg: str = sc.ALG, threshold: Optional[float] = sc.THRESHOLD,
-        max_rounds: int = sc.MAX_ROUNDS, seed: int = sc.SEED, model: Optional[Path] = sc.MODEL,
-        no_hard_constraints: bool = sc.NO_HARD, trace: Optional[Path] = sc.TRACE, temperature: float = sc.TEMPERATURE,
+        steps: Optional[int] = sc.STEPS, alg: Optional[str] = sc.ALG, threshold: Optional[float] = sc.THRESHOLD,
+        max_rounds: Optional[int] = sc.MAX_ROUNDS, seed: Optional[int] = sc.SEED, model: Optional[Path] = sc.MODEL,
+        no_hard_constraints: bool = sc.NO_HARD, trace: Optional[Path] = sc.TRACE, temperature: Optional[float] = sc.TEMPERATURE,
         json_out: bool = sc.JSON,
     ) -> None:
         """Plan with a diffusion model; `solved` only when the simulator/validator accepts the plan
@@ -81,12 +81,12 @@ def register(app: typer.Typer) -> None:
             env, prob = _pddl_env(domain, problem, model, max_steps)
         else:
             raise InputError(f"unknown planning target {what!r}; allowed: kitchen, or none with --domain/--problem")
-        result = sc.run_solve(env, prob, model=model, steps=steps, alg=alg, threshold=threshold, max_rounds=max_rounds,
-                              seed=seed, no_hard_constraints=no_hard_constraints, trace=trace, temperature=temperature,
-                              quiet=json_out)
-        from planners.solve import prepare_problem
+        result = sc.run_solve(env, prob, model=model, trace=trace, quiet=json_out, options=sc.plan_options(
+            steps=steps, alg=alg, threshold=threshold, max_rounds=max_rounds, seed=seed, temperature=temperature,
+            no_hard_constraints=no_hard_constraints, trace=trace))
+        from dream_agent.planning import prepare
 
-        plan = env.format_plan(env.parse_plan(prepare_problem(env, prob), result.values))
+        plan = env.format_plan(env.parse_plan(prepare(env, prob), result.values))
         out = {"solved": result.solved, "plan": plan, **extra,
                **{k: v for k, v in sc.summary(result).items() if k != "solved"}}
 

@@ -18,9 +18,9 @@ solve_app = typer.Typer(help="Solve a puzzle with a diffusion model (exit 0 solv
 @friendly_errors
 def sudoku(
     puzzle: str = typer.Argument(..., help="81 or 16 digits, 0 or . for blanks (Dream's row lines work too)"),
-    steps: Optional[int] = sc.STEPS, alg: str = sc.ALG, threshold: Optional[float] = sc.THRESHOLD,
-    max_rounds: int = sc.MAX_ROUNDS, seed: int = sc.SEED, model: Optional[Path] = sc.MODEL,
-    no_hard_constraints: bool = sc.NO_HARD, trace: Optional[Path] = sc.TRACE, temperature: float = sc.TEMPERATURE,
+    steps: Optional[int] = sc.STEPS, alg: Optional[str] = sc.ALG, threshold: Optional[float] = sc.THRESHOLD,
+    max_rounds: Optional[int] = sc.MAX_ROUNDS, seed: Optional[int] = sc.SEED, model: Optional[Path] = sc.MODEL,
+    no_hard_constraints: bool = sc.NO_HARD, trace: Optional[Path] = sc.TRACE, temperature: Optional[float] = sc.TEMPERATURE,
     json_out: bool = sc.JSON,
 ) -> None:
     """Fill a 9x9 or 4x4 Sudoku; prints the solution grid (or JSON with --json)."""
@@ -28,9 +28,9 @@ def sudoku(
 
     problem = get_environment("sudoku").parse_problem(puzzle)
     env = get_environment("sudoku4x4" if problem.size == 4 else "sudoku")
-    result = sc.run_solve(env, problem, model=model, steps=steps, alg=alg, threshold=threshold, max_rounds=max_rounds,
-                          seed=seed, no_hard_constraints=no_hard_constraints, trace=trace, temperature=temperature,
-                          quiet=json_out)
+    result = sc.run_solve(env, problem, model=model, trace=trace, quiet=json_out, options=sc.plan_options(
+        steps=steps, alg=alg, threshold=threshold, max_rounds=max_rounds, seed=seed, temperature=temperature,
+        no_hard_constraints=no_hard_constraints, trace=trace))
     solution = env.format_plan(env.parse_plan(problem, result.values))
     out = {"solved": result.solved, "solution": solution, **{k: v for k, v in sc.summary(result).items() if k != "solved"}}
 
@@ -51,9 +51,9 @@ def sudoku(
 def countdown(
     numbers: str = typer.Option(..., "--numbers", help="comma-separated numbers, e.g. 86,28,13,31"),
     target: int = typer.Option(..., "--target", help="the number to reach"),
-    steps: Optional[int] = sc.STEPS, alg: str = sc.ALG, threshold: Optional[float] = sc.THRESHOLD,
-    max_rounds: int = sc.MAX_ROUNDS, seed: int = sc.SEED, model: Optional[Path] = sc.MODEL,
-    no_hard_constraints: bool = sc.NO_HARD, trace: Optional[Path] = sc.TRACE, temperature: float = sc.TEMPERATURE,
+    steps: Optional[int] = sc.STEPS, alg: Optional[str] = sc.ALG, threshold: Optional[float] = sc.THRESHOLD,
+    max_rounds: Optional[int] = sc.MAX_ROUNDS, seed: Optional[int] = sc.SEED, model: Optional[Path] = sc.MODEL,
+    no_hard_constraints: bool = sc.NO_HARD, trace: Optional[Path] = sc.TRACE, temperature: Optional[float] = sc.TEMPERATURE,
     json_out: bool = sc.JSON,
 ) -> None:
     """Reach the target with + - * / using each number once; prints the equations (or JSON)."""
@@ -61,9 +61,9 @@ def countdown(
 
     env = get_environment("countdown")
     problem = env.parse_problem(f"{numbers.strip().strip(',')},{target}")
-    result = sc.run_solve(env, problem, model=model, steps=steps, alg=alg, threshold=threshold, max_rounds=max_rounds,
-                          seed=seed, no_hard_constraints=no_hard_constraints, trace=trace, temperature=temperature,
-                          quiet=json_out)
+    result = sc.run_solve(env, problem, model=model, trace=trace, quiet=json_out, options=sc.plan_options(
+        steps=steps, alg=alg, threshold=threshold, max_rounds=max_rounds, seed=seed, temperature=temperature,
+        no_hard_constraints=no_hard_constraints, trace=trace))
     answer = env.format_plan(env.parse_plan(problem, result.values))
     out = {"solved": result.solved, "answer": answer, **{k: v for k, v in sc.summary(result).items() if k != "solved"}}
 

@@ -9,78 +9,68 @@ from typing import Any, Callable, Optional
 import typer
 
 from constraints.errors import InputError
+from dream_agent.cli.common import name_flags
+from dream_agent.options import ALGORITHMS
+from planners.options import PlanOptions
 
+_DEFAULT = PlanOptions()
 STEPS = typer.Option(None, "--steps", help="denoising steps of the first round (default: one per open token)")
-ALG = typer.Option("entropy", "--alg", help="unmasking order: origin, maskgit_plus, topk_margin, entropy")
+ALG = typer.Option(None, "--alg", help=f"unmasking order: {', '.join(ALGORITHMS)} (default: {_DEFAULT.sampling.alg})")
 THRESHOLD = typer.Option(None, "--threshold", help="commit every token above this confidence (Fast-dLLM)")
-MAX_ROUNDS = typer.Option(8, "--max-rounds", help="most infill -> check -> remask rounds")
-SEED = typer.Option(0, "--seed", help="sampling seed")
+MAX_ROUNDS = typer.Option(None, "--max-rounds", help=f"most infill -> check -> remask rounds (default: {_DEFAULT.max_rounds})")
+SEED = typer.Option(None, "--seed", help=f"sampling seed (default: {_DEFAULT.sampling.seed})")
 MODEL = typer.Option(None, "--model", help="model directory (default: the model shipped for this environment)")
 NO_HARD = typer.Option(False, "--no-hard-constraints", help="let the model propose values the environment rules out")
 TRACE = typer.Option(None, "--trace", help="draw the denoising into FILE.png or FILE.gif")
-TEMPERATURE = typer.Option(0.0, "--temperature", help="sampling temperature (0: greedy)")
+TEMPERATURE = typer.Option(None, "--temperature", help=f"sampling temperature (default: {_DEFAULT.sampling.temperature}, greedy)")
 JSON = typer.Option(False, "--json", help="print one JSON object")
 
 
-def run_solve(
-    env: Any,
-    problem: Any,
-    *,
-    model: Optional[Path],
-    steps: Optional[int],
-    alg: str,
-    threshold: Optional[float],
-    max_rounds: int,
-    seed: int,
-    no_hard_constraints: bool,
-    trace: Optional[Path],
-    temperature: float,
-    quiet: bool,
-) -> Any:
-    """Solve `problem` of `env` with the chosen model and options; draws the trace when asked."""
+def plan_options(*, steps: Optional[int], alg: Optional[str], threshold: Optional[float], max_rounds: Optional[int],
+                 seed: Optional[int], temperature: Optional[float], no_hard_constraints: bool,
+                 trace: Optional[Path]) -> PlanOptions:
+    """The options the flags set (flags left out keep `PlanOptions`' defaults), validated once."""
+    flags = {"steps": steps, "alg": alg, "confidence_threshold": threshold, "max_rounds": max_rounds, "seed": seed,
+             "temperature": temperature}
+    try:
+        return PlanOptions.from_mapping({**{k: v for k, v in flags.items() if v is not None},
+                                         "hard_constraints": not no_hard_constraints, "keep_trace": trace is not None})
+    except InputError as err:
+        raise name_flags(err, FLAG_NAMES) from None
+
+
+# option name -> the flag that sets it
+FLAG_NAMES = {"steps": "--steps", "alg": "--alg", "confidence_threshold": "--threshold", "max_rounds": "--max-rounds",
+              "seed": "--seed", "temperature": "--temperature"}
+
+
+def run_solve(env: Any, problem: Any, *, model: Optional[Path], options: PlanOptions, trace: Optional[Path],
+              quiet: bool) -> Any:
+    """Solve `problem` of `env` on the request path every entry point shares; draws the trace when asked."""
     import torch
 
-    from planners.solve import default_steps, solve
-
-    # the shipped models are small: one thread avoids contention and is as fast as two
-    if model is None:
-        torch.set_num_threads(1)
+    from dream_agent.planning import solve
 
     if trace is not None and trace.suffix.lower() not in (".png", ".gif"):
         raise InputError(f"--trace must name a .png or .gif file, got {str(trace)!r}")
-    if steps is not None and steps < 1:
-        raise InputError(f"--steps must be >= 1, got {steps}")
-    if max_rounds < 1:
-        raise InputError(f"--max-rounds must be >= 1, got {max_rounds}")
-    if threshold is not None and not 0 < threshold <= 1:
-        raise InputError(f"--threshold must be in (0, 1], got {threshold}")
-    lm = None
-    if model is not None:
-        from dream_agent.loading import load_model
-
-        lm = load_model(model)
-    problem = env.parse_problem(problem)
-    options = dict(alg=alg, confidence_threshold=threshold, max_rounds=max_rounds, seed=seed, temperature=temperature,
-                   keep_trace=trace is not None)
-    if steps is not None:
-        options["steps"] = steps
+    # the shipped models are small: one thread avoids contention and is as fast as two
+    if model is None:
+        torch.set_num_threads(1)
     progress = None if quiet or not sys.stderr.isatty() else _progress()
-    with progress or _nothing():
-        on_step = None
+    on_step = None
+    if progress is not None:
+        progress.start()
+        task = progress.add_task("denoising", total=None)
+        on_step = lambda event: progress.update(task, description=f"round {event.round} step {event.step + 1}")  # noqa: E731
+    try:
+        result = solve(env, problem, model, options=options, on_step=on_step)
+    finally:
         if progress is not None:
-            task = progress.add_task("denoising", total=None)
-            on_step = lambda event: progress.update(task, description=f"round {event.round} step {event.step + 1}")  # noqa: E731
-        result = solve(env, problem, lm, hard_constraints=not no_hard_constraints, on_step=on_step,
-                       steps=steps or default_steps(env, problem, lm), **{k: v for k, v in options.items() if k != "steps"})
+            progress.stop()
     if trace is not None:
-        from dream_agent.models import default_model
         from dream_agent.trace_plot import plot_trace
-        from planners.compile import compile_template
-        from planners.solve import prepare_problem
 
-        used = lm or default_model(env.name)
-        canvas = compile_template(env.template(prepare_problem(env, problem)), used.tokenizer, shift=used.denoiser.shift)
-        plot_trace(env, problem, result, trace, slot_positions=canvas.slots)
+        plot_trace(env, problem, result, trace, slot_positions=result.slots)
     return result
 
 
@@ -90,14 +80,6 @@ def _progress() -> Any:
 
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                     console=Console(stderr=True), transient=True)
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
 
 
 def summary(result: Any) -> dict[str, Any]:

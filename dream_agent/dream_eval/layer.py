@@ -27,8 +27,8 @@ from dream_agent.dream_eval.tasks import (
 )
 from dream_agent.protocols import DiffusionLM
 from planners.compile import Canvas, compile_template
-from planners.refine import refine_batch
-from planners.result import PlanOptions
+from planners.options import PlanOptions
+from planners.refinement import Request, refine_batch
 
 DEFAULT_ROUNDS = 8
 
@@ -65,7 +65,7 @@ def run_layer(
         budget: most model calls per item (None: the protocol's step count).
         rounds: most denoise rounds per item.
         steps: round-1 steps (None: `first_round_steps`).
-        remask: the remask policy (`planners.remask.POLICIES`).
+        remask: the remask policy (`planners.remasking.POLICIES`).
 
     Returns:
         One ItemResult per item, in order.
@@ -80,18 +80,15 @@ def run_layer(
         canvases = [compile_template(t, lm.tokenizer, prefix=p, shift=lm.denoiser.shift)
                     for t, p in zip(templates, prefixes)]
         open_tokens = [len(c.open_positions) for c in canvases]
-        options = PlanOptions(
+        options = PlanOptions.of(
             steps=steps or max(first_round_steps(n, budget, rounds) for n in open_tokens), alg=protocol.alg,
             alg_temp=protocol.alg_temp or None, temperature=protocol.temperature, max_rounds=rounds,
             max_nfe=budget, remask=remask,
         )
-        checks = [_checker(env, item) for item in batch]
+        requests = [Request(c, _checker(env, item), logits_hook=_nonempty_hook(c, number_slots(t)),
+                            allow=layer_allow(task, t)) for c, t, item in zip(canvases, templates, batch)]
         t0 = time.perf_counter()
-        plans = refine_batch(
-            lm, templates, checks, options=options, prefixes=prefixes,
-            logits_hooks=[_nonempty_hook(c, number_slots(t)) for c, t in zip(canvases, templates)],
-            allow=[layer_allow(task, t) for t in templates],
-        )
+        plans = refine_batch(lm, requests, options=options)
         seconds = (time.perf_counter() - t0) / len(batch)
         for item, plan, n_open in zip(batch, plans, open_tokens):
             answer = answer_from_values(task, env, item, plan.values)

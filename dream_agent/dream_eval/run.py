@@ -85,7 +85,7 @@ def evaluate(
         style: prompt style "auto", "plain" or "chat" (see `prompts.resolve_style`).
         batch_size: items denoised together.
         rounds: the layer's most denoise rounds.
-        remask: the layer's remask policy (`planners.remask.POLICIES`).
+        remask: the layer's remask policy (`planners.remasking.POLICIES`).
         plan_steps: blocksworld template length.
         protocol: override Dream's settings (tests use short generations).
         on_item: progress callback `(setting, result)`.

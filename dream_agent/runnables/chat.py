@@ -22,6 +22,8 @@ from pydantic import ConfigDict, Field
 
 from constraints import InputError
 from dream_agent.denoise import denoise
+from dream_agent.planning import plan_options
+from planners.options import PlanOptions
 from dream_agent.protocols import DiffusionLM
 
 DRAFT_EVENT = "draft"
@@ -40,7 +42,7 @@ class ChatDream(BaseChatModel):
 
     model: str = Field(description="a Dream checkpoint directory")
     max_tokens: int = Field(default=64, ge=1, description="new tokens (mask positions) after the prompt")
-    steps: int | None = Field(default=None, ge=1, description="denoising steps (default: max_tokens)")
+    steps: int | None = Field(default=None, ge=1, description="denoising steps (default: one per open token)")
     alg: Literal["origin", "maskgit_plus", "topk_margin", "entropy"] = "entropy"
     alg_temp: float | None = None
     temperature: float = Field(default=0.0, ge=0.0)
@@ -75,9 +77,16 @@ class ChatDream(BaseChatModel):
 
     # -- the model --------------------------------------------------------------------------
 
+    def plan_options(self, **overrides: Any) -> PlanOptions:
+        """This chat model's settings as the options every entry point shares (flat `overrides` on top)."""
+        settings = {"steps": self.steps, "alg": self.alg, "alg_temp": self.alg_temp, "temperature": self.temperature,
+                    "top_p": self.top_p, "top_k": self.top_k, "confidence_threshold": self.confidence_threshold,
+                    "seed": self.seed or 0, "max_rounds": self.max_rounds}
+        return plan_options(settings, **overrides)
+
     def load(self) -> DiffusionLM:
         """The loaded model (loaded once per directory, dtype and device; shared by instances)."""
-        from dream_agent.runnables.engine import load_cached
+        from dream_agent.planning import load_cached
 
         return load_cached(self.model, dtype=self.dtype, device=self.device)
 
@@ -106,10 +115,9 @@ class ChatDream(BaseChatModel):
                 on_draft({"step": step, "masked": sum(t == tokenizer.mask_id for t in new),
                           "text": tokenizer.decode([t for t in _cut(new, ends) if t != tokenizer.mask_id])})
 
-        out = denoise(denoiser, x, steps=int(overrides.get("steps") or self.steps or n_new), alg=self.alg,
-                      alg_temp=self.alg_temp, temperature=float(overrides.get("temperature", self.temperature)),
-                      top_p=self.top_p, top_k=self.top_k, confidence_threshold=self.confidence_threshold,
-                      tokens_hook=tokens_hook, generator=generator)
+        sampling = self.plan_options(**{k: v for k, v in overrides.items() if k in ("steps", "temperature")}).sampling
+        out = denoise(denoiser, x, steps=sampling.steps_for(n_new), tokens_hook=tokens_hook, generator=generator,
+                      **sampling.denoise_kwargs())
         return _cut(out.tokens[0, len(prompt):].tolist(), ends), out.nfe
 
     # -- BaseChatModel ----------------------------------------------------------------------

@@ -62,12 +62,9 @@ class StructuredDream(Runnable[Any, Any]):
                 data = {"round": event.round, "step": event.step, "values": dict(event.values)}
                 dispatch_custom_event(DRAFT_EVENT, data, config=config[event.index])
 
-        results = fill_schema_batch(
-            chat.load(), self.st, prompts, on_step=on_step,
-            steps=int(configurable.get("steps") or chat.steps or chat.max_tokens), alg=chat.alg,
-            temperature=float(chat.temperature), seed=int(configurable.get("seed", chat.seed or 0)),
-            max_rounds=int(configurable.get("max_rounds") or chat.max_rounds),
-        )
+        overrides = {k: configurable[k] for k in ("steps", "seed", "max_rounds") if configurable.get(k) is not None}
+        results = fill_schema_batch(chat.load(), self.st, prompts, options=chat.plan_options(**overrides),
+                                    on_step=on_step)
         return [self._output(result) for result in results]
 
     def _output(self, result: Any) -> Any:

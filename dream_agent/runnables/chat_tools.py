@@ -47,18 +47,17 @@ def describe_tools(tools: list[dict[str, Any]]) -> str:
 
 def call_tool(chat: Any, messages: list[BaseMessage], tools: list[dict[str, Any]], tool_choice: Any, on_step: Any) -> tuple[AIMessage | None, int]:
     """An AIMessage with one tool call, or None when the model chose to answer in text; and the nfe spent."""
-    options = tool_options(tools, tool_choice)
-    if options == [NO_TOOL]:
+    names = tool_options(tools, tool_choice)
+    if names == [NO_TOOL]:
         return None, 0
     prompt_messages = [SystemMessage(content=describe_tools(tools)), *messages]
     lm = chat.load()
-    settings = dict(steps=chat.steps or chat.max_tokens, alg=chat.alg, temperature=float(chat.temperature),
-                    seed=int(chat.seed or 0), max_rounds=chat.max_rounds)
+    options = chat.plan_options()
     nfe = 0
-    name = options[0]
-    if len(options) > 1:
-        choice = schema_template(create_model("ToolChoice", tool=(Literal[tuple(options)], Field(description="which tool"))))
-        picked = fill_schema(lm, choice, chat.prompt_ids(prompt_messages + [SystemMessage(content=choice.describe())]), on_step=on_step, **settings)
+    name = names[0]
+    if len(names) > 1:
+        choice = schema_template(create_model("ToolChoice", tool=(Literal[tuple(names)], Field(description="which tool"))))
+        picked = fill_schema(lm, choice, chat.prompt_ids(prompt_messages + [SystemMessage(content=choice.describe())]), options=options, on_step=on_step)
         nfe += picked.nfe
         name = picked.instance.tool
         if name == NO_TOOL:
@@ -70,7 +69,7 @@ def call_tool(chat: Any, messages: list[BaseMessage], tools: list[dict[str, Any]
     parameters["properties"] = {k: v for k, v in parameters["properties"].items() if k in required}
     args_model, _ = as_pydantic(parameters)
     st = schema_template(args_model)
-    filled = fill_schema(lm, st, chat.prompt_ids(prompt_messages + [SystemMessage(content=st.describe())]), on_step=on_step, **settings)
+    filled = fill_schema(lm, st, chat.prompt_ids(prompt_messages + [SystemMessage(content=st.describe())]), options=options, on_step=on_step)
     nfe += filled.nfe
     if filled.instance is None:
         raise InputError(f"arguments for {name} still invalid after {filled.rounds} rounds: {'; '.join(filled.errors)}")

@@ -13,11 +13,12 @@ from langchain_core.callbacks.manager import dispatch_custom_event
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from constraints import InputError, Slot, Template
+from dream_agent.options import SAMPLING_FIELDS, sampling_options
 from dream_agent.protocols import DiffusionLM
 from dream_agent.runnables import engine
+from planners.options import PlanOptions
 
 DRAFT_EVENT = "draft"
-_OPTIONS = ("steps", "alg", "alg_temp", "temperature", "top_p", "top_k", "confidence_threshold", "seed")
 
 
 class Infiller(Runnable[Any, str]):
@@ -26,8 +27,8 @@ class Infiller(Runnable[Any, str]):
     Args:
         model: a loaded `DiffusionLM` or a checkpoint directory.
         name: the run name shown in traces.
-        **options: sampling options (steps, alg, temperature, seed, ...); per call through
-            `config["configurable"]` too.
+        **options: sampling options (`SamplingOptions`: steps, alg, temperature, seed, ...; by
+            default one step per open token); per call through `config["configurable"]` too.
 
     Input: text holding the tokenizer's mask token (one per token to fill, e.g. Dream's
     `<|mask|>`), template text with slots (`"go to {place:2}"`, see `planners.compile`), a
@@ -35,13 +36,9 @@ class Infiller(Runnable[Any, str]):
     """
 
     def __init__(self, model: DiffusionLM | str | Path, *, name: str | None = None, **options: Any) -> None:
-        unknown = sorted(set(options) - set(_OPTIONS))
-        if unknown:
-            raise InputError(f"unknown infill option(s) {', '.join(unknown)}; valid: {', '.join(_OPTIONS)}")
         self.model = model
-        self.options = {"steps": 16, **options}
+        self.sampling = sampling_options(options)  # bad options fail here, not at the first call
         self.name = name or "Infiller"
-        engine.plan_options(self.options)
 
     @property
     def InputType(self) -> Any:  # noqa: N802 - langchain's name
@@ -63,10 +60,10 @@ class Infiller(Runnable[Any, str]):
         yield self.invoke(input, config, **kwargs)
 
     def _fill(self, inputs: list[Any], config: list[RunnableConfig]) -> list[str]:
-        from planners.refine import refine_batch
+        from planners.refinement import refine_batch, requests_for
 
         configurable = (config[0].get("configurable") or {}) if config else {}
-        options = {**self.options, **{k: v for k, v in configurable.items() if k in _OPTIONS}}
+        sampling = self.sampling.replace(**{k: v for k, v in configurable.items() if k in SAMPLING_FIELDS})
         lm = engine.model_for(configurable.get("model") or self.model, "")
         pairs = [self.template_of(item, lm) for item in inputs]
 
@@ -75,9 +72,8 @@ class Infiller(Runnable[Any, str]):
                 dispatch_custom_event(DRAFT_EVENT, {"index": event.index, "step": event.step, "values": dict(event.values)},
                                       config=config[event.index])
 
-        plan_opts = engine.plan_options({**options, "max_rounds": 1})
-        results = refine_batch(lm, [t for t, _ in pairs], lambda values: [], options=plan_opts,
-                               prefixes=[p for _, p in pairs], on_step=on_step)
+        requests = requests_for(lm, [t for t, _ in pairs], lambda values: [], prefixes=[p for _, p in pairs])
+        results = refine_batch(lm, requests, options=PlanOptions(sampling=sampling, max_rounds=1), on_step=on_step)
         return [prefix + result.text for (_, prefix), result in zip(pairs, results)]
 
     @staticmethod

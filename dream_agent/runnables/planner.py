@@ -18,6 +18,7 @@ from constraints import InputError
 from dream_agent.protocols import DiffusionLM
 from dream_agent.runnables import engine
 from dream_agent.runnables.results import PlanChunk, PlanOutput, chunks_of
+from planners.options import PlanOptions
 
 DRAFT_EVENT = "draft"
 
@@ -42,10 +43,8 @@ class DiffusionPlanner(Runnable[Any, PlanOutput]):
         model: a loaded `DiffusionLM`, a checkpoint directory, or None for the environment's
             shipped model.
         name: the run name shown in traces.
-        **options: `PlanOptions` fields (steps, alg, seed, max_rounds, ...; see
-            `planners.result`), `rendering` ("compact" or "text"; by default "compact" for the
-            word-level small models and "text" for text LMs such as Dream) and
-            `hard_constraints` (default True: mask values the environment rules out).
+        **options: option names of `PlanOptions.from_mapping` (steps, alg, seed, max_rounds,
+            rendering, hard_constraints, ...), with the defaults every entry point shares.
 
     Input: the environment's problem (its pydantic model, a dict such as `{"puzzle": ...}`, or a
     string). Output: `PlanOutput`. Streams `PlanChunk`s (final slot values, then the result).
@@ -55,8 +54,7 @@ class DiffusionPlanner(Runnable[Any, PlanOutput]):
         self.env = engine.environment(env)
         self.model = model
         self.name = name or "DiffusionPlanner"
-        self.options = dict(options)
-        engine.plan_options(self.options)  # bad options fail here, not at the first call
+        self.options = engine.plan_options(options)  # bad options fail here, not at the first call
 
     def __repr__(self) -> str:
         return f"DiffusionPlanner(env={self.env.name!r}, options={self.options!r})"
@@ -71,8 +69,9 @@ class DiffusionPlanner(Runnable[Any, PlanOutput]):
 
     @property
     def config_specs(self) -> list[ConfigurableFieldSpec]:
+        defaults = {**self.options.to_dict(), "model": None if self.model is None else str(self.model)}
         return [
-            ConfigurableFieldSpec(id=key, annotation=kind, name=key, description=text, default=self.options.get(key))
+            ConfigurableFieldSpec(id=key, annotation=kind, name=key, description=text, default=defaults.get(key))
             for key, (kind, text) in CONFIGURABLE.items()
         ]
 
@@ -84,18 +83,18 @@ class DiffusionPlanner(Runnable[Any, PlanOutput]):
 
     # -- the work ---------------------------------------------------------------------------
 
-    def _settings(self, config: RunnableConfig | None) -> tuple[DiffusionLM, dict[str, Any]]:
+    def _settings(self, config: RunnableConfig | None) -> tuple[DiffusionLM, PlanOptions]:
         """The model and options for one call: the constructor's, overridden by `configurable`."""
         configurable = (config or {}).get("configurable") or {}
-        options = {**self.options, **{k: v for k, v in configurable.items() if k in CONFIGURABLE and k != "model"}}
+        overrides = {k: v for k, v in configurable.items() if k in CONFIGURABLE and k != "model"}
         model = configurable.get("model") or self.model
-        return engine.model_for(model, self.env.name), options
+        return engine.model_for(model, self.env.name), engine.plan_options(self.options, **overrides)
 
     def _plan(self, inputs: Sequence[Any], configs: Sequence[RunnableConfig], on_draft: Any) -> list[PlanOutput | Exception]:
         """Plan every input; inputs sharing model and options go through one batched run."""
         outputs: list[PlanOutput | Exception] = [None] * len(inputs)  # type: ignore[list-item]
         groups: dict[tuple, list[int]] = {}
-        settings: dict[tuple, tuple[DiffusionLM, dict[str, Any]]] = {}
+        settings: dict[tuple, tuple[DiffusionLM, PlanOptions]] = {}
         problems: list[Any] = []
         for i, (item, config) in enumerate(zip(inputs, configs)):
             try:
@@ -106,7 +105,7 @@ class DiffusionPlanner(Runnable[Any, PlanOutput]):
                 outputs[i] = err
                 continue
             problems.append(problem)
-            key = (id(lm), tuple(sorted((k, repr(v)) for k, v in options.items())))
+            key = (id(lm), options)
             settings[key] = (lm, options)
             groups.setdefault(key, []).append(i)
         for key, members in groups.items():

@@ -16,7 +16,9 @@ from dream_agent.protocols import DiffusionLM
 from dream_agent.runnables.schema_template import SchemaTemplate
 from dream_agent.runnables.token_classes import allowed_tokens_hook, class_rows, token_classes
 from planners.compile import Canvas, compile_template
-from planners.result import PlanOptions, TraceEvent
+from planners.options import PlanOptions
+from planners.refinement import Request
+from planners.result import TraceEvent
 
 
 @dataclass(frozen=True)
@@ -58,8 +60,8 @@ def fill_schema(
     st: SchemaTemplate,
     prompt_ids: Sequence[int],
     *,
+    options: PlanOptions = PlanOptions(),
     on_step: Callable[[TraceEvent], None] | None = None,
-    **options: Any,
 ) -> StructuredResult:
     """Infill `st` after `prompt_ids`; pydantic's errors blame slots that the refine loop remasks.
 
@@ -68,9 +70,9 @@ def fill_schema(
         st: the schema template.
         prompt_ids: the prompt's token ids (the chat template already applied).
         on_step: called with each draft and check (`planners.result.TraceEvent`).
-        **options: `PlanOptions` fields (steps, alg, temperature, seed, max_rounds, ...).
+        options: the PlanOptions (sampling, max_rounds, ...).
     """
-    return fill_schema_batch(lm, st, [prompt_ids], on_step=on_step, **options)[0]
+    return fill_schema_batch(lm, st, [prompt_ids], options=options, on_step=on_step)[0]
 
 
 def fill_schema_batch(
@@ -78,15 +80,15 @@ def fill_schema_batch(
     st: SchemaTemplate,
     prompts: Sequence[Sequence[int]],
     *,
+    options: PlanOptions = PlanOptions(),
     on_step: Callable[[TraceEvent], None] | None = None,
-    **options: Any,
 ) -> list[StructuredResult]:
     """`fill_schema` for several prompts in one batched refine run (events carry the prompt's index)."""
-    from planners.refine import refine_batch  # looked up per call (tests count the batched runs)
+    from planners.refinement import refine_batch  # looked up per call (tests count the batched runs)
 
-    hooks = [class_hook(lm, st, compile_schema(lm, st, prompt)) for prompt in prompts]
-    results = refine_batch(lm, [st.template] * len(prompts), st.violations, options=PlanOptions(**options),
-                           prefixes=[list(p) for p in prompts], logits_hooks=hooks, on_step=on_step)
+    requests = [Request(canvas, st.violations, logits_hook=class_hook(lm, st, canvas))
+                for canvas in (compile_schema(lm, st, prompt) for prompt in prompts)]
+    results = refine_batch(lm, requests, options=options, on_step=on_step)
     out = []
     for result in results:
         instance, _, errors = st.validate(result.values)

@@ -20,7 +20,8 @@ def evaluate_model(env_name: str, model_dir: str | Path, knobs: dict[str, Any], 
     """
     from dream_agent.tiny import load_tiny
     from environments import get_environment
-    from planners.solve import solve_batch
+    from planners.options import PlanOptions
+    from planners.solving import solve_batch
 
     env = get_environment(env_name)
     model = load_tiny(model_dir)
@@ -28,7 +29,7 @@ def evaluate_model(env_name: str, model_dir: str | Path, knobs: dict[str, Any], 
     figures: dict[str, Any] = {"instances": n, "knobs": knobs}
     for label, hard, rounds in (("full", True, 8), ("model_only", False, 1)):
         t0 = time.perf_counter()
-        results = solve_batch(env, problems, model, hard_constraints=hard, max_rounds=rounds)
+        results = solve_batch(env, problems, model, options=PlanOptions(hard_constraints=hard, max_rounds=rounds))
         figures[label] = {
             "solved": sum(r.solved for r in results) / n,
             "median_nfe": statistics.median(r.nfe for r in results),

@@ -1,0 +1,111 @@
+"""One path from a request to the refine loop, shared by the CLI, the Python API and the runnables.
+
+A request is an environment (or its registry name), problems, a model (loaded, a checkpoint
+directory, or None for the model shipped for the environment) and options (a `PlanOptions` or
+a flat mapping). Everything is resolved here once, then handed to `planners.solving`.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from constraints.errors import InputError
+from dream_agent.protocols import DiffusionLM
+from environments import get_environment
+from environments.base import Environment
+from planners.options import PlanOptions
+from planners.refinement import OnStep
+from planners.result import PlanResult
+from planners.solving import prepare, solve_batch as _solve_batch
+
+_LOAD_LOCK = threading.Lock()
+
+
+def environment(env: Environment | str) -> Environment:
+    """An environment from itself or its registry name."""
+    if isinstance(env, str):
+        return get_environment(env)
+    if isinstance(env, Environment):
+        return env
+    raise InputError(f"env must be an environment or its registry name, got {type(env).__name__}")
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: str, dtype: str, device: str) -> DiffusionLM:
+    from dream_agent.loading import load_model
+
+    return load_model(path, dtype=dtype, device=device)
+
+
+def load_cached(path: str | Path, *, dtype: str = "float32", device: str = "cpu") -> DiffusionLM:
+    """A checkpoint directory loaded once per process (per dtype and device)."""
+    with _LOAD_LOCK:  # one load even when a batch arrives from several threads
+        return _load(str(Path(path).expanduser().resolve()), dtype, device)
+
+
+def model_for(model: DiffusionLM | str | Path | None, env_name: str) -> DiffusionLM:
+    """The model to plan with: as given, loaded from a directory (cached), or the one shipped for `env_name`."""
+    if isinstance(model, DiffusionLM):
+        return model
+    if model is None:
+        from dream_agent.models import default_model
+
+        with _LOAD_LOCK:
+            return default_model(env_name)
+    if isinstance(model, (str, Path)):
+        return load_cached(model)
+    raise InputError(f"model must be a DiffusionLM, a checkpoint directory or None, got {type(model).__name__}")
+
+
+def plan_options(options: PlanOptions | Mapping[str, Any] | None = None, **overrides: Any) -> PlanOptions:
+    """`PlanOptions` from options or a flat mapping, with flat keyword `overrides` on top."""
+    if isinstance(options, PlanOptions):
+        return options.replace(**overrides) if overrides else options
+    if options is not None and not isinstance(options, Mapping):
+        raise InputError(f"options must be PlanOptions or a mapping of option names, got {type(options).__name__}")
+    return PlanOptions.from_mapping({**(options or {}), **overrides})
+
+
+def solve_batch(
+    env: Environment | str,
+    problems: Sequence[Any],
+    model: DiffusionLM | str | Path | None = None,
+    *,
+    options: PlanOptions | Mapping[str, Any] | None = None,
+    on_step: OnStep | None = None,
+    **overrides: Any,
+) -> list[PlanResult]:
+    """Solve problems of one environment in one batched refine run.
+
+    Args:
+        env: an environment or its registry name ("sudoku", "kitchen", ...).
+        problems: problems as the environment reads them (models, dicts, strings).
+        model: a DiffusionLM, a checkpoint directory, or None for the model shipped for `env`.
+        options: PlanOptions or a flat mapping; keyword `overrides` (steps=8, max_rounds=2, ...) on top.
+        on_step: called with every TraceEvent.
+
+    >>> solve_batch("sudoku4x4", ["1000000240030000"])[0].solved  # doctest: +SKIP
+    True
+    """
+    env = environment(env)
+    return _solve_batch(env, problems, model_for(model, env.name), options=plan_options(options, **overrides),
+                        on_step=on_step)
+
+
+def solve(
+    env: Environment | str,
+    problem: Any,
+    model: DiffusionLM | str | Path | None = None,
+    *,
+    options: PlanOptions | Mapping[str, Any] | None = None,
+    on_step: OnStep | None = None,
+    **overrides: Any,
+) -> PlanResult:
+    """Solve one problem (see `solve_batch`)."""
+    return solve_batch(env, [problem], model, options=options, on_step=on_step, **overrides)[0]
+
+
+__all__ = ["environment", "load_cached", "model_for", "plan_options", "prepare", "solve", "solve_batch"]

@@ -1,0 +1,118 @@
+"""Plan options: the refine loop's budgets and policies on top of the engine's sampling options.
+
+One frozen value, validated once; `PlanOptions.from_mapping` is the one constructor every entry
+point (CLI, `plan()`/`solve()`, the runnables) uses on a flat mapping of option names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from constraints.errors import InputError
+from dream_agent.options import SAMPLING_FIELDS, SamplingOptions
+from environments.base import RENDERINGS
+from planners.remasking import POLICIES
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """How the infill -> check -> remask loop runs.
+
+    Attributes:
+        sampling: the denoising knobs (steps, alg, temperature, seed, ...), see `SamplingOptions`.
+            The first round spends `sampling.steps_for(open tokens)` steps; later rounds keep
+            that rate of tokens per step (see `planners.refinement.round_steps`).
+        max_rounds: most denoise rounds per plan (1 = no refinement).
+        max_nfe: most model forward calls per plan (None: no limit).
+        timeout_s: wall-clock limit (None: no limit); checked before each round, and later
+            rounds get only the steps the measured time per model call leaves room for.
+        remask: the remask policy (`planners.remasking.POLICIES`).
+        remask_k: extra low-confidence tokens for `blamed_plus_lowconf`.
+        retry_temperature: greedy decoding stops refining a plan once a round would repeat an
+            earlier one; the rounds left then go to a sampled restart at this temperature, run
+            as a row of the same batch (None: stop instead).
+        hard_constraints: mask the values an environment's slot rules exclude while denoising.
+        rendering: "compact" or "text" templates; None: chosen from the model's tokenizer.
+        keep_trace: record every intermediate draft in the result.
+    """
+
+    sampling: SamplingOptions = field(default_factory=SamplingOptions)
+    max_rounds: int = 8
+    max_nfe: int | None = None
+    timeout_s: float | None = None
+    remask: str = "blamed"
+    remask_k: int = 4
+    retry_temperature: float | None = 0.7
+    hard_constraints: bool = True
+    rendering: str | None = None
+    keep_trace: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.sampling, SamplingOptions):
+            raise InputError(f"sampling must be SamplingOptions, got {type(self.sampling).__name__}")
+        if not _is_int(self.max_rounds) or self.max_rounds < 1:
+            raise InputError(f"max_rounds must be an integer >= 1, got {self.max_rounds!r}")
+        if self.max_nfe is not None and (not _is_int(self.max_nfe) or self.max_nfe < 1):
+            raise InputError(f"max_nfe must be an integer >= 1 or None, got {self.max_nfe!r}")
+        timeout = self.timeout_s
+        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                    or not 0 < timeout < math.inf):
+            raise InputError(f"timeout_s must be a number > 0 or None, got {timeout!r}")
+        if self.remask not in POLICIES:
+            raise InputError(f"unknown remask policy {self.remask!r}; valid: {', '.join(POLICIES)}")
+        if not _is_int(self.remask_k) or self.remask_k < 0:
+            raise InputError(f"remask_k must be an integer >= 0, got {self.remask_k!r}")
+        retry = self.retry_temperature
+        if retry is not None and (isinstance(retry, bool) or not isinstance(retry, (int, float))
+                                  or not 0 < retry <= 1e4):
+            raise InputError(f"retry_temperature must be a number in (0, 10000] or None, got {retry!r}")
+        if not isinstance(self.hard_constraints, bool):
+            raise InputError(f"hard_constraints must be true or false, got {self.hard_constraints!r}")
+        if self.rendering is not None and self.rendering not in RENDERINGS:
+            raise InputError(f"rendering must be one of {', '.join(RENDERINGS)} or None, got {self.rendering!r}")
+        if not isinstance(self.keep_trace, bool):
+            raise InputError(f"keep_trace must be true or false, got {self.keep_trace!r}")
+
+    @classmethod
+    def from_mapping(cls, options: Mapping[str, Any] | None = None) -> PlanOptions:
+        """Options from flat names: sampling ones (steps, alg, seed, ...) and plan ones (max_rounds, ...).
+
+        Raises:
+            InputError: an unknown name (listing the valid ones) or a bad value (naming it).
+
+        >>> PlanOptions.from_mapping({"steps": 8, "max_rounds": 2}).sampling.steps
+        8
+        """
+        options = dict(options or {})
+        if not all(isinstance(name, str) for name in options):
+            raise InputError("option names must be strings")
+        unknown = sorted(set(options) - set(OPTION_NAMES))
+        if unknown:
+            raise InputError(f"unknown option(s) {', '.join(unknown)}; valid: {', '.join(sorted(OPTION_NAMES))}")
+        sampling = {k: options.pop(k) for k in SAMPLING_FIELDS if k in options}
+        return cls(sampling=SamplingOptions(**sampling), **options)
+
+    @classmethod
+    def of(cls, **options: Any) -> PlanOptions:
+        """`from_mapping` with keyword arguments: `PlanOptions.of(steps=8, max_rounds=2)`."""
+        return cls.from_mapping(options)
+
+    def replace(self, **changes: Any) -> PlanOptions:
+        """A copy with flat `changes` (sampling names included), validated again."""
+        return PlanOptions.from_mapping({**self.to_dict(), **changes})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The options as one flat mapping (the form `from_mapping` reads)."""
+        flat = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "sampling"}
+        return {**dataclasses.asdict(self.sampling), **flat}
+
+
+OPTION_NAMES: tuple[str, ...] = SAMPLING_FIELDS + tuple(
+    f.name for f in dataclasses.fields(PlanOptions) if f.name != "sampling")

@@ -1,0 +1,421 @@
+"""The infill -> check -> remask loop: denoise the canvases, check the plans, re-mask what is blamed, repeat.
+
+Each canvas of a batch is one `Job`. A round is one `denoise` call over the active jobs
+(right-padded, with an attention mask) for each sampling setting in use: greedy jobs, and jobs
+restarted with sampling after a stall. A job stops when its plan is valid or its budget is
+spent; it returns the best draft it saw (fewest violations, the earliest on ties).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+import torch
+
+from constraints.errors import InputError
+from constraints.template import Template
+from constraints.violation import Constraint, Violation, check_all
+from dream_agent.denoise import LogitsHook, denoise
+from dream_agent.options import SamplingOptions
+from dream_agent.protocols import DiffusionLM
+from planners.compile import Canvas, compile_template, decode_slots
+from planners.domains import SlotTokens, domain_hook
+from planners.options import PlanOptions
+from planners.remasking import blamed_slots, remask_positions
+from planners.result import PlanResult, TraceEvent
+
+Check = Callable[[dict[str, str]], list[Violation]]
+OnStep = Callable[[TraceEvent], None]
+
+
+def round_steps(steps: int, n_remasked: int, n_open: int) -> int:
+    """Steps for a round that re-opens `n_remasked` of the canvas's `n_open` slot tokens.
+
+    The first round spends `steps` on all `n_open` tokens; a later round keeps that rate of
+    tokens per step, so re-masking 4 of 64 tokens costs 1/16 of the steps (at least one).
+
+    >>> round_steps(32, 64, 64), round_steps(32, 4, 64), round_steps(32, 1, 64)
+    (32, 2, 1)
+    """
+    return max(1, math.ceil(steps * n_remasked / max(n_open, 1)))
+
+
+def domain_violations(canvas: Canvas, values: Mapping[str, str]) -> list[Violation]:
+    """A violation for each domain slot whose value is not one of its values."""
+    out = []
+    for name in canvas.domains:
+        domain = canvas.slot(name).domain
+        if values.get(name, "") not in domain and values.get(name, "").strip() not in {d.strip() for d in domain}:
+            out.append(Violation("domain", f"slot {name} holds {values.get(name, '')!r}, not one of its values",
+                                 kind="domain", slots=(name,)))
+    return out
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A checked draft of one canvas."""
+
+    tokens: tuple[int, ...]
+    values: dict[str, str]
+    violations: tuple[Violation, ...]
+
+
+@dataclass(frozen=True)
+class Request:
+    """One canvas to fill and what judges it: the unit `refine_batch` takes per row."""
+
+    canvas: Canvas
+    check: Check
+    logits_hook: LogitsHook | None = None  # an extra hook on this row (row 0 of the tensors it sees)
+    allow: SlotTokens | None = None
+    ban: SlotTokens | None = None
+    rules: Any = None  # the environment's slot rules (`environments.base.SlotRules`) or None
+
+
+@dataclass(eq=False)
+class Job:
+    """The loop's state for one request."""
+
+    index: int
+    request: Request
+    sampling: SamplingOptions
+    first_steps: int  # steps of a round over the whole canvas
+    tokens: list[int] = field(default_factory=list)
+    confidence: list[float] = field(default_factory=list)
+    steps: int = 0  # steps the next round asks for
+    seen: set[tuple[tuple[int, ...], int]] = field(default_factory=set)  # (canvas, steps) of rounds run
+    rounds: int = 0
+    nfe: int = 0
+    seconds: float = 0.0
+    done: bool = False
+    restarted: bool = False
+    best: Draft | None = None
+    trace: list[TraceEvent] = field(default_factory=list)
+
+    @property
+    def canvas(self) -> Canvas:
+        return self.request.canvas
+
+    def start(self) -> None:
+        """Open every slot position again (the first round, or a restart)."""
+        self.tokens = list(self.canvas.ids)
+        self.confidence = [math.nan] * len(self.canvas.ids)
+        self.steps = self.first_steps
+
+    def repeats(self) -> bool:
+        """Whether the next round would start from a canvas (and step count) a greedy round already ran."""
+        return self.sampling.is_greedy and (tuple(self.tokens), self.steps) in self.seen
+
+    def result(self, keep_trace: bool) -> PlanResult:
+        best = self.best
+        if best is None:
+            spent = Violation("budget", "the budget ran out before the first round", kind="constraint")
+            best = Draft(tuple(self.canvas.ids), {name: "" for name in self.canvas.slots}, (spent,))
+        return PlanResult(best.values, self.canvas.template.fill(best.values), not best.violations,
+                          best.violations, self.rounds, self.nfe, self.seconds, best.tokens,
+                          dict(self.canvas.slots), tuple(self.trace) if keep_trace else None)
+
+
+class Budget:
+    """Rounds, model calls and wall time: when a job stops, and how many steps a round may take."""
+
+    def __init__(self, options: PlanOptions) -> None:
+        self.options = options
+        self.start = time.perf_counter()
+        self.round_seconds = 0.0
+        self.calls = 0
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def is_spent(self, job: Job) -> bool:
+        o = self.options
+        return (job.rounds >= o.max_rounds or (o.max_nfe is not None and job.nfe >= o.max_nfe)
+                or (o.timeout_s is not None and self.elapsed() >= o.timeout_s))
+
+    def steps(self, jobs: Sequence[Job]) -> int:
+        """Steps for a round of `jobs`: the most any asks for, within every job's NFE and the time left (0: stop)."""
+        steps = max(job.steps for job in jobs)
+        if self.options.max_nfe is not None:
+            steps = min(steps, min(self.options.max_nfe - job.nfe for job in jobs))
+        if self.options.timeout_s is not None and self.calls:
+            steps = min(steps, int((self.options.timeout_s - self.elapsed()) / (self.round_seconds / self.calls)))
+        return max(steps, 0)
+
+    def record(self, seconds: float, calls: int) -> None:
+        self.round_seconds += seconds
+        self.calls += calls
+
+
+def refine_batch(
+    model: DiffusionLM,
+    requests: Sequence[Request],
+    *,
+    options: PlanOptions = PlanOptions(),
+    on_step: OnStep | None = None,
+) -> list[PlanResult]:
+    """Fill every request's canvas, refining blamed slots until its check passes or its budget ends.
+
+    A round runs the largest step count any of its jobs asks for, capped so that no job exceeds
+    its NFE budget; each job's `nfe` counts the model calls it took part in until it had no
+    masks left. Events carry the job's `index`. Budgets apply per job. Without sampling
+    (temperature 0, no alg_temp, alg other than "origin") a job stalls once its next round
+    would start from a canvas (and step count) it already started from; with
+    `options.retry_temperature` it then restarts from the empty canvas with sampling, as a row
+    of the same batch, for the rounds left, and keeps the best draft over both attempts.
+    """
+    for i, request in enumerate(requests):
+        if len(request.canvas.ids) > model.denoiser.max_length:
+            raise InputError(f"template {i} with its prefix is {len(request.canvas.ids)} tokens; the model accepts "
+                             f"at most {model.denoiser.max_length}")
+    sampling = options.sampling
+    jobs = [Job(i, r, sampling, sampling.steps_for(len(r.canvas.open_positions))) for i, r in enumerate(requests)]
+    budget = Budget(options)
+    emit = _recorder(options, on_step)
+    generators: dict[SamplingOptions, torch.Generator] = {}
+    for job in jobs:
+        job.start()
+        if not job.canvas.open_positions:  # nothing to fill: check the fixed text once
+            job.rounds = 1
+            _absorb(job, list(job.canvas.ids), job.confidence, 0, options, emit)
+            job.done = True
+    while True:
+        active = [job for job in jobs if not job.done and not _stops(job, budget, options)]
+        if not active:
+            break
+        for group in _by_sampling(active):
+            steps = budget.steps(group)
+            if steps < 1:
+                for job in group:
+                    job.done, job.seconds = True, budget.elapsed()
+                continue
+            generator = generators.setdefault(group[0].sampling, _generator(model, group[0].sampling))
+            t0 = time.perf_counter()
+            drafts, calls = _denoise_round(model, group, steps, generator, emit)
+            budget.record(time.perf_counter() - t0, calls)
+            for job, (tokens, confidence, nfe) in zip(group, drafts):
+                job.seen.add((tuple(job.tokens), job.steps))
+                job.rounds += 1
+                _absorb(job, tokens, confidence, nfe, options, emit)
+                if job.done:
+                    job.seconds = budget.elapsed()
+    return [job.result(options.keep_trace) for job in jobs]
+
+
+def _stops(job: Job, budget: Budget, options: PlanOptions) -> bool:
+    """Whether `job` ends before the next round; a greedy job that stalls may restart with sampling."""
+    if budget.is_spent(job):
+        job.done, job.seconds = True, budget.elapsed()
+        return True
+    if job.repeats():
+        if options.retry_temperature is None or job.restarted:
+            job.done, job.seconds = True, budget.elapsed()
+            return True
+        # a sampled restart: its own seed, so that it does not replay the greedy draft
+        job.sampling = job.sampling.replace(temperature=options.retry_temperature, seed=job.sampling.seed + 1)
+        job.restarted = True
+        job.start()
+    return False
+
+
+def _by_sampling(jobs: list[Job]) -> list[list[Job]]:
+    """Jobs grouped by their sampling options (one denoise call each), in first-seen order."""
+    groups: dict[SamplingOptions, list[Job]] = {}
+    for job in jobs:
+        groups.setdefault(job.sampling, []).append(job)
+    return list(groups.values())
+
+
+def _generator(model: DiffusionLM, sampling: SamplingOptions) -> torch.Generator:
+    return torch.Generator(device=model.denoiser.device).manual_seed(sampling.seed)
+
+
+def _recorder(options: PlanOptions, on_step: OnStep | None) -> Callable[[Job, TraceEvent], None] | None:
+    """Where events go: the job's trace and/or `on_step`; None when nobody listens."""
+    if not options.keep_trace and on_step is None:
+        return None
+
+    def emit(job: Job, event: TraceEvent) -> None:
+        if options.keep_trace:
+            job.trace.append(event)
+        if on_step is not None:
+            on_step(event)
+
+    return emit
+
+
+def _value_masks(jobs: Sequence[Job]) -> tuple[LogitsHook, Callable[[torch.Tensor], torch.Tensor]]:
+    """The hard constraints of a round's rows as one logits hook, and the repair of parallel commits."""
+    from planners.allowed import AllowedValuesHook
+
+    requests = [job.request for job in jobs]
+    domains = domain_hook([r.canvas for r in requests], allow=[r.allow for r in requests],
+                          ban=[r.ban for r in requests])
+    row_hooks = [(b, r.logits_hook) for b, r in enumerate(requests) if r.logits_hook is not None]
+    row_hooks += [(b, AllowedValuesHook(r.rules, r.canvas)) for b, r in enumerate(requests) if r.rules is not None]
+
+    def logits_hook(step: int, xs: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+        for b, hook in row_hooks:
+            logits[b : b + 1] = hook(step, xs[b : b + 1], logits[b : b + 1])
+        return domains(step, xs, logits)
+
+    return logits_hook, domains.repair
+
+
+def _denoise_round(model: DiffusionLM, jobs: list[Job], steps: int, generator: torch.Generator,
+                   emit: Callable | None) -> tuple[list[tuple[list[int], list[float], int]], int]:
+    """One batched denoise call over `jobs`: per job (tokens, confidence, nfe), and the model calls made."""
+    denoiser = model.denoiser
+    mask_id = denoiser.mask_id
+    lengths = [len(job.tokens) for job in jobs]
+    width = max(lengths)
+    fill = denoiser.pad_id if denoiser.pad_id is not None else (0 if mask_id != 0 else 1)
+    x = torch.full((len(jobs), width), fill, dtype=torch.long)  # (B, L) right-padded
+    for b, job in enumerate(jobs):
+        x[b, : lengths[b]] = torch.tensor(job.tokens)
+    attention_mask = None
+    if min(lengths) < width:
+        attention_mask = (torch.arange(width)[None, :] < torch.tensor(lengths)[:, None]).long()  # (B, L)
+        attention_mask = attention_mask.to(denoiser.device)
+    x = x.to(denoiser.device)
+    logits_hook, repair = _value_masks(jobs)
+    # a job's nfe counts the calls until it had no masks left, as if it ran alone
+    job_nfe: list[int | None] = [None if bool((x[b] == mask_id).any()) else 0 for b in range(len(jobs))]
+
+    def tokens_hook(step: int, xs: torch.Tensor) -> torch.Tensor | None:
+        fixed = repair(xs)
+        still_open = (fixed == mask_id).any(dim=1).tolist()
+        for b, job in enumerate(jobs):
+            if job_nfe[b] is None and not still_open[b]:
+                job_nfe[b] = step + 1
+            if emit is not None and (job_nfe[b] is None or job_nfe[b] == step + 1):
+                held = fixed[b, : lengths[b]].tolist()
+                emit(job, TraceEvent("step", job.index, job.rounds + 1, step, tuple(held),
+                                     decode_slots(job.canvas, held)))
+        return None if fixed is xs else fixed
+
+    sampling = jobs[0].sampling
+    out = denoise(denoiser, x, steps=steps, attention_mask=attention_mask, logits_hook=logits_hook,
+                  tokens_hook=tokens_hook, generator=generator, **sampling.denoise_kwargs())
+    drafts = [(out.tokens[b, : lengths[b]].tolist(), out.confidence[b, : lengths[b]].tolist(),
+               out.nfe if job_nfe[b] is None else job_nfe[b]) for b in range(len(jobs))]
+    return drafts, out.nfe
+
+
+def _absorb(job: Job, tokens: list[int], confidence: list[float], nfe: int, options: PlanOptions,
+            emit: Callable | None) -> None:
+    """Take a round's draft: check it, keep it if best, and re-mask what is blamed."""
+    canvas = job.canvas
+    job.nfe += nfe
+    job.confidence = [c if not math.isnan(c) else old for c, old in zip(confidence, job.confidence)]
+    values = decode_slots(canvas, tokens)
+    found = job.request.check(values)
+    if found is None:
+        raise TypeError("the check returned None; it must return a list of Violation")
+    violations = tuple(domain_violations(canvas, values)) + tuple(found)
+    if job.best is None or len(violations) < len(job.best.violations):
+        job.best = Draft(tuple(tokens), values, violations)
+    draft, positions = tuple(tokens), ()
+    if not violations:
+        job.done = True
+    else:
+        positions = remask_positions(options.remask, canvas, violations, confidence=job.confidence,
+                                     k=options.remask_k)
+        for p in positions:
+            tokens[p] = canvas.mask_id
+        job.steps = round_steps(job.first_steps, len(positions), len(canvas.open_positions))
+    if emit is not None:
+        blamed = blamed_slots(canvas, violations) if violations else ()
+        emit(job, TraceEvent("check", job.index, job.rounds, -1, draft, values,
+                             tuple(canvas.slots) if blamed is None else blamed, positions, len(violations)))
+    job.tokens = tokens
+
+
+def requests_for(
+    model: DiffusionLM,
+    templates: Sequence[Template | str],
+    checks: Check | Sequence[Check],
+    *,
+    prefixes: Sequence[str | Sequence[int]] | None = None,
+    logits_hooks: Sequence[LogitsHook | None] | None = None,
+    allow: Sequence[SlotTokens | None] | None = None,
+    ban: Sequence[SlotTokens | None] | None = None,
+    rules: Sequence[Any] | None = None,
+) -> list[Request]:
+    """Compile each template (after its prefix) once, and pair it with its check and constraints."""
+    n = len(templates)
+    checks = [checks] * n if callable(checks) else list(checks)
+    columns = {"checks": checks, "prefixes": prefixes, "logits_hooks": logits_hooks, "allow": allow, "ban": ban,
+               "rules": rules}
+    columns = {what: [None] * n if seq is None else list(seq) for what, seq in columns.items()}
+    for what, seq in columns.items():
+        if len(seq) != n:
+            raise ValueError(f"{what}: got {len(seq)} entries for {n} templates")
+    shift = model.denoiser.shift
+    return [Request(compile_template(t, model.tokenizer, prefix=p or "", shift=shift), c, h, a, b, r)
+            for t, c, p, h, a, b, r in zip(templates, *columns.values())]
+
+
+def refine(
+    model: DiffusionLM,
+    template: Template | str,
+    check: Check,
+    *,
+    options: PlanOptions = PlanOptions(),
+    prefix: str | Sequence[int] = "",
+    logits_hook: LogitsHook | None = None,
+    on_step: OnStep | None = None,
+    allow: SlotTokens | None = None,
+    ban: SlotTokens | None = None,
+) -> PlanResult:
+    """Fill `template` with `model`, refining blamed slots until `check` finds nothing or the budget ends.
+
+    Args:
+        model: the diffusion LM (denoiser + tokenizer).
+        template: a Template or template text (see `planners.compile`).
+        check: slot values -> violations (violations blame slot names).
+        options: sampling, budgets, remask policy, trace.
+        prefix: prompt text or token ids placed before the template.
+        logits_hook: an extra `(step, x, logits) -> logits` hook, applied before the value masks.
+        on_step: called with every TraceEvent as it happens (drafts after each step, checks).
+        allow / ban: per-slot token allow/ban lists (see `planners.domains.domain_hook`).
+
+    Returns:
+        The PlanResult of the best plan seen.
+    """
+    requests = requests_for(model, [template], [check], prefixes=[prefix], logits_hooks=[logits_hook],
+                            allow=[allow], ban=[ban])
+    return refine_batch(model, requests, options=options, on_step=on_step)[0]
+
+
+def plan(
+    model: DiffusionLM,
+    template: Template | str,
+    constraints: Sequence[Constraint] = (),
+    *,
+    options: PlanOptions | None = None,
+    prefix: str | Sequence[int] = "",
+    on_step: OnStep | None = None,
+    allow: SlotTokens | None = None,
+    ban: SlotTokens | None = None,
+    **overrides: Any,
+) -> PlanResult:
+    """Plan with a template and constraints: the generic Python entry point.
+
+    Args:
+        model: the diffusion LM.
+        template: a Template or template text, e.g. ``"Step 1: {action|pick,place} the {obj:<=3}."``.
+        constraints: checkers (see `constraints.checkers`), run on every draft.
+        options: a PlanOptions; keyword `overrides` (steps=..., seed=...) replace its fields.
+        prefix, on_step, allow, ban: as in `refine`.
+
+    Returns:
+        The PlanResult, e.g. ``plan(lm, "{a|x,y} {b|x,y}", [all_different(["a", "b"])], steps=8)``.
+    """
+    opts = (options or PlanOptions()).replace(**overrides) if overrides else (options or PlanOptions())
+    constraints = list(constraints)
+    return refine(model, template, lambda values: check_all(constraints, values), options=opts, prefix=prefix,
+                  on_step=on_step, allow=allow, ban=ban)

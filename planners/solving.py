@@ -1,0 +1,68 @@
+"""The bridge from an environment to the refine loop: problems become requests, results come back.
+
+Planners see environments only through the `environments.base.Environment` protocol: the
+problem is parsed and prepared once, its template compiled once, and its slot rules (the hard
+constraints, when the environment declares them) bound once per problem.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from dream_agent.protocols import DiffusionLM
+from dream_agent.vocab_tokenizer import VocabTokenizer
+from environments.base import Environment
+from planners.options import PlanOptions
+from planners.refinement import OnStep, Request, refine_batch
+from planners.compile import compile_template
+from planners.result import PlanResult
+
+
+def rendering_for(model: DiffusionLM, options: PlanOptions) -> str:
+    """The template rendering: as the options say, else "compact" for word-level models, "text" otherwise."""
+    if options.rendering is not None:
+        return options.rendering
+    return "compact" if isinstance(model.tokenizer, VocabTokenizer) else "text"
+
+
+def prepare(env: Environment, problem: Any) -> Any:
+    """The problem as planners and trainers see it: parsed, then prepared by its environment."""
+    return env.prepare(env.parse_problem(problem))
+
+
+def request_for(env: Environment, problem: Any, model: DiffusionLM, options: PlanOptions) -> Request:
+    """One prepared problem as a refine request: the compiled template, the checker and the slot rules."""
+    rendering = rendering_for(model, options)
+    canvas = compile_template(env.template(problem, rendering), model.tokenizer, shift=model.denoiser.shift)
+    rules = env.slot_rules(problem, rendering) if options.hard_constraints else None
+    return Request(canvas, lambda values: env.check_values(problem, values, rendering), rules=rules)
+
+
+def solve_batch(
+    env: Environment,
+    problems: Sequence[Any],
+    model: DiffusionLM,
+    *,
+    options: PlanOptions = PlanOptions(),
+    on_step: OnStep | None = None,
+) -> list[PlanResult]:
+    """Solve many problems of one environment in batched denoising rounds.
+
+    Args:
+        env: the environment.
+        problems: its problems (pydantic models, dicts or strings `env.parse_problem` reads).
+        model: a DiffusionLM.
+        options: the PlanOptions (`steps=None`: one step per open token of each canvas).
+        on_step: called with every TraceEvent.
+
+    Returns:
+        One PlanResult per problem; `solved` is True only when the environment's checker passes.
+    """
+    requests = [request_for(env, prepare(env, p), model, options) for p in problems]
+    return refine_batch(model, requests, options=options, on_step=on_step)
+
+
+def solve(env: Environment, problem: Any, model: DiffusionLM, *, options: PlanOptions = PlanOptions(),
+          on_step: OnStep | None = None) -> PlanResult:
+    """Solve one problem of `env` (see `solve_batch`)."""
+    return solve_batch(env, [problem], model, options=options, on_step=on_step)[0]
