@@ -1,14 +1,13 @@
-"""Environment-aware hard constraints: `env.allowed_values` as a logits hook.
+"""Environment-aware hard constraints: an environment's `SlotRules` as a logits hook.
 
-At every denoising step the hook reads what the canvas has committed, asks the environment
-which values each open slot may still take (`allowed_values(problem, partial, rendering)`,
-a torch-free method), and lets each masked position take only tokens of some allowed value
-that agrees with the tokens already committed in its slot. A slot the environment leaves out
-is unconstrained; a slot with no value left (a dead end) is left free, so that the checker
-blames the draft and the refine loop re-masks it.
+At every denoising step the hook reads what the canvas has committed, asks the problem's rules
+(`env.slot_rules(problem, rendering)`, torch-free) which values each open slot may still take,
+and lets each masked position take only tokens of some allowed value that agrees with the tokens
+already committed in its slot. A slot the rules leave out is unconstrained; a slot with no value
+left (a dead end) is left free, so that the checker blames the draft and the refine loop re-masks it.
 
 Plans whose constraints follow the steps (a state known only after the steps before it) can
-also say in which order their slots are best committed: `env.fill_order(problem)` gives groups
+also say in which order their slots are best committed: `rules.fill_order()` gives groups
 of slot names (one per step). The hook then flattens the logits of every open position past
 the first group that still has one, so an entropy- or confidence-ordered sampler commits the
 plan step by step, each step seeing the state its predecessors reached.
@@ -16,12 +15,13 @@ plan step by step, each step seeing the state its predecessors reached.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 import torch
 
 from constraints.template import Slot, Template
 from dream_agent.protocols import DiffusionLM
+from environments.base import SlotRules
 from planners.compile import Canvas, compile_template, decode_slots
 
 LogitsHook = Callable[[int, torch.Tensor, torch.Tensor], torch.Tensor]
@@ -30,9 +30,9 @@ LogitsHook = Callable[[int, torch.Tensor, torch.Tensor], torch.Tensor]
 class AllowedValuesHook:
     """The logits hook of one canvas (batch row 0 of the tensors it is called with)."""
 
-    def __init__(self, env: Any, problem: Any, canvas: Canvas, rendering: str, order: list[list[str]] | None = None) -> None:
-        self.env, self.problem, self.canvas, self.rendering = env, problem, canvas, rendering
-        self.order = [[name for name in group if name in canvas.slots] for group in (order or [])]
+    def __init__(self, rules: SlotRules, canvas: Canvas) -> None:
+        self.rules, self.canvas = rules, canvas
+        self.order = [[name for name in group if name in canvas.slots] for group in rules.fill_order()]
         self.mask_id, self.pad_id = canvas.mask_id, canvas.pad_id
         self._spaces = _leading_spaces(canvas.template)
         self._cache: dict[tuple[str, str], tuple[int, ...] | None] = {}
@@ -69,7 +69,7 @@ class AllowedValuesHook:
 
     def __call__(self, step: int, x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
         row = x[0, : len(self.canvas.ids)].tolist()
-        allowed = self.env.allowed_values(self.problem, self.partial(row), self.rendering)
+        allowed = self.rules.allowed_values(self.partial(row))
         positions: list[int] = []
         keep: list[set[int]] = []
         for name, values in allowed.items():
@@ -111,16 +111,13 @@ def _leading_spaces(template: Template) -> dict[str, str]:
     return spaces
 
 
-def allowed_values_hook(env: Any, problem: Any, template: Template, model: DiffusionLM, rendering: str = "compact") -> LogitsHook:
-    """The hard-constraint logits hook of `problem` for `model` (compiled as the refine loop compiles it).
+def allowed_values_hook(rules: SlotRules, template: Template, model: DiffusionLM) -> LogitsHook:
+    """The hard-constraint logits hook of one problem for `model` (compiled as the refine loop compiles it).
 
     Args:
-        env: an environment with an `allowed_values` method.
-        problem: the problem being solved.
+        rules: the problem's rules (`env.slot_rules(problem, rendering)`).
         template: the template being filled (`env.template(problem, rendering)`).
         model: the model whose tokenizer encodes the values.
-        rendering: the template's rendering.
     """
     canvas = compile_template(template, model.tokenizer, shift=model.denoiser.shift)
-    order = env.fill_order(problem, rendering) if hasattr(env, "fill_order") else None
-    return AllowedValuesHook(env, problem, canvas, rendering, order)
+    return AllowedValuesHook(rules, canvas)

@@ -3,7 +3,7 @@
 `solve(env, problem)` fills the environment's template with a model (by default the small model
 shipped for that environment), checks every draft with the environment's checker, re-masks
 what it blames, and, with `hard_constraints`, restricts each open slot to the values
-`env.allowed_values` still allows given what is committed.
+`env.slot_rules(problem, rendering)` still allows given what is committed.
 """
 
 from __future__ import annotations
@@ -20,28 +20,9 @@ from planners.refine import OnStep, refine_batch
 from planners.result import PlanOptions, PlanResult
 
 
-def step_budget(env: Environment, problem: Any) -> int | None:
-    """Template steps for a PDDL problem given without `max_steps`, chosen without the oracle.
-
-    Blocksworld: 4 (n - 1) for n blocks, enough for any optimal plan (unstack every block to
-    the table, then build the goal towers). Other PDDL domains: the environment's default.
-    """
-    if not hasattr(env, "task") or getattr(problem, "max_steps", 0) is not None:
-        return None
-    if getattr(env, "name", "") == "blocksworld":
-        n = len(env.task(problem).problem.objects)
-        return max(4, 4 * (n - 1))
-    from environments.pddl.environment import DEFAULT_MAX_STEPS
-
-    return DEFAULT_MAX_STEPS
-
-
 def prepare_problem(env: Environment, problem: Any) -> Any:
-    """The problem as the planner (and the trainer) sees it: a PDDL problem gets a step budget."""
-    budget = step_budget(env, problem)
-    if budget is None:
-        return problem
-    return problem.model_copy(update={"max_steps": budget})
+    """The problem as the planner (and the trainer) sees it: `env.prepare(problem)`."""
+    return env.prepare(problem)
 
 
 def default_steps(env: Environment, problem: Any, model: DiffusionLM | None = None, rendering: str = "compact") -> int:
@@ -51,7 +32,7 @@ def default_steps(env: Environment, problem: Any, model: DiffusionLM | None = No
         from dream_agent.models import default_model
 
         model = default_model(env.name)
-    problem = prepare_problem(env, env.parse_problem(problem))
+    problem = env.prepare(env.parse_problem(problem))
     canvas = compile_template(env.template(problem, rendering), model.tokenizer, shift=model.denoiser.shift)
     return max(1, len(canvas.open_positions))
 
@@ -83,7 +64,7 @@ def solve_batch(
         problems: its problems (pydantic models, dicts or strings `env.parse_problem` reads).
         model: a DiffusionLM; None loads the model shipped for `env.name`.
         rendering: "compact" (small models) or "text" (a text LM such as Dream).
-        hard_constraints: mask every value `env.allowed_values` rules out (when it has one).
+        hard_constraints: mask every value `env.slot_rules` rules out (when it has rules).
         options: PlanOptions; keyword `overrides` (steps=..., max_rounds=...) replace its fields.
             Without either, `steps` is one per open token of the largest canvas. A greedy plan
             that stalls spends its rounds left on sampled restarts (`PlanOptions.retry_temperature`).
@@ -96,15 +77,16 @@ def solve_batch(
         from dream_agent.models import default_model
 
         model = default_model(env.name)
-    problems = [prepare_problem(env, env.parse_problem(p)) for p in problems]
+    problems = [env.prepare(env.parse_problem(p)) for p in problems]
     if options is None and "steps" not in overrides and problems:
         overrides = {**overrides, "steps": max(default_steps(env, p, model, rendering) for p in problems)}
     opts = _options(options, overrides)
     templates = [env.template(p, rendering) for p in problems]
     checks: list[Callable] = [_checker(env, p, rendering) for p in problems]
     hooks = None
-    if hard_constraints and hasattr(env, "allowed_values"):
-        hooks = [allowed_values_hook(env, p, t, model, rendering) for p, t in zip(problems, templates)]
+    if hard_constraints:
+        rules = [env.slot_rules(p, rendering) for p in problems]
+        hooks = [None if r is None else allowed_values_hook(r, t, model) for r, t in zip(rules, templates)]
     return refine_batch(model, templates, checks, options=opts, logits_hooks=hooks, on_step=on_step)
 
 

@@ -49,10 +49,8 @@ def _tokenizer(env: Any) -> VocabTokenizer:
 
 
 def _prepare(env_name: str) -> Callable[[Any], Any]:
-    from planners.solve import prepare_problem  # the planner's view of a problem (e.g. a step budget)
-
     env = get_environment(env_name)
-    return lambda problem: prepare_problem(env, problem)
+    return env.prepare  # the planner's view of a problem (e.g. a step budget)
 
 
 def build_data(recipe: Recipe, env: Any, tokenizer: VocabTokenizer, seed: int, progress: Any = None) -> list[list[Example]]:
