@@ -151,9 +151,7 @@ def run_suite(env_name: str, items: list[Any], extra: Any, hard: bool, rounds: i
 
 
 def env_prepared(env: Any, problem: Any) -> Any:
-    from planners.solving import prepare
-
-    return prepare(env, problem)
+    return env.prepare(problem)
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ from typing import Callable
 
 from constraints.errors import InputError
 from environments.assembly import AssemblyEnvironment
-from environments.base import RENDERINGS, Environment, Rendering
+from environments.base import RENDERINGS, Environment, Rendering, SlotRules
 from environments.blocksworld import Blocksworld
 from environments.countdown import CountdownEnv
 from environments.countdown_problem import CountdownProblem
@@ -47,6 +47,7 @@ __all__ = [
     "Environment",
     "KitchenEnvironment",
     "Rendering",
+    "SlotRules",
     "SudokuEnv",
     "SudokuProblem",
     "ValidationReport",

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from constraints import InputError, Template, Violation
 from environments.action_text import format_action, parse_action
+from environments.base import SlotRules
 
 
 class ActionPlanEnvironment:
@@ -50,6 +51,14 @@ class ActionPlanEnvironment:
             raise InputError(f"bad {self.name} problem: {err}") from None
         raise InputError(f"a {self.name} problem is a {self.problem_type.__name__}, a dict or JSON text, "
                          f"not {type(data).__name__}")
+
+    def prepare(self, problem: Any) -> Any:
+        """The problem unchanged: its own `max_steps` is the template length."""
+        return problem
+
+    def slot_rules(self, problem: Any, rendering: str = "compact") -> SlotRules | None:
+        """No hard constraints unless a subclass declares them."""
+        return None
 
     def generate(self, seed: int, **knobs: Any) -> Any:
         return type(self).generator(seed, **knobs).problem

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Mapping, Protocol, runtime_checkable
+from dataclasses import dataclass
+from typing import Any, Callable, Collection, Literal, Mapping, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -10,6 +11,42 @@ from constraints import Template, Violation
 
 Rendering = Literal["compact", "text"]
 RENDERINGS: tuple[str, ...] = ("compact", "text")
+
+
+@runtime_checkable
+class SlotRules(Protocol):
+    """Hard constraints of one problem: the values each open slot may still take given what is committed."""
+
+    def allowed_values(self, partial: Mapping[str, str | None]) -> Mapping[str, Collection[str]]:
+        """Slot name -> values it may still take; `partial` maps slot -> committed value, None while open.
+        A slot left out is unconstrained."""
+
+    def fill_order(self) -> list[list[str]]:
+        """Groups of slot names in the order a planner best commits them (one group per step); [] = any order."""
+
+
+@dataclass(frozen=True)
+class BoundRules:
+    """SlotRules of one problem and rendering: an `allowed_values` callable and a fixed fill order.
+
+    >>> rules = BoundRules(lambda partial: {name: {"x"} for name, v in partial.items() if v is None}, (("a",), ("b",)))
+    >>> rules.allowed_values({"a": "x", "b": None}), rules.fill_order()
+    ({'b': {'x'}}, [['a'], ['b']])
+    """
+
+    allowed: Callable[[Mapping[str, str | None]], Mapping[str, Collection[str]]]
+    order: tuple[tuple[str, ...], ...] = ()
+
+    def allowed_values(self, partial: Mapping[str, str | None]) -> Mapping[str, Collection[str]]:
+        return self.allowed(partial)
+
+    def fill_order(self) -> list[list[str]]:
+        return [list(group) for group in self.order]
+
+
+def no_values(partial: Mapping[str, str | None]) -> dict[str, set[str]]:
+    """The `allowed` of rules that constrain no slot (only a fill order)."""
+    return {}
 
 
 @runtime_checkable
@@ -27,6 +64,9 @@ class Environment(Protocol):
 
     def parse_problem(self, data: Any) -> BaseModel:
         """A problem from its pydantic model, a dict or a string; bad input raises InputError."""
+
+    def prepare(self, problem: BaseModel) -> BaseModel:
+        """The problem as planners and trainers see it (e.g. a PDDL step budget); idempotent."""
 
     def generate(self, seed: int, **knobs: Any) -> BaseModel:
         """A random solvable instance; same seed and knobs, same instance."""
@@ -50,6 +90,9 @@ class Environment(Protocol):
         self, problem: BaseModel, values: Mapping[str, str], rendering: Rendering = "compact"
     ) -> list[Violation]:
         """`check(parse_plan(values))` with each violation's `slots` filled for remasking."""
+
+    def slot_rules(self, problem: BaseModel, rendering: Rendering = "compact") -> SlotRules | None:
+        """The hard constraints of `problem`'s template in `rendering`, or None when there are none."""
 
     def vocabulary(self) -> list[str]:
         """Every token a compact template or plan of this environment can contain."""

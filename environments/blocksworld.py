@@ -141,6 +141,12 @@ class Blocksworld(PDDLEnvironment):
         text = render_problem(f"bw-{blocks}-{seed}", self.domain.name, [(b, "object") for b in names], init, goal)
         return PDDLProblem(pddl=text)
 
+    def step_budget(self, problem: PDDLProblem) -> int:
+        """4 (n - 1) steps for n blocks (at least 4), enough for any optimal plan: unstack every block
+        to the table, then build the goal towers."""
+        n = len(self._checking_task(problem).problem.objects)
+        return max(4, 4 * (n - 1))
+
     def check(self, problem: PDDLProblem, plan: Sequence[str] | str) -> list[Violation]:
         """Like PDDLEnvironment.check; PlanBench English steps ("pick up the red block") are read too."""
         if isinstance(plan, str):

@@ -9,12 +9,13 @@ arithmetic over a 10-digit vocabulary instead of memorising thousands of number 
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import replace
 from typing import Any, Mapping
 
 from constraints import InputError, Slot, Template, Violation
-from environments.base import RENDERINGS, Rendering, slot_values
+from environments.base import RENDERINGS, BoundRules, Rendering, SlotRules, slot_values
 from environments.countdown_allowed import countdown_allowed_values
 from environments.countdown_check import check_equations
 from environments.countdown_problem import CountdownProblem, parse_countdown
@@ -59,6 +60,10 @@ class CountdownEnv:
     def parse_problem(self, data: Any) -> CountdownProblem:
         """A problem from a CountdownProblem, "86,28,13,31,96", a JSON line or a dict."""
         return parse_countdown(data)
+
+    def prepare(self, problem: CountdownProblem) -> CountdownProblem:
+        """The problem unchanged: planners see it as given."""
+        return problem
 
     def generate(
         self, seed: int, n: int = 4, low: int = 1, high: int = 99, target_low: int = 10, target_high: int = 99
@@ -178,17 +183,15 @@ class CountdownEnv:
             out.append(replace(v, slots=tuple(f"{p}{s}" for s in v.steps for p in parts)))
         return out
 
-    def allowed_values(
-        self, problem: CountdownProblem, partial: Mapping[str, str | None], rendering: Rendering = "compact"
-    ) -> dict[str, set[str]]:
+    def slot_rules(self, problem: CountdownProblem, rendering: Rendering = "compact") -> SlotRules:
         """Hard constraints: per open slot, the available operands, the operators and the exact results
-        (the last one the target) still consistent with the committed parts (see `countdown_allowed`)."""
+        (the last one the target) still consistent with the committed parts (see `countdown_allowed`),
+        committed one equation after another."""
         _check_rendering(rendering)
-        return countdown_allowed_values(problem, partial, rendering == "compact", self.digits, self.lookahead)
-
-    def fill_order(self, problem: CountdownProblem, rendering: Rendering = "compact") -> list[list[str]]:
-        """Slot groups in the order a planner best commits them: one equation after another."""
-        return [[f"{part}{i}" for part in PARTS] for i in range(len(problem.numbers) - 1)]
+        allowed = functools.partial(countdown_allowed_values, problem, compact=rendering == "compact",
+                                    digits=self.digits, lookahead=self.lookahead)
+        order = tuple(tuple(f"{part}{i}" for part in PARTS) for i in range(len(problem.numbers) - 1))
+        return BoundRules(allowed, order)
 
     def vocabulary(self) -> list[str]:
         """Digits, operators and the few structure words of compact templates."""

@@ -6,12 +6,13 @@ A plan is the solution as a row-major string of size*size digits. Violations nam
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import replace
 from typing import Any, Mapping
 
 from constraints import InputError, Slot, Template, Violation
-from environments.base import RENDERINGS, Rendering, slot_values
+from environments.base import RENDERINGS, BoundRules, Rendering, SlotRules, slot_values
 from environments.sudoku_allowed import sudoku_allowed_values
 from environments.sudoku_problem import (
     SudokuProblem,
@@ -68,6 +69,10 @@ class SudokuEnv:
     def parse_problem(self, data: Any) -> SudokuProblem:
         """A puzzle from a SudokuProblem, a string (81/16 cells, Dream rows, tdoku line), a dict or rows."""
         return parse_sudoku(data, self.size)
+
+    def prepare(self, problem: SudokuProblem) -> SudokuProblem:
+        """The puzzle unchanged: planners see it as given."""
+        return problem
 
     def generate(
         self, seed: int, difficulty: str = "medium", size: int | None = None, givens: int | None = None
@@ -180,12 +185,11 @@ class SudokuEnv:
             replace(v, slots=tuple(slot_name(n, r * n + c) for r, c in v.cells if r * n + c in blanks)) for v in found
         ]
 
-    def allowed_values(
-        self, problem: SudokuProblem, partial: Mapping[str, str | None], rendering: Rendering = "compact"
-    ) -> dict[str, set[str]]:
-        """Hard constraints: for each open cell (value None in `partial`), the digits not in its row, column or box."""
+    def slot_rules(self, problem: SudokuProblem, rendering: Rendering = "compact") -> SlotRules:
+        """Hard constraints: for each open cell, the digits not in its row, column or box (with singles
+        propagated, see `sudoku_allowed_values`); cells may be committed in any order."""
         _check_rendering(rendering)
-        return sudoku_allowed_values(problem, partial)
+        return BoundRules(functools.partial(sudoku_allowed_values, problem))
 
     def vocabulary(self) -> list[str]:
         """Digits 1..n and the row separator."""

@@ -1,14 +1,13 @@
-"""Environment-aware hard constraints: `env.allowed_values` as a logits hook.
+"""Environment-aware hard constraints: an environment's `SlotRules` as a logits hook.
 
-At every denoising step the hook reads what the canvas has committed, asks the environment
-which values each open slot may still take (`allowed_values(problem, partial, rendering)`,
-a torch-free method), and lets each masked position take only tokens of some allowed value
-that agrees with the tokens already committed in its slot. A slot the environment leaves out
-is unconstrained; a slot with no value left (a dead end) is left free, so that the checker
-blames the draft and the refine loop re-masks it.
+At every denoising step the hook reads what the canvas has committed, asks the problem's rules
+(`env.slot_rules(problem, rendering)`, torch-free) which values each open slot may still take,
+and lets each masked position take only tokens of some allowed value that agrees with the tokens
+already committed in its slot. A slot the rules leave out is unconstrained; a slot with no value
+left (a dead end) is left free, so that the checker blames the draft and the refine loop re-masks it.
 
 Plans whose constraints follow the steps (a state known only after the steps before it) can
-also say in which order their slots are best committed: `env.fill_order(problem)` gives groups
+also say in which order their slots are best committed: `rules.fill_order()` gives groups
 of slot names (one per step). The hook then flattens the logits of every open position past
 the first group that still has one, so an entropy- or confidence-ordered sampler commits the
 plan step by step, each step seeing the state its predecessors reached.
@@ -16,18 +15,18 @@ plan step by step, each step seeing the state its predecessors reached.
 
 from __future__ import annotations
 
-from typing import Any
 
 import torch
 
 from constraints.template import Slot, Template
+from environments.base import SlotRules
 from planners.compile import Canvas, decode_slots
 
 
 class AllowedValuesHook:
     """The logits hook of one canvas (batch row 0 of the tensors it is called with)."""
 
-    def __init__(self, rules: Any, canvas: Canvas) -> None:
+    def __init__(self, rules: SlotRules, canvas: Canvas) -> None:
         self.rules, self.canvas = rules, canvas
         self.order = [[name for name in group if name in canvas.slots] for group in rules.fill_order()]
         self.mask_id, self.pad_id = canvas.mask_id, canvas.pad_id

@@ -11,7 +11,7 @@ import torch
 from constraints.errors import InputError
 from dream_agent.models import SHIPPED, available_models, default_model, describe_model, model_dir
 from environments import get_environment
-from dream_agent.planning import prepare, solve_batch
+from dream_agent.planning import solve_batch
 
 torch.set_num_threads(1)
 UNSEEN = range(900_000, 900_006)  # generator seeds never used in training (those start at 10,000,000)
@@ -71,7 +71,7 @@ def test_countdown_answers_are_checked_and_the_model_writes_equations():
 
 def test_blocksworld_model_alone_writes_well_formed_actions():
     env = get_environment("blocksworld")
-    problems = [prepare(env, env.generate(s, blocks=4)) for s in UNSEEN]
+    problems = [env.prepare(env.generate(s, blocks=4)) for s in UNSEEN]
     alone = solve_batch(env, problems, hard_constraints=False, max_rounds=1)
     steps = [step for p, r in zip(problems, alone) for step in env.parse_plan(p, r.values)]
     good = [s for s in steps if re.fullmatch(r"\((pick-up|put-down) [a-d]\)|\((stack|unstack) [a-d] [a-d]\)", s)]

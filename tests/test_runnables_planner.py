@@ -50,7 +50,7 @@ def test_invoke_accepts_model_dict_and_string(planner, problems):
 def test_batch_is_one_batched_run(planner, problems, monkeypatch):
     import importlib
 
-    solve_module = importlib.import_module("planners.solving")
+    solve_module = importlib.import_module("dream_agent.runnables.engine")
     calls = []
     real = solve_module.solve_batch
 

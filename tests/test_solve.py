@@ -1,4 +1,4 @@
-"""Hard constraints from `allowed_values` and the env -> PlanResult bridge (`planners.solving`)."""
+"""Hard constraints from `env.slot_rules` and the env -> PlanResult bridge (`planners.solving`)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from dream_agent.vocab_tokenizer import VocabTokenizer
 from environments import get_environment
 from environments.countdown_problem import CountdownProblem
 from environments.sudoku_problem import SudokuProblem
-from planners.allowed import allowed_values_hook
-from planners.compile import compile_template
-from planners.solving import default_steps, prepare_problem, solve, solve_batch, step_budget
+from planners.allowed import AllowedValuesHook
+from planners.options import PlanOptions
+from dream_agent.planning import solve, solve_batch
+from planners.solving import request_for
 
 torch.set_num_threads(1)
 
@@ -30,43 +31,45 @@ def test_sudoku_allowed_values_follow_rows_columns_boxes_and_singles():
     env = get_environment("sudoku4x4")
     problem = SudokuProblem(size=4, givens="1200" "0000" "0000" "0000")
     partial = {f"r{r}c{c}": None for r in range(4) for c in range(4) if (r, c) not in ((0, 0), (0, 1))}
-    allowed = env.allowed_values(problem, partial)
+    rules = env.slot_rules(problem)
+    allowed = rules.allowed_values(partial)
     assert allowed["r0c2"] == {"3", "4"} and allowed["r1c0"] == {"3", "4"}
     partial["r0c3"] = "3"
-    assert env.allowed_values(problem, partial)["r0c2"] == {"4"}  # the row's last digit
+    assert rules.allowed_values(partial)["r0c2"] == {"4"}  # the row's last digit
 
 
 def test_countdown_allowed_values_are_exact_arithmetic_reaching_the_target():
     env = get_environment("countdown")
     problem = CountdownProblem(numbers=(86, 28, 13, 31), target=96)
     open_ = {f"{p}{i}": None for i in range(3) for p in ("a", "op", "b", "r")}
-    allowed = env.allowed_values(problem, {**open_, "a0": "8 6", "op0": "+", "b0": "2 8"})
+    allowed = env.slot_rules(problem).allowed_values({**open_, "a0": "8 6", "op0": "+", "b0": "2 8"})
     assert allowed["r0"] == {"1 1 4"}
     assert allowed["r2"] == {"9 6"}  # the last result is the target
     # lookahead: after 86+28=114 only the 31, 13 pair can finish (114 - (31 - 13) = 96)
     assert allowed["a1"] <= {"3 1", "1 3", "1 1 4"} and "8 6" not in allowed["a1"]
     env.lookahead = False
-    assert "1 1 4" in env.allowed_values(problem, {**open_, "a0": "8 6", "op0": "+", "b0": "2 8"})["a1"]
+    assert "1 1 4" in env.slot_rules(problem).allowed_values({**open_, "a0": "8 6", "op0": "+", "b0": "2 8"})["a1"]
 
 
 def test_pddl_allowed_values_are_applicable_actions_after_a_committed_prefix():
     env = get_environment("blocksworld")
-    problem = prepare_problem(env, env.generate(2, blocks=3))
+    problem = env.prepare(env.generate(2, blocks=3))
     slots = [s.name for s in env.template(problem).slots]
-    allowed = env.allowed_values(problem, {name: None for name in slots})
+    rules = env.slot_rules(problem)
+    allowed = rules.allowed_values({name: None for name in slots})
     task = env.task(problem)
     clear = {atom[1] for atom in task.init if atom[0] == "clear"}
     # from the initial state a step picks up or unstacks a clear block, or is empty
     assert allowed["s0.act"] <= {"pick-up", "unstack"}  # no empty step while the goal does not hold
     assert allowed["s0.arg0"] <= clear
-    assert env.allowed_values(problem, {name: None for name in slots} | {"s0.act": "pick-up"})["s0.arg1"] == {"_"}
+    assert rules.allowed_values({name: None for name in slots} | {"s0.act": "pick-up"})["s0.arg1"] == {"_"}
 
 
 def test_kitchen_allowed_values_keep_arguments_typed():
     env = get_environment("kitchen")
     problem = env.generate(1, task="pick_place")
     slots = [s.name for s in env.template(problem).slots]
-    allowed = env.allowed_values(problem, {name: None for name in slots} | {"s0_act": "goto"})
+    allowed = env.slot_rules(problem).allowed_values({name: None for name in slots} | {"s0_act": "goto"})
     objects = {o.name for o in problem.objects}
     assert allowed["s0_a1"] <= set(problem.layout) - {problem.start} and not allowed["s0_a1"] & objects
     assert allowed["s0_a2"] == {"none"}
@@ -76,9 +79,8 @@ def test_hook_masks_every_value_the_environment_rules_out():
     env = get_environment("sudoku4x4")
     model = random_model(env)
     problem = env.parse_problem("1200000000000000")
-    template = env.template(problem)
-    hook = allowed_values_hook(env, problem, template, model)
-    canvas = compile_template(template, model.tokenizer)
+    canvas = request_for(env, problem, model, PlanOptions()).canvas
+    hook = AllowedValuesHook(env.slot_rules(problem), canvas)
     x = torch.tensor([canvas.ids])
     logits = hook(0, x, torch.zeros(1, x.shape[1], model.tokenizer.vocab_size))
     allowed_ids = (logits[0] > float("-inf")).nonzero().tolist()
@@ -98,15 +100,16 @@ def test_hard_constraints_make_a_random_model_solve_4x4_sudoku():
 def test_blocksworld_step_budget_never_asks_the_oracle():
     env = get_environment("blocksworld")
     problem = env.generate(0, blocks=5)
-    assert problem.max_steps is None and step_budget(env, problem) == 16
-    assert prepare_problem(env, problem).max_steps == 16
-    assert step_budget(get_environment("sudoku"), get_environment("sudoku").generate(0)) is None
+    assert problem.max_steps is None and env.step_budget(problem) == 16
+    assert env.prepare(problem).max_steps == 16
+    assert not env._plans  # the oracle was never run
 
 
 def test_default_steps_is_one_per_open_token():
     env = get_environment("sudoku4x4")
     problem = env.parse_problem("1200000000000000")
-    assert default_steps(env, problem, random_model(env)) == 14
+    result = solve(env, problem, random_model(env), max_rounds=1)
+    assert result.nfe == 14 == len(request_for(env, problem, random_model(env), PlanOptions()).canvas.open_positions)
 
 
 def test_solve_uses_the_shipped_model_by_default():

@@ -38,9 +38,7 @@ def test_unknown_weighting_is_refused():
 def test_examples_decode_back_to_the_oracle_plan(name):
     env = get_environment(name)
     tok = VocabTokenizer(env.vocabulary())
-    from planners.solving import prepare
-
-    problem = prepare(env, env.generate(7))
+    problem = env.prepare(env.generate(7))
     values = env.plan_to_values(problem, env.solve(problem))
     example = encode_solution(env, problem, values, tok)
     canvas = compile_template(env.template(problem), tok)

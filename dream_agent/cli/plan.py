@@ -84,9 +84,7 @@ def register(app: typer.Typer) -> None:
         result = sc.run_solve(env, prob, model=model, trace=trace, quiet=json_out, options=sc.plan_options(
             steps=steps, alg=alg, threshold=threshold, max_rounds=max_rounds, seed=seed, temperature=temperature,
             no_hard_constraints=no_hard_constraints, trace=trace))
-        from dream_agent.planning import prepare
-
-        plan = env.format_plan(env.parse_plan(prepare(env, prob), result.values))
+        plan = env.format_plan(env.parse_plan(env.prepare(prob), result.values))
         out = {"solved": result.solved, "plan": plan, **extra,
                **{k: v for k, v in sc.summary(result).items() if k != "solved"}}
 

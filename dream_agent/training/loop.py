@@ -49,10 +49,8 @@ def _tokenizer(env: Any) -> VocabTokenizer:
 
 
 def _prepare(env_name: str) -> Callable[[Any], Any]:
-    from planners.solving import prepare  # the planner's view of a problem (e.g. a step budget)
-
     env = get_environment(env_name)
-    return lambda problem: prepare(env, problem)
+    return env.prepare  # the planner's view of a problem (e.g. a step budget)
 
 
 def build_data(recipe: Recipe, env: Any, tokenizer: VocabTokenizer, seed: int, progress: Any = None) -> list[list[Example]]:

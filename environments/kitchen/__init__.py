@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+import functools
 
 from pydantic import BaseModel
 
 from environments.action_plan import ActionPlanEnvironment
 from environments.kitchen import templates as _t
-from environments.kitchen.allowed import kitchen_allowed_values
+from environments.base import BoundRules, SlotRules, no_values
+from environments.kitchen.allowed import kitchen_allowed_values, typed_steps
 from environments.kitchen.generator import Instance, generate
 from environments.kitchen.pddl import plan_to_pddl, to_pddl, unexported
 from environments.kitchen.search import SearchResult, search, solve
@@ -34,14 +35,13 @@ class KitchenEnvironment(ActionPlanEnvironment):
     oracle = solve
     simulate_check = check
 
-    def allowed_values(self, problem: BaseModel, partial: Mapping[str, str | None], rendering: str = "compact") -> dict[str, set[str]]:
+    def slot_rules(self, problem: BaseModel, rendering: str = "compact") -> SlotRules:
         """Hard constraints (compact rendering): actions that take effect after a committed prefix,
-        typed arguments elsewhere (see `environments.kitchen.allowed`); the text rendering gets none."""
+        typed arguments elsewhere (see `environments.kitchen.allowed`); the text rendering gets none.
+        Either way steps are committed one after another."""
+        problem = self.parse_problem(problem)
+        n = problem.max_steps
         if rendering != "compact":
-            return {}
-        return kitchen_allowed_values(self.parse_problem(problem), partial)
-
-    def fill_order(self, problem: BaseModel, rendering: str = "compact") -> list[list[str]]:
-        """Slot groups in the order a planner best commits them: one step after another."""
-        n = self.parse_problem(problem).max_steps
-        return [[f"s{i}_act", f"s{i}_a1", f"s{i}_a2"] if rendering == "compact" else [f"s{i}"] for i in range(n)]
+            return BoundRules(no_values, tuple((f"s{i}",) for i in range(n)))
+        allowed = functools.partial(kitchen_allowed_values, problem, every=typed_steps(problem))
+        return BoundRules(allowed, tuple((f"s{i}_act", f"s{i}_a1", f"s{i}_a2") for i in range(n)))

@@ -11,7 +11,7 @@ plan is never lost.
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from environments.kitchen.simulator import KitchenState, apply_step, goal_violations
 from environments.kitchen.templates import EMPTY
@@ -40,9 +40,14 @@ def typed_steps(problem: KitchenProblem) -> list[tuple[str, str, str]]:
     return out
 
 
-def kitchen_allowed_values(problem: KitchenProblem, partial: Mapping[str, str | None]) -> dict[str, set[str]]:
-    """Slot name ('s{i}_act', 's{i}_a1', 's{i}_a2') -> values still consistent with the committed slots."""
-    every = typed_steps(problem)
+def kitchen_allowed_values(
+    problem: KitchenProblem, partial: Mapping[str, str | None], every: Sequence[tuple[str, str, str]] | None = None
+) -> dict[str, set[str]]:
+    """Slot name ('s{i}_act', 's{i}_a1', 's{i}_a2') -> values still consistent with the committed slots.
+
+    `every` is `typed_steps(problem)`, computed here when not given.
+    """
+    every = typed_steps(problem) if every is None else every
     empty = (EMPTY, EMPTY, EMPTY)
     state: KitchenState | None = KitchenState.initial(problem)
     allowed: dict[str, set[str]] = {}

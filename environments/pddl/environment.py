@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -11,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from constraints.errors import InputError
 from constraints.template import Template
 from constraints.violation import Violation
+from environments.base import BoundRules, SlotRules, no_values
 from environments.pddl.allowed import pddl_allowed_values
 from environments.pddl.checker import CONSTRAINT, check_plan, read_plan
 from environments.pddl.grounding import GroundTask, apply, bind, ground, is_applicable
@@ -80,6 +82,17 @@ class PDDLEnvironment:
             raise InputError(f"bad PDDL problem: {err.errors()[0]['msg']} (fields: pddl, max_steps)") from None
         self._checking_task(problem)
         return problem
+
+    def prepare(self, problem: PDDLProblem) -> PDDLProblem:
+        """The problem with a step budget: its own `max_steps`, else `step_budget` (chosen without the oracle)."""
+        problem = self.parse_problem(problem)
+        if problem.max_steps is not None:
+            return problem
+        return problem.model_copy(update={"max_steps": self.step_budget(problem)})
+
+    def step_budget(self, problem: PDDLProblem) -> int:
+        """Template steps for a problem given without `max_steps`: DEFAULT_MAX_STEPS (a domain may know better)."""
+        return DEFAULT_MAX_STEPS
 
     def task(self, problem: PDDLProblem) -> GroundTask:
         """The ground task of `problem` (cached by its text)."""
@@ -181,20 +194,16 @@ class PDDLEnvironment:
             out.append(Violation(v.constraint, v.reason, v.kind, slots=slots, steps=v.steps, details=v.details))
         return out
 
-    def allowed_values(
-        self, problem: PDDLProblem, partial: Mapping[str, str | None], rendering: str = "compact"
-    ) -> dict[str, set[str]]:
+    def slot_rules(self, problem: PDDLProblem, rendering: str = "compact") -> SlotRules:
         """Hard constraints (compact rendering): applicable actions after a committed prefix, typed
-        arguments elsewhere (see `environments.pddl.allowed`); the text rendering gets none."""
+        arguments elsewhere (see `environments.pddl.allowed`); the text rendering gets none. Either way
+        steps are committed one after another. The task is grounded once, here."""
         _check_rendering(rendering)
+        task, n = self.task(problem), self.max_steps(problem)
+        order = tuple(tuple(tpl.step_slots(task, i, rendering)) for i in range(n))
         if rendering != "compact":
-            return {}
-        return pddl_allowed_values(self.task(problem), partial, self.max_steps(problem))
-
-    def fill_order(self, problem: PDDLProblem, rendering: str = "compact") -> list[list[str]]:
-        """Slot groups in the order a planner best commits them: one step after another."""
-        task = self.task(problem)
-        return [list(tpl.step_slots(task, i, rendering)) for i in range(self.max_steps(problem))]
+            return BoundRules(no_values, order)
+        return BoundRules(functools.partial(pddl_allowed_values, task, max_steps=n), order)
 
     def vocabulary(self) -> list[str]:
         """Compact tokens: brackets, noop, pad, action names, domain constants and known objects."""
