@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from constraints.errors import InputError
-from dream_agent.cli.common import friendly_errors, print_json
+from dream_agent.cli.common import check_output_folder, friendly_errors, print_json
 
 eval_app = typer.Typer(help="Evaluate planners on benchmarks.", no_args_is_help=True)
 
@@ -81,6 +81,8 @@ def dream(
     if shots is not None and shots < 0:
         raise InputError(f"--shots must be >= 0, got {shots}")
     budgets = parse_steps(steps)
+    if out is not None:
+        check_output_folder(out, option="--out")
     load_items(task, data)  # a missing or malformed data file fails here, before the model loads
     if dtype == "auto":
         dtype = "bfloat16" if device.startswith("cuda") else "float32"

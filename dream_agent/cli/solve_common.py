@@ -9,6 +9,7 @@ from typing import Any, Callable, Optional
 import typer
 
 from constraints.errors import InputError
+from dream_agent.cli.common import check_output_file
 
 STEPS = typer.Option(None, "--steps", help="denoising steps of the first round (default: one per open token)")
 ALG = typer.Option("entropy", "--alg", help="unmasking order: origin, maskgit_plus, topk_margin, entropy")
@@ -38,6 +39,8 @@ def run_solve(
     quiet: bool,
 ) -> Any:
     """Solve `problem` of `env` with the chosen model and options; draws the trace when asked."""
+    if trace is not None:
+        check_output_file(trace, (".png", ".gif"), option="--trace")  # before any work
     import torch
 
     from planners.solve import default_steps, solve
@@ -46,8 +49,6 @@ def run_solve(
     if model is None:
         torch.set_num_threads(1)
 
-    if trace is not None and trace.suffix.lower() not in (".png", ".gif"):
-        raise InputError(f"--trace must name a .png or .gif file, got {str(trace)!r}")
     if steps is not None and steps < 1:
         raise InputError(f"--steps must be >= 1, got {steps}")
     if max_rounds < 1:
