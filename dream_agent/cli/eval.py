@@ -39,7 +39,7 @@ def parse_steps(text: str | None) -> list[int] | None:
 def dream(
     model: Path = typer.Option(..., "--model", help="Dream checkpoint directory (e.g. Dream-v0-Base-7B)."),
     task: str = typer.Option(..., "--task", help="sudoku4x4, countdown or blocksworld."),
-    data: Optional[Path] = typer.Option(None, "--data", help="Data file (default: ../shared/data when present)."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Data file (default: the task's file shipped with the package)."),
     limit: Optional[int] = typer.Option(None, "--limit", help="Score at most N items."),
     shots: Optional[int] = typer.Option(None, "--shots", help="Few-shot examples (default: Dream's 8; blocksworld 1)."),
     steps: Optional[str] = typer.Option(None, "--steps", help="Step budgets, e.g. 24 or 8,16,24 (default: Dream's)."),
