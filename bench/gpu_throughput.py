@@ -6,7 +6,7 @@
 
 With `--eval`, the Dream planning eval (`dream-agent eval dream --setting all`: Dream's own
 protocol, the plan template alone and the full plan layer, on Sudoku 4x4, Countdown CD4 and
-PlanBench blocksworld from ../shared/data) runs after the timings on the checkpoint in DIR; its
+PlanBench blocksworld, the files shipped with the package) runs after the timings on the checkpoint in DIR; its
 table is printed and written under --eval-out. `--toy --eval` runs it on a small random-weight
 Dream checkpoint built on the fly. Docs: docs/dream7b.md.
 
@@ -179,16 +179,12 @@ def run_eval(*, model: Path | None, toy: bool, device: str, dtype: str, tasks: l
         from dream_agent.testing import build_random_dream_checkpoint
 
         model = build_random_dream_checkpoint(Path(tempfile.mkdtemp()) / "Dream-random")
-    fixtures = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "dream_eval"
-    toy_data = {"sudoku4x4": fixtures / "sudoku_4x4_10.jsonl", "countdown": fixtures / "cd4_test.jsonl"}
     if device.startswith("cuda"):
         torch.cuda.empty_cache()  # the timing model is gone; make room for the checkpoint
     lm = load_model(model, dtype=dtype, device=device)
     rows, reports = [], {}
     for task in tasks:
-        data = default_data_path(task) or (toy_data.get(task) if toy else None)
-        shots = 1 if toy and data in toy_data.values() else None  # the fixtures hold 3 items
-        run = evaluate(lm, task, data=data, limit=limit, shots=shots, batch_size=batch, settings=SETTINGS,
+        run = evaluate(lm, task, data=default_data_path(task), limit=limit, batch_size=batch, settings=SETTINGS,
                        style=resolve_style("auto", str(Path(model).absolute())))
         reports[task] = write_report(out / task, run.rows, run.meta, run.predictions)
         rows.extend(run.rows)

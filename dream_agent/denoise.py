@@ -49,17 +49,23 @@ def timesteps(steps: int, eps: float = 1e-3) -> torch.Tensor:
     return torch.linspace(1.0, eps, steps + 1)
 
 
-def commit_counts(n_masked: torch.Tensor, t: float, s: float, last: bool) -> torch.Tensor:
+def commit_counts(
+    n_masked: torch.Tensor, t: torch.Tensor | float, s: torch.Tensor | float, last: bool
+) -> torch.Tensor:
     """How many masked positions each row commits when going from noise level t to s.
 
-    A fraction 1 - s/t of the row's masks (rounded down, as Dream does), all at the last step.
+    int(n_masked * (1 - s/t)) computed in float32, as Dream does with its float32 timesteps
+    (a float64 floor differs in a few cases, e.g. 223 masks at step 7 of 9); all at the last step.
 
     >>> commit_counts(torch.tensor([10, 3, 0]), t=1.0, s=0.5, last=False).tolist()
     [5, 1, 0]
     """
     if last:
         return n_masked.clone()
-    return (n_masked.double() * (1.0 - s / t)).floor().long()
+    t = torch.as_tensor(t, dtype=torch.float32, device=n_masked.device)
+    s = torch.as_tensor(s, dtype=torch.float32, device=n_masked.device)
+    # truncation toward zero, as int() does; the product is never negative
+    return (n_masked.float() * (1 - s / t)).long()
 
 
 def filter_logits(logits: torch.Tensor, top_p: float | None, top_k: int | None) -> torch.Tensor:
@@ -234,7 +240,7 @@ def denoise(
     real = torch.ones_like(x, dtype=torch.bool) if attention_mask is None else attention_mask.bool()
     confidence = torch.full(x.shape, float("nan"), dtype=torch.float32, device=x.device)
     history: list[torch.Tensor] | None = [] if return_history else None
-    levels = timesteps(steps, eps).tolist()
+    levels = timesteps(steps, eps).to(x.device)  # (steps + 1,) float32, as in Dream
     nfe = 0
 
     for i in range(steps):

@@ -31,11 +31,14 @@ CHATML_TEMPLATE = (
     "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
 )
 
-# Remote-code stand-ins: loading must never run them. If it ever does, they leave a marker
-# file next to themselves and fail loudly.
+# Remote-code stand-ins: loading must never run them. If one ever runs, even from a copy that
+# transformers makes in its modules cache, it leaves a marker file in the checkpoint folder it
+# was written to (and next to itself) before failing loudly, so a loader that swallows the
+# error is still caught.
 _REMOTE_CODE = '''"""Stand-in for Dream's remote code. Executing this file is a bug in the loader."""
 import pathlib
-pathlib.Path(__file__).with_name("REMOTE_CODE_EXECUTED").write_text(__name__)
+for folder in {{pathlib.Path({root!r}), pathlib.Path(__file__).parent}}:
+    (folder / "REMOTE_CODE_EXECUTED").write_text(__name__)
 raise RuntimeError("remote code from the checkpoint was executed: " + __file__)
 '''
 REMOTE_CODE_FILES = ("configuration_dream.py", "modeling_dream.py", "tokenization_dream.py", "generation_utils.py")
@@ -141,7 +144,7 @@ def build_random_dream_checkpoint(
     })
     _write_weights(root, config, shards, seed, std)
     for name in REMOTE_CODE_FILES:
-        (root / name).write_text(_REMOTE_CODE, encoding="utf-8")
+        (root / name).write_text(_REMOTE_CODE.format(root=str(root.resolve())), encoding="utf-8")
     return root
 
 

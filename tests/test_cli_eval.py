@@ -13,7 +13,6 @@ from dream_eval_helpers import CD4, SUDOKU, build_small_dream
 from typer.testing import CliRunner
 
 from dream_agent.cli import eval as eval_command
-from dream_agent.dream_eval import data as data_module
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -81,10 +80,15 @@ def test_instruct_models_get_the_chat_prompt(app, model_dir, tmp_path) -> None:
     assert report["prompt_style"] == "chat" and report["remask"] == "blamed_plus_lowconf"
 
 
-def test_no_shared_data_needs_data_option(app, model_dir, monkeypatch, tmp_path) -> None:
-    monkeypatch.setattr(data_module, "SHARED_DATA", tmp_path / "absent")
-    result = CliRunner().invoke(app, ["eval", "dream", "--model", str(model_dir), "--task", "countdown"])
-    assert result.exit_code == 2 and "pass --data PATH" in result.output
+@pytest.mark.parametrize("task", ["sudoku4x4", "countdown", "blocksworld"])
+def test_runs_without_data_option(app, model_dir, task) -> None:
+    # the default files ship with the package
+    args = ["eval", "dream", "--model", str(model_dir), "--task", task, "--shots", "0", "--limit", "1",
+            "--steps", "2", "--setting", "baseline", "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["task"] == task and report["data"] == "default" and report["items"] == 1
 
 
 def test_registered_in_the_console_app() -> None:

@@ -95,6 +95,30 @@ class TestHelpers:
         assert commit_counts(torch.tensor([8, 2, 0]), 1.0, 0.75, last=False).tolist() == [2, 0, 0]
         assert commit_counts(torch.tensor([8, 2, 0]), 0.5, 0.25, last=True).tolist() == [8, 2, 0]
 
+    def test_commit_counts_match_dreams_float32_arithmetic_everywhere(self):
+        # Dream: timesteps = torch.linspace(1, eps, steps + 1) (float32); going from t to s it
+        # commits int(n * (1 - s / t)) with n a float32 tensor, and all n at the last step.
+        n = torch.arange(0, 257)  # every mask count 0..256
+        checked = 0
+        for steps in range(1, 257):
+            levels = torch.linspace(1, 1e-3, steps + 1, dtype=torch.float32)
+            t, s = levels[:-1].unsqueeze(1), levels[1:].unsqueeze(1)  # (steps, 1)
+            keep = 1 - s / t  # (steps, 1) float32
+            expected = torch.trunc(n.to(torch.float32).unsqueeze(0) * keep)  # (steps, 257)
+            expected[-1] = n.to(torch.float32)  # the last step commits what is left
+            got = torch.stack([
+                commit_counts(n, levels[i], levels[i + 1], last=i == steps - 1) for i in range(steps)
+            ])
+            mismatch = (got.to(torch.float32) != expected).nonzero().tolist()
+            assert not mismatch, f"steps={steps}: (step, masks) {mismatch[:5]}"
+            checked += expected.numel()
+        assert checked == 257 * 256 * 257 // 2
+
+    def test_commit_counts_known_float32_case(self):
+        # 9 steps, 223 masks, step 7: float32 gives 111 where a float64 floor gives 110
+        levels = timesteps(9)
+        assert commit_counts(torch.tensor([223]), levels[7], levels[8], last=False).tolist() == [111]
+
     def test_confidence_scores(self):
         probs = torch.tensor(DESIGNED)
         x0 = probs.argmax(-1)
@@ -158,6 +182,17 @@ class TestCommitOrder:
         after_first = (out.history[0] != MASK).sum().item()
         assert 3 <= after_first <= 13
         assert (out.tokens != MASK).all()
+
+    def test_the_loop_commits_dreams_float32_counts(self):
+        class Wide(ScriptedDenoiser):
+            max_length = 256
+
+        def remask_until_step_7(i: int, x: torch.Tensor) -> torch.Tensor | None:
+            return masks(1, 223) if i < 7 else None
+
+        out = denoise(Wide(), masks(1, 223), steps=9, alg="maskgit_plus", tokens_hook=remask_until_step_7,
+                      return_history=True)
+        assert int((out.history[7] == MASK).sum()) == 223 - 111
 
     def test_fixed_tokens_never_change(self):
         x = torch.tensor([[1, MASK, 2, MASK, MASK, 3, MASK, 4]] * 3)

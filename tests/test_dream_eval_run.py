@@ -10,7 +10,6 @@ import pytest
 from dream_eval_helpers import BLOCKSWORLD, CD4, SUDOKU, build_small_dream
 
 from constraints.errors import InputError
-from dream_agent.dream_eval import data as data_module
 from dream_agent.dream_eval.baseline import run_baseline
 from dream_agent.dream_eval.data import load_items
 from dream_agent.dream_eval.prompts import extract_answer
@@ -106,10 +105,9 @@ def test_report_files(lm, tmp_path) -> None:
     assert (tmp_path / "solve_rate_vs_nfe.png").stat().st_size > 1000
 
 
-def test_missing_data_is_a_clear_error(monkeypatch, tmp_path) -> None:
-    monkeypatch.setattr(data_module, "SHARED_DATA", tmp_path / "absent")
-    with pytest.raises(InputError, match="pass --data PATH"):
-        load_items("countdown")
+def test_missing_data_is_a_clear_error(tmp_path) -> None:
+    with pytest.raises(InputError, match="data file not found: .*absent.jsonl"):
+        load_items("countdown", tmp_path / "absent.jsonl")
     with pytest.raises(InputError, match="nothing left to score"):
         split_items(load_items("sudoku4x4", SUDOKU), 3, None)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,11 +52,44 @@ def test_layout_is_dreams(checkpoint: Path) -> None:
         assert (checkpoint / name).is_file()
 
 
-def test_loads_without_running_checkpoint_code(checkpoint: Path, lm: DiffusionLM) -> None:
+def remote_code_modules(checkpoint: Path) -> list[str]:
+    """Modules imported from the checkpoint folder or from transformers' dynamic-modules cache."""
+    from transformers.utils import HF_MODULES_CACHE
+
+    folders = [checkpoint.resolve(), Path(HF_MODULES_CACHE).resolve()]
+    found = []
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        inside = file is not None and any(Path(file).resolve().is_relative_to(folder) for folder in folders)
+        if inside or name == "transformers_modules" or name.startswith("transformers_modules."):
+            found.append(name)
+    return found
+
+
+def test_loads_without_running_checkpoint_code(tmp_path: Path) -> None:
+    # a loader that ran the checkpoint's code and swallowed the error would still be caught:
+    # the stand-ins leave a marker before they raise, and their modules stay registered
+    checkpoint = build_random_dream_checkpoint(tmp_path / "Dream-trap", seed=1)
+    lm = load_model(checkpoint)
+    load_dream(checkpoint, dtype="bfloat16")
     assert isinstance(lm.denoiser, DreamDenoiser)
     assert isinstance(lm.denoiser, Denoiser) and isinstance(lm.tokenizer, Tokenizer)
+    assert lm.name == "Dream-trap"
     assert not (checkpoint / REMOTE_CODE_MARKER).exists()
-    assert lm.name == "Dream-tiny"
+    assert remote_code_modules(checkpoint) == []
+
+
+def test_the_remote_code_stand_ins_are_observable(tmp_path: Path) -> None:
+    # running a stand-in leaves the marker in its checkpoint even when it runs from a copy
+    checkpoint = build_random_dream_checkpoint(tmp_path / "Dream-trap", seed=1)
+    elsewhere = tmp_path / "cache" / "modeling_dream.py"
+    elsewhere.parent.mkdir()
+    shutil.copy(checkpoint / "modeling_dream.py", elsewhere)
+    source = elsewhere.read_text()
+    with pytest.raises(RuntimeError, match="remote code from the checkpoint was executed"):
+        exec(compile(source, str(elsewhere), "exec"), {"__file__": str(elsewhere), "__name__": "trap"})
+    assert (checkpoint / REMOTE_CODE_MARKER).read_text() == "trap"
+    assert (elsewhere.parent / REMOTE_CODE_MARKER).is_file()
 
 
 def test_special_ids_come_from_the_files(checkpoint: Path, lm: DiffusionLM) -> None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
+
+# typer raises click's exceptions from the click it bundles (newer typer) or from click itself
+_click_exceptions = sys.modules[typer.BadParameter.__module__]
 
 app = typer.Typer(
     name="dream-agent",
@@ -38,7 +43,26 @@ def _register() -> None:
         importlib.import_module(f"dream_agent.cli.{module}").register(app)
 
 
-def main() -> None:
-    """Entry point of the `dream-agent` console script."""
+def main(args: list[str] | None = None) -> None:
+    """Entry point of the `dream-agent` console script.
+
+    Bad usage (an unknown option, a missing one, a value of the wrong type) is one line on
+    stderr, `error: ...`, and exit code 2, like every other bad input; help exits 0.
+    """
     _register()
-    app()
+    try:
+        code = app(args=args, standalone_mode=False)
+    except _click_exceptions.ClickException as err:
+        help_without_args = getattr(_click_exceptions, "NoArgsIsHelpError", None)
+        if help_without_args is not None and isinstance(err, help_without_args):
+            typer.echo(err.format_message())  # no arguments: the help, as --help prints it
+            sys.exit(0)
+        message = " ".join(err.format_message().split())  # one line, whatever click wrapped
+        context = getattr(err, "ctx", None)
+        hint = f" (see '{context.command_path} --help')" if context is not None else ""
+        typer.echo(f"error: {message}{hint}", err=True)
+        sys.exit(2 if isinstance(err, _click_exceptions.UsageError) else err.exit_code)
+    except (typer.Abort, _click_exceptions.Abort):
+        typer.echo("error: aborted", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

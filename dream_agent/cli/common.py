@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
+from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 import typer
@@ -41,6 +43,51 @@ def name_flags(err: InputError, flags: dict[str, str]) -> InputError:
         if message.startswith(f"{name} "):
             return InputError(flag + message[len(name):])
     return err
+
+
+def check_output_file(path: str | Path, suffixes: tuple[str, ...] = (), *, option: str) -> Path:
+    """Refuse an output file the command could not write, before any work is done.
+
+    Args:
+        path: the file the command will write.
+        suffixes: the allowed suffixes, e.g. (".png", ".gif"); empty allows any.
+        option: the option that named it, e.g. "--trace", to name in the error.
+
+    Raises:
+        InputError: the path is a folder, its folder is missing or not writable, the file
+            exists and is not writable, or its suffix is not one of `suffixes`.
+    """
+    path = Path(path)
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise InputError(f"{option} must name a {' or '.join(suffixes)} file, got {str(path)!r}")
+    if path.is_dir():
+        raise InputError(f"{option} {str(path)!r} is a folder; name a file")
+    folder = path.parent
+    if not folder.is_dir():
+        raise InputError(f"{option} {str(path)!r}: folder {str(folder)!r} does not exist")
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        raise InputError(f"{option} {str(path)!r} is not writable")
+    return path
+
+
+def check_output_folder(path: str | Path, *, option: str) -> Path:
+    """Refuse an output folder the command could not create or write into, before any work.
+
+    Missing folders are fine (the command creates them) as long as the nearest existing one
+    is a writable folder.
+
+    Raises:
+        InputError: the path or one above it is a file, or the nearest existing folder is not writable.
+    """
+    path = Path(path)
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"{option} {str(path)!r}: {str(existing)!r} is a file, not a folder")
+    if not os.access(existing, os.W_OK):
+        raise InputError(f"{option} {str(path)!r}: folder {str(existing)!r} is not writable")
+    return path
 
 
 def print_json(obj: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from constraints.errors import InputError
-from dream_agent.cli.common import friendly_errors, print_json
+from dream_agent.cli.common import check_output_folder, friendly_errors, print_json
 
 eval_app = typer.Typer(help="Evaluate planners on benchmarks.", no_args_is_help=True)
 
@@ -39,7 +39,7 @@ def parse_steps(text: str | None) -> list[int] | None:
 def dream(
     model: Path = typer.Option(..., "--model", help="Dream checkpoint directory (e.g. Dream-v0-Base-7B)."),
     task: str = typer.Option(..., "--task", help="sudoku4x4, countdown or blocksworld."),
-    data: Optional[Path] = typer.Option(None, "--data", help="Data file (default: ../shared/data when present)."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Data file (default: the task's file shipped with the package)."),
     limit: Optional[int] = typer.Option(None, "--limit", help="Score at most N items."),
     shots: Optional[int] = typer.Option(None, "--shots", help="Few-shot examples (default: Dream's 8; blocksworld 1)."),
     steps: Optional[str] = typer.Option(None, "--steps", help="Step budgets, e.g. 24 or 8,16,24 (default: Dream's)."),
@@ -81,6 +81,8 @@ def dream(
     if shots is not None and shots < 0:
         raise InputError(f"--shots must be >= 0, got {shots}")
     budgets = parse_steps(steps)
+    if out is not None:
+        check_output_folder(out, option="--out")
     load_items(task, data)  # a missing or malformed data file fails here, before the model loads
     if dtype == "auto":
         dtype = "bfloat16" if device.startswith("cuda") else "float32"

@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional
 import typer
 
 from constraints.errors import InputError
-from dream_agent.cli.common import name_flags
+from dream_agent.cli.common import check_output_file, name_flags
 from dream_agent.options import ALGORITHMS
 from planners.options import PlanOptions
 
@@ -47,12 +47,12 @@ FLAG_NAMES = {"steps": "--steps", "alg": "--alg", "confidence_threshold": "--thr
 def run_solve(env: Any, problem: Any, *, model: Optional[Path], options: PlanOptions, trace: Optional[Path],
               quiet: bool) -> Any:
     """Solve `problem` of `env` on the request path every entry point shares; draws the trace when asked."""
+    if trace is not None:
+        check_output_file(trace, (".png", ".gif"), option="--trace")  # before any work
     import torch
 
     from dream_agent.planning import solve
 
-    if trace is not None and trace.suffix.lower() not in (".png", ".gif"):
-        raise InputError(f"--trace must name a .png or .gif file, got {str(trace)!r}")
     # the shipped models are small: one thread avoids contention and is as fast as two
     if model is None:
         torch.set_num_threads(1)

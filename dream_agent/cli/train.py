@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from dream_agent.cli.common import friendly_errors, print_json
+from dream_agent.cli.common import check_output_file, check_output_folder, friendly_errors, print_json
 
 
 def register(app: typer.Typer) -> None:
@@ -30,6 +30,10 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
     ) -> None:
         """Train ENV's small diffusion model on generated, oracle-solved instances."""
+        if out is not None:
+            check_output_folder(out, option="--out")
+        if log_file is not None:
+            check_output_file(log_file, option="--log")
         from dream_agent.training import RECIPES, train
         from dream_agent.training.objective import WEIGHTINGS
 

@@ -1,22 +1,22 @@
 """Evaluation items: Dream's Sudoku / Countdown JSON lines and PlanBench blocksworld, read from files.
 
-Defaults live in the data folder next to the repository (`<repo>/../shared/data`); any path in
-the same format can be given instead.
+The default file of each task ships with the package (`dream_agent/dream_eval/datasets/`, with
+its licence); any path in the same format can be given instead.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from constraints.errors import InputError
 from dream_agent.dream_eval.protocol import TASKS
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
-# task -> default file under SHARED_DATA (Dream's default Sudoku set has 10 givens; CD4 is the published one)
+# task -> default file in the packaged datasets folder (Dream's default Sudoku set has 10 givens;
+# CD4 is the published Countdown set; PlanBench blocksworld reads its PDDL problems next to it)
 DEFAULT_FILES = {
     "sudoku4x4": "dream-sudoku4x4/sudoku_4x4_10.jsonl",
     "countdown": "dream-countdown/cd4_test.jsonl",
@@ -44,12 +44,16 @@ class EvalItem:
     context: str = ""
 
 
-def default_data_path(task: str) -> Path | None:
-    """The default data file of `task` when the shared data folder holds it, else None."""
+def packaged_data() -> Path:
+    """The folder of evaluation files shipped with the package (see its README.md)."""
+    return Path(str(resources.files("dream_agent.dream_eval") / "datasets"))
+
+
+def default_data_path(task: str) -> Path:
+    """The default data file of `task`, shipped with the package."""
     if task not in DEFAULT_FILES:
         raise InputError(f"unknown task {task!r}; valid: {', '.join(TASKS)}")
-    path = SHARED_DATA / DEFAULT_FILES[task]
-    return path if path.is_file() else None
+    return packaged_data() / DEFAULT_FILES[task]
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -77,17 +81,13 @@ def load_items(task: str, path: str | Path | None = None, *, plan_steps: int = P
 
     Args:
         task: "sudoku4x4", "countdown" or "blocksworld".
-        path: the data file; None uses the default file from the shared data folder.
+        path: the data file; None uses the task's default file shipped with the package.
         plan_steps: blocksworld only: steps in the layer's plan template.
 
     Raises:
-        InputError: no path and no default file, a missing file, or rows of the wrong format.
+        InputError: a missing file, or rows of the wrong format.
     """
-    if path is None:
-        path = default_data_path(task)
-        if path is None:
-            raise InputError(f"no data for {task}: {SHARED_DATA / DEFAULT_FILES[task]} is absent; pass --data PATH")
-    path = Path(path)
+    path = default_data_path(task) if path is None else Path(path)
     if not path.is_file():
         raise InputError(f"data file not found: {path}")
     rows = read_jsonl(path)

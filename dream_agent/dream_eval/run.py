@@ -76,7 +76,7 @@ def evaluate(
     Args:
         lm: the model (a Dream checkpoint loaded with `load_model`, or any DiffusionLM).
         task: "sudoku4x4", "countdown" or "blocksworld".
-        data: the data file (None: the default file of the shared data folder).
+        data: the data file (None: the task's default file shipped with the package).
         limit: score at most this many items (after the few-shot examples).
         shots: few-shot examples (None: the protocol's, 8 for Sudoku and Countdown).
         budgets: step budgets; each runs the baseline with that many steps and the layer with

@@ -87,23 +87,3 @@ def write_card(out_dir: str | Path, recipe: Recipe, result: Any, seed: int, figu
     path = Path(out_dir) / "card.md"
     path.write_text(render_card(recipe, result, seed, figures), encoding="utf-8")
     return path
-
-
-def refresh_evaluation(model_dir: str | Path, env_name: str, knobs: dict[str, Any], n: int = 50) -> dict[str, Any]:
-    """Re-run the card's evaluation with the current planner and replace that section of card.md."""
-    figures = evaluate_model(env_name, model_dir, knobs, n)
-    path = Path(model_dir) / "card.md"
-    text = path.read_text(encoding="utf-8") if path.is_file() else f"# {env_name}\n"
-    head = text.split("\n## Evaluation", 1)[0].rstrip("\n")
-    lines = [
-        "",
-        f"## Evaluation ({figures['instances']} fresh instances, generator knobs {figures['knobs']})",
-        "",
-        "| setting | solved | median NFE | s / instance |",
-        "|---|---|---|---|",
-    ]
-    for label, what in (("full", "hard constraints + remasking (8 rounds)"), ("model_only", "model alone (1 round, no hard constraints)")):
-        f = figures[label]
-        lines.append(f"| {what} | {f['solved']:.1%} | {f['median_nfe']} | {f['seconds_per_instance']:.3f} |")
-    path.write_text(head + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
-    return figures

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import platform
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -226,8 +226,3 @@ def train(
 
     write_card(out, recipe, result, seed, figures)
     return result
-
-
-def recipe_dict(recipe: Recipe) -> dict[str, Any]:
-    """The recipe as plain data (for the card)."""
-    return asdict(recipe)
