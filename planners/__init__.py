@@ -1,7 +1,7 @@
 """The plan layer: template compilation, the infill -> check -> remask loop, remask policies."""
 
 from planners.domains import DomainHook, domain_hook
-from planners.refine import domain_violations, plan, refine, refine_batch, round_steps
+from planners.refine import choice_violations, plan, refine, refine_batch, round_steps
 from planners.remask import POLICIES, blamed_slots, remask_positions
 from planners.result import PlanOptions, PlanResult, TraceEvent
 
@@ -16,10 +16,10 @@ __all__ = [
     "PlanResult",
     "TraceEvent",
     "blamed_slots",
+    "choice_violations",
     "compile_template",
     "decode_slots",
     "domain_hook",
-    "domain_violations",
     "parse_template",
     "plan",
     "refine",

@@ -123,10 +123,10 @@ class DomainHook:
                 allow_sets = _position_lists(canvas, name, allow[row][name], "allow") if name in allow[row] else None
                 ban_sets = ([set()] * len(positions) if name not in ban[row]
                             else _position_lists(canvas, name, ban[row][name], "ban"))
-                if slot.domain is None and slot.length is not None and canvas.pad_id is not None:
+                if slot.choices is None and slot.length is not None and canvas.pad_id is not None:
                     ban_sets = [s | {canvas.pad_id} for s in ban_sets]  # exact-length slots are never empty
-                if slot.domain is not None:
-                    ok = [v for v in canvas.domains[name] if _fits(v, allow_sets, ban_sets, canvas.pad_id)]
+                if slot.choices is not None:
+                    ok = [v for v in canvas.choices[name] if _fits(v, allow_sets, ban_sets, canvas.pad_id)]
                     if not ok:
                         raise InputError(f"slot {name!r}: the allow/ban lists exclude every value of its domain")
                     domain_slots.append((row, positions, ok))

@@ -41,13 +41,13 @@ def round_steps(steps: int, n_remasked: int, n_open: int) -> int:
     return max(1, math.ceil(steps * n_remasked / max(n_open, 1)))
 
 
-def domain_violations(canvas: Canvas, values: Mapping[str, str]) -> list[Violation]:
-    """A violation for each domain slot whose value is not one of its values."""
+def choice_violations(canvas: Canvas, values: Mapping[str, str]) -> list[Violation]:
+    """A violation for each choice slot whose value is not one of its choices."""
     out = []
-    for name in canvas.domains:
-        domain = canvas.slot(name).domain
-        if values.get(name, "") not in domain and values.get(name, "").strip() not in {d.strip() for d in domain}:
-            out.append(Violation("domain", f"slot {name} holds {values.get(name, '')!r}, not one of its values",
+    for name in canvas.choices:
+        choices = canvas.slot(name).choices
+        if values.get(name, "") not in choices and values.get(name, "").strip() not in {c.strip() for c in choices}:
+            out.append(Violation("choices", f"slot {name} holds {values.get(name, '')!r}, not one of its choices",
                                  kind="domain", slots=(name,)))
     return out
 
@@ -304,7 +304,7 @@ def _absorb(row: _Row, tokens: list[int], confidence: list[float], nfe: int, opt
     found = row.check(values)
     if found is None:
         raise TypeError("the check returned None; it must return a list of Violation")
-    violations = tuple(domain_violations(canvas, values)) + tuple(found)
+    violations = tuple(choice_violations(canvas, values)) + tuple(found)
     if row.best is None or len(violations) < row.best[0]:
         row.best = (len(violations), tuple(tokens), values, violations)
     draft, positions = tuple(tokens), ()

@@ -141,9 +141,9 @@ def test_domain_slots_always_hold_an_allowed_value(seed, steps, alg, temperature
                   generator=torch.Generator().manual_seed(seed))
     for row in out.tokens:
         values = decode_slots(c, row)
-        for name in c.domains:
-            assert values[name] in c.slot(name).domain
-            assert tuple(row[list(c.slots[name])].tolist()) in c.domains[name]  # the value's own tokens
+        for name in c.choices:
+            assert values[name] in c.slot(name).choices
+            assert tuple(row[list(c.slots[name])].tolist()) in c.choices[name]  # the value's own tokens
         assert tok.mask_id not in row.tolist()
 
 
@@ -158,4 +158,4 @@ def test_bpe_domain_values_hold_on_random_dream(tmp_path_factory):
                       tokens_hook=hook.tokens_hook, generator=torch.Generator().manual_seed(seed))
         for row in out.tokens:
             values = decode_slots(c, row)
-            assert values["a"] in c.slot("a").domain and values["b"] in c.slot("b").domain
+            assert values["a"] in c.slot("a").choices and values["b"] in c.slot("b").choices
