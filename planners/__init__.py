@@ -1,9 +1,9 @@
-"""The plan layer: template compilation, the infill -> check -> remask loop, remask policies."""
+"""The plan layer: template compilation, value masks, the infill -> check -> remask loop, remask policies."""
 
-from planners.domains import DomainHook, domain_hook
 from planners.refine import choice_violations, plan, refine, refine_batch, round_steps
 from planners.remask import POLICIES, blamed_slots, remask_positions
 from planners.result import PlanOptions, PlanResult, TraceEvent
+from planners.value_masks import SlotRules, SlotTokens, ValueMasks
 
 # last, so that `planners.remask` names the function (the module stays `planners.remask` in imports)
 from planners.compile import Canvas, compile_template, decode_slots, parse_template, remask  # noqa: E402
@@ -11,15 +11,16 @@ from planners.compile import Canvas, compile_template, decode_slots, parse_templ
 __all__ = [
     "POLICIES",
     "Canvas",
-    "DomainHook",
     "PlanOptions",
     "PlanResult",
+    "SlotRules",
+    "SlotTokens",
     "TraceEvent",
+    "ValueMasks",
     "blamed_slots",
     "choice_violations",
     "compile_template",
     "decode_slots",
-    "domain_hook",
     "parse_template",
     "plan",
     "refine",

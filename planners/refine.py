@@ -17,15 +17,14 @@ import torch
 from constraints.errors import InputError
 from constraints.template import Template
 from constraints.violation import Constraint, Violation, check_all
-from dream_agent.denoise import denoise
+from dream_agent.denoise import LogitsHook, denoise
 from dream_agent.protocols import DiffusionLM
 from planners.compile import Canvas, compile_template, decode_slots
-from planners.domains import SlotTokens, domain_hook
 from planners.remask import blamed_slots, remask_positions
 from planners.result import PlanOptions, PlanResult, TraceEvent
+from planners.value_masks import SlotRules, SlotTokens, ValueMasks
 
 Check = Callable[[dict[str, str]], list[Violation]]
-LogitsHook = Callable[[int, torch.Tensor, torch.Tensor], torch.Tensor]
 OnStep = Callable[[TraceEvent], None]
 
 
@@ -55,9 +54,10 @@ def choice_violations(canvas: Canvas, values: Mapping[str, str]) -> list[Violati
 class _Row:
     """The loop's state for one plan of the batch."""
 
-    def __init__(self, index: int, canvas: Canvas, check: Check, hook: LogitsHook | None, allow: Any, ban: Any) -> None:
+    def __init__(self, index: int, canvas: Canvas, check: Check, hook: LogitsHook | None, allow: Any, ban: Any,
+                 rules: SlotRules | None) -> None:
         self.index, self.canvas, self.check, self.hook = index, canvas, check, hook
-        self.allow, self.ban = allow, ban
+        self.allow, self.ban, self.rules = allow, ban, rules
         self.tokens = list(canvas.ids)
         self.confidence = [math.nan] * len(canvas.ids)
         self.want = 0  # steps the next round asks for
@@ -89,6 +89,7 @@ def refine(
     on_step: OnStep | None = None,
     allow: SlotTokens | None = None,
     ban: SlotTokens | None = None,
+    rules: SlotRules | None = None,
 ) -> PlanResult:
     """Fill `template` with `model`, refining blamed slots until `check` finds nothing or the budget ends.
 
@@ -98,15 +99,16 @@ def refine(
         check: slot values -> violations (violations blame slot names).
         options: sampling, budgets, remask policy, trace.
         prefix: prompt text or token ids placed before the template.
-        logits_hook: an extra `(step, x, logits) -> logits` hook, applied before the domain hook.
+        logits_hook: an extra `(step, x, logits) -> logits` hook, applied before the value masks.
         on_step: called with every TraceEvent as it happens (drafts after each step, checks).
-        allow / ban: per-slot token allow/ban lists (see `planners.domains.domain_hook`).
+        allow / ban: per-slot allowed and banned tokens (see `planners.value_masks.ValueMasks`).
+        rules: the problem's dynamic slot rules (see `planners.value_masks.SlotRules`).
 
     Returns:
         The PlanResult of the best plan seen.
     """
     return refine_batch(model, [template], [check], options=options, prefixes=[prefix], logits_hooks=[logits_hook],
-                        on_step=on_step, allow=[allow], ban=[ban])[0]
+                        on_step=on_step, allow=[allow], ban=[ban], rules=[rules])[0]
 
 
 def _refine_batch_once(
@@ -120,6 +122,7 @@ def _refine_batch_once(
     on_step: OnStep | None = None,
     allow: Sequence[SlotTokens | None] | None = None,
     ban: Sequence[SlotTokens | None] | None = None,
+    rules: Sequence[SlotRules | None] | None = None,
 ) -> list[PlanResult]:
     """One pass of `refine_batch` (see there), without sampled restarts."""
     n = len(templates)
@@ -128,7 +131,9 @@ def _refine_batch_once(
     hooks = [None] * n if logits_hooks is None else list(logits_hooks)
     allow = [None] * n if allow is None else list(allow)
     ban = [None] * n if ban is None else list(ban)
-    per_template = {"checks": checks, "prefixes": prefixes, "logits_hooks": hooks, "allow": allow, "ban": ban}
+    rules = [None] * n if rules is None else list(rules)
+    per_template = {"checks": checks, "prefixes": prefixes, "logits_hooks": hooks, "allow": allow, "ban": ban,
+                    "rules": rules}
     for what, seq in per_template.items():
         if len(seq) != n:
             raise ValueError(f"{what}: got {len(seq)} entries for {n} templates")
@@ -138,7 +143,7 @@ def _refine_batch_once(
         if len(canvas.ids) > denoiser.max_length:
             raise InputError(f"template {i} with its prefix is {len(canvas.ids)} tokens; the model accepts at most "
                              f"{denoiser.max_length}")
-    rows = [_Row(i, *args) for i, args in enumerate(zip(canvases, checks, hooks, allow, ban))]
+    rows = [_Row(i, *args) for i, args in enumerate(zip(canvases, checks, hooks, allow, ban, rules))]
     emit = options.keep_trace or on_step is not None
     # without sampling, a round given a canvas it has seen before repeats its draft: stop instead
     deterministic = options.temperature == 0 and not options.alg_temp and options.alg != "origin"
@@ -205,6 +210,7 @@ def refine_batch(
     on_step: OnStep | None = None,
     allow: Sequence[SlotTokens | None] | None = None,
     ban: Sequence[SlotTokens | None] | None = None,
+    rules: Sequence[SlotRules | None] | None = None,
 ) -> list[PlanResult]:
     """`refine` for many templates at once: one batched `denoise` call per round.
 
@@ -218,7 +224,7 @@ def refine_batch(
     left then go to sampled restarts, and each plan keeps the best draft over all attempts.
     """
     n = len(templates)
-    per_item = {"prefixes": prefixes, "logits_hooks": logits_hooks, "allow": allow, "ban": ban}
+    per_item = {"prefixes": prefixes, "logits_hooks": logits_hooks, "allow": allow, "ban": ban, "rules": rules}
     checks = [checks] * n if callable(checks) else list(checks)
     results = _refine_batch_once(model, templates, checks, options=options, on_step=on_step, **per_item)
     if options.retry_temperature is None or options.temperature > 0 or options.alg_temp or options.alg == "origin":
@@ -264,7 +270,8 @@ def _denoise_round(model: DiffusionLM, active: list[_Row], steps: int, options: 
         attention_mask = (torch.arange(width)[None, :] < torch.tensor(lengths)[:, None]).long()  # (B, L)
     x = x.to(denoiser.device)
     attention_mask = None if attention_mask is None else attention_mask.to(denoiser.device)
-    domains = domain_hook([row.canvas for row in active], allow=[r.allow for r in active], ban=[r.ban for r in active])
+    masks = ValueMasks([row.canvas for row in active], allow=[r.allow for r in active], ban=[r.ban for r in active],
+                       rules=[r.rules for r in active])
     user_hooks = [(b, row.hook) for b, row in enumerate(active) if row.hook is not None]
     # a row's nfe counts the calls until it had no masks left, as if it ran alone
     row_nfe: list[int | None] = [None if bool((x[b] == mask_id).any()) else 0 for b in range(len(active))]
@@ -272,10 +279,10 @@ def _denoise_round(model: DiffusionLM, active: list[_Row], steps: int, options: 
     def logits_hook(step: int, xs: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
         for b, hook in user_hooks:
             logits[b : b + 1] = hook(step, xs[b : b + 1], logits[b : b + 1])
-        return domains(step, xs, logits)
+        return masks(step, xs, logits)
 
     def tokens_hook(step: int, xs: torch.Tensor) -> torch.Tensor | None:
-        fixed = domains.repair(xs)
+        fixed = masks.repair(xs)
         still_open = (fixed == mask_id).any(dim=1).tolist()
         for b, row in enumerate(active):
             if row_nfe[b] is None and not still_open[b]:

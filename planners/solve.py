@@ -9,12 +9,11 @@ what it blames, and, with `hard_constraints`, restricts each open slot to the va
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Collection, Mapping, Sequence
 
 from constraints.errors import InputError
 from dream_agent.protocols import DiffusionLM
 from environments.base import Environment
-from planners.allowed import allowed_values_hook
 from planners.compile import compile_template
 from planners.refine import OnStep, refine_batch
 from planners.result import PlanOptions, PlanResult
@@ -102,10 +101,23 @@ def solve_batch(
     opts = _options(options, overrides)
     templates = [env.template(p, rendering) for p in problems]
     checks: list[Callable] = [_checker(env, p, rendering) for p in problems]
-    hooks = None
+    rules = None
     if hard_constraints and hasattr(env, "allowed_values"):
-        hooks = [allowed_values_hook(env, p, t, model, rendering) for p, t in zip(problems, templates)]
-    return refine_batch(model, templates, checks, options=opts, logits_hooks=hooks, on_step=on_step)
+        rules = [_EnvRules(env, p, rendering) for p in problems]
+    return refine_batch(model, templates, checks, options=opts, rules=rules, on_step=on_step)
+
+
+class _EnvRules:
+    """An environment's `allowed_values` and `fill_order` for one problem, as `planners.value_masks.SlotRules`."""
+
+    def __init__(self, env: Environment, problem: Any, rendering: str) -> None:
+        self.env, self.problem, self.rendering = env, problem, rendering
+
+    def allowed_values(self, partial: Mapping[str, str | None]) -> Mapping[str, Collection[str]]:
+        return self.env.allowed_values(self.problem, partial, self.rendering)
+
+    def fill_order(self) -> list[list[str]]:
+        return self.env.fill_order(self.problem, self.rendering) if hasattr(self.env, "fill_order") else []
 
 
 def _checker(env: Environment, problem: Any, rendering: str) -> Callable:

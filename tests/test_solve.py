@@ -11,9 +11,9 @@ from dream_agent.vocab_tokenizer import VocabTokenizer
 from environments import get_environment
 from environments.countdown_problem import CountdownProblem
 from environments.sudoku_problem import SudokuProblem
-from planners.allowed import allowed_values_hook
 from planners.compile import compile_template
-from planners.solve import default_steps, prepare_problem, solve, solve_batch, step_budget
+from planners.solve import _EnvRules, default_steps, prepare_problem, solve, solve_batch, step_budget
+from planners.value_masks import ValueMasks
 
 torch.set_num_threads(1)
 
@@ -77,8 +77,8 @@ def test_hook_masks_every_value_the_environment_rules_out():
     model = random_model(env)
     problem = env.parse_problem("1200000000000000")
     template = env.template(problem)
-    hook = allowed_values_hook(env, problem, template, model)
     canvas = compile_template(template, model.tokenizer)
+    hook = ValueMasks(canvas, rules=[_EnvRules(env, problem, "compact")])
     x = torch.tensor([canvas.ids])
     logits = hook(0, x, torch.zeros(1, x.shape[1], model.tokenizer.vocab_size))
     allowed_ids = (logits[0] > float("-inf")).nonzero().tolist()
