@@ -5,15 +5,15 @@ No torch here: validating a plan needs no model.
 
 from constraints.checkers import (
     AllDifferent,
-    AllowedValues,
     CountBounds,
     Matches,
+    OneOf,
     Precedence,
     PydanticCheck,
     all_different,
-    allowed_values,
     count_bounds,
     matches,
+    one_of,
     precedence,
     pydantic_check,
 )
@@ -24,11 +24,11 @@ from constraints.violation import KINDS, Constraint, Violation, check_all, const
 __all__ = [
     "KINDS",
     "AllDifferent",
-    "AllowedValues",
     "Constraint",
     "CountBounds",
     "InputError",
     "Matches",
+    "OneOf",
     "Precedence",
     "PydanticCheck",
     "Segment",
@@ -36,11 +36,11 @@ __all__ = [
     "Template",
     "Violation",
     "all_different",
-    "allowed_values",
     "check_all",
     "constraint_name",
     "count_bounds",
     "matches",
+    "one_of",
     "precedence",
     "pydantic_check",
 ]

@@ -24,12 +24,12 @@ def _names(slot_names: str | Iterable[str], what: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class AllowedValues:
+class OneOf:
     """Each named slot holds one of `values`."""
 
     slot_names: tuple[str, ...]
     values: frozenset[str]
-    name: str = "allowed_values"
+    name: str = "one_of"
 
     def __call__(self, values: Mapping[str, str]) -> list[Violation]:
         shown = ", ".join(sorted(self.values)[:8]) + (", ..." if len(self.values) > 8 else "")
@@ -40,16 +40,16 @@ class AllowedValues:
         ]
 
 
-def allowed_values(slot_names: str | Iterable[str], values: Iterable[str]) -> AllowedValues:
+def one_of(slot_names: str | Iterable[str], values: Iterable[str]) -> OneOf:
     """Each of `slot_names` must hold one of `values` (blames each slot outside them).
 
-    >>> allowed_values(["a", "b"], ["x", "y"])({"a": "x", "b": "z"})[0].slots
+    >>> one_of(["a", "b"], ["x", "y"])({"a": "x", "b": "z"})[0].slots
     ('b',)
     """
     allowed = frozenset(values)
     if not allowed:
-        raise InputError("allowed_values: give at least one allowed value")
-    return AllowedValues(_names(slot_names, "allowed_values"), allowed)
+        raise InputError("one_of: give at least one allowed value")
+    return OneOf(_names(slot_names, "one_of"), allowed)
 
 
 @dataclass(frozen=True)

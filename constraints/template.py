@@ -14,30 +14,30 @@ class Slot:
     """An open part of a template that the model fills.
 
     Give exactly one size: `length` (exactly this many tokens), `max_length` (at most this many;
-    the unused tail holds the tokenizer's empty/pad token), or a `domain` alone (the finite set of
+    the unused tail holds the tokenizer's empty/pad token), or `choices` alone (the finite set of
     values the slot may take; its size is the longest value's token count, shorter values padded).
-    A `domain` may also be combined with `max_length` to reserve room.
+    `choices` may also be combined with `max_length` to reserve room.
     """
 
     name: str
     length: int | None = None
     max_length: int | None = None
-    domain: tuple[str, ...] | None = None
+    choices: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if not self.name or not isinstance(self.name, str):
             raise ValueError(f"slot name must be a non-empty string, got {self.name!r}")
         if self.length is not None and self.max_length is not None:
             raise ValueError(f"slot {self.name!r}: give length or max_length, not both")
-        if self.length is None and self.max_length is None and self.domain is None:
-            raise ValueError(f"slot {self.name!r}: give a length, a max_length or a domain")
+        if self.length is None and self.max_length is None and self.choices is None:
+            raise ValueError(f"slot {self.name!r}: give a length, a max_length or choices")
         for size in (self.length, self.max_length):
             if size is not None and (not isinstance(size, int) or size < 1):
                 raise ValueError(f"slot {self.name!r}: sizes must be integers >= 1, got {size!r}")
-        if self.domain is not None:
-            if isinstance(self.domain, str) or not self.domain:
-                raise ValueError(f"slot {self.name!r}: domain must be a non-empty tuple of strings")
-            object.__setattr__(self, "domain", tuple(self.domain))
+        if self.choices is not None:
+            if isinstance(self.choices, str) or not self.choices:
+                raise ValueError(f"slot {self.name!r}: choices must be a non-empty tuple of strings")
+            object.__setattr__(self, "choices", tuple(self.choices))
 
 
 Segment = Union[str, Slot]

@@ -132,7 +132,7 @@ class CountdownEnv:
                 add(comma)
             add(Slot(f"a{i}", max_length=self.digits))
             add(gap)
-            add(Slot(f"op{i}", domain=OPS))
+            add(Slot(f"op{i}", choices=OPS))
             add(gap)
             add(Slot(f"b{i}", max_length=self.digits))
             add(equals)

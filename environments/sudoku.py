@@ -125,9 +125,9 @@ class SudokuEnv:
         """Compact: digits and one length-1 slot per blank, rows split by '|'. Text: Dream's rows of digits."""
         _check_rendering(rendering)
         n = problem.size
-        domain = tuple(str(d) for d in range(1, n + 1))
+        digits = tuple(str(d) for d in range(1, n + 1))
         cells = [
-            ch if ch != "0" else Slot(slot_name(n, i), length=1, domain=domain) for i, ch in enumerate(problem.givens)
+            ch if ch != "0" else Slot(slot_name(n, i), length=1, choices=digits) for i, ch in enumerate(problem.givens)
         ]
         rows = [cells[r * n : (r + 1) * n] for r in range(n)]
         if rendering == "compact":

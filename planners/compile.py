@@ -38,8 +38,8 @@ class Canvas:
         ids: the token ids, `mask_id` at every slot position.
         slots: slot name -> its token positions in `ids` (in order).
         template: the template compiled.
-        domains: domain slot name -> the token sequence of each allowed value, padded with
-            `pad_id` to the slot's size, in the order of `Slot.domain`.
+        choices: choice slot name -> the token sequence of each allowed value, padded with
+            `pad_id` to the slot's size, in the order of `Slot.choices`.
         mask_id / pad_id: the tokenizer's mask and empty token ids.
         tokenizer: the tokenizer used (decodes slot values).
     """
@@ -47,7 +47,7 @@ class Canvas:
     ids: tuple[int, ...]
     slots: dict[str, tuple[int, ...]]
     template: Template
-    domains: dict[str, tuple[tuple[int, ...], ...]]
+    choices: dict[str, tuple[tuple[int, ...], ...]]
     mask_id: int
     pad_id: int | None
     tokenizer: Any = field(repr=False, compare=False)
@@ -92,7 +92,7 @@ def compile_template(
         The Canvas.
 
     Raises:
-        InputError: a slot needs the empty token but the tokenizer has none, a domain value is
+        InputError: a slot needs the empty token but the tokenizer has none, a choice is
             longer than its slot, or `shift` needs a first token the tokenizer cannot give.
 
     >>> from dream_agent.vocab_tokenizer import VocabTokenizer
@@ -118,7 +118,7 @@ def compile_template(
         ids.append(int(bos_id))
 
     slots: dict[str, tuple[int, ...]] = {}
-    domains: dict[str, tuple[tuple[int, ...], ...]] = {}
+    choices: dict[str, tuple[tuple[int, ...], ...]] = {}
     for index, seg in enumerate(segments):
         if isinstance(seg, str):
             ids.extend(_encode(tokenizer, _strip_space(segments, index)))
@@ -126,10 +126,10 @@ def compile_template(
         space = " " if index > 0 and isinstance(segments[index - 1], str) and segments[index - 1].endswith(" ") else ""
         size, values = _slot_size(seg, tokenizer, space, pad_id)
         if values is not None:
-            domains[seg.name] = values
+            choices[seg.name] = values
         slots[seg.name] = tuple(range(len(ids), len(ids) + size))
         ids.extend([mask_id] * size)
-    return Canvas(tuple(ids), slots, template, domains, mask_id, pad_id, tokenizer)
+    return Canvas(tuple(ids), slots, template, choices, mask_id, pad_id, tokenizer)
 
 
 def _strip_space(segments: list, index: int) -> str:
@@ -143,16 +143,16 @@ def _strip_space(segments: list, index: int) -> str:
 def _slot_size(
     slot: Slot, tokenizer: Any, space: str, pad_id: int | None
 ) -> tuple[int, tuple[tuple[int, ...], ...] | None]:
-    """The slot's token count and, for a domain slot, each value's padded token sequence."""
-    if slot.domain is None:
+    """The slot's token count and, for a choice slot, each value's padded token sequence."""
+    if slot.choices is None:
         if slot.max_length is not None and pad_id is None:
             raise InputError(f"slot {slot.name!r} has a max_length but the tokenizer has no empty (pad) token")
         return slot.length or slot.max_length, None
-    encoded = [_encode(tokenizer, space + v) if v.strip() else [] for v in slot.domain]
+    encoded = [_encode(tokenizer, space + v) if v.strip() else [] for v in slot.choices]
     longest = max(len(e) for e in encoded)
     size = slot.length or slot.max_length or longest
     if longest > size:
-        worst = slot.domain[max(range(len(encoded)), key=lambda i: len(encoded[i]))]
+        worst = slot.choices[max(range(len(encoded)), key=lambda i: len(encoded[i]))]
         raise InputError(f"slot {slot.name!r}: value {worst!r} takes {longest} tokens, the slot holds {size}")
     if pad_id is None and any(len(e) < size for e in encoded):
         raise InputError(f"slot {slot.name!r}: its values differ in token count and the tokenizer has no "
@@ -169,7 +169,7 @@ def _as_list(tokens: Any) -> list[int]:
 def decode_slots(canvas: Canvas, tokens: Any) -> dict[str, str]:
     """Slot name -> text filled in `tokens` (a canvas-length sequence or 1-D tensor).
 
-    Empty (pad) tokens are dropped and values stripped; a domain slot holding exactly one of
+    Empty (pad) tokens are dropped and values stripped; a choice slot holding exactly one of
     its values' token sequences decodes to that value as written in the template.
     """
     tokens = _as_list(tokens)
@@ -178,9 +178,9 @@ def decode_slots(canvas: Canvas, tokens: Any) -> dict[str, str]:
     values: dict[str, str] = {}
     for name, positions in canvas.slots.items():
         held = tuple(tokens[p] for p in positions)
-        domain = canvas.domains.get(name)
-        if domain is not None and held in domain:
-            values[name] = canvas.slot(name).domain[domain.index(held)]
+        choices = canvas.choices.get(name)
+        if choices is not None and held in choices:
+            values[name] = canvas.slot(name).choices[choices.index(held)]
             continue
         kept = [t for t in held if t != canvas.pad_id]
         values[name] = canvas.tokenizer.decode(kept).strip() if kept else ""
@@ -233,7 +233,7 @@ def parse_template(text: str) -> Template:
 def _parse_slot(body: str, column: int) -> Slot:
     """One `{...}` body: `name`, then `:N` or `:<=N`, then `|v1,v2,...`."""
     where = f"template column {column} ({{{body}}})"
-    head, bar, domain_text = body.partition("|")
+    head, bar, choices_text = body.partition("|")
     name, colon, size_text = head.partition(":")
     name = name.strip()
     if not _NAME.match(name):
@@ -248,11 +248,11 @@ def _parse_slot(body: str, column: int) -> Slot:
             max_length = int(size.group(2))
         else:
             length = int(size.group(2))
-    domain = None
+    choices = None
     if bar:
-        domain = tuple(v.strip() for v in domain_text.split(","))
-        if any(not v for v in domain):
-            raise InputError(f"{where}: a domain value is empty (values are separated by single commas)")
+        choices = tuple(v.strip() for v in choices_text.split(","))
+        if any(not v for v in choices):
+            raise InputError(f"{where}: a choice is empty (values are separated by single commas)")
     if not colon and not bar:
-        raise InputError(f"{where}: slot {name!r} needs a size (:N or :<=N) or a domain (|a,b,c)")
-    return Slot(name, length=length, max_length=max_length, domain=domain)
+        raise InputError(f"{where}: slot {name!r} needs a size (:N or :<=N) or choices (|a,b,c)")
+    return Slot(name, length=length, max_length=max_length, choices=choices)

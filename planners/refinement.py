@@ -22,10 +22,10 @@ from dream_agent.denoise import LogitsHook, denoise
 from dream_agent.options import SamplingOptions
 from dream_agent.protocols import DiffusionLM
 from planners.compile import Canvas, compile_template, decode_slots
-from planners.domains import SlotTokens, domain_hook
 from planners.options import PlanOptions
 from planners.remasking import blamed_slots, remask_positions
 from planners.result import PlanResult, TraceEvent
+from planners.value_masks import SlotRules, SlotTokens, ValueMasks
 
 Check = Callable[[dict[str, str]], list[Violation]]
 OnStep = Callable[[TraceEvent], None]
@@ -43,13 +43,13 @@ def round_steps(steps: int, n_remasked: int, n_open: int) -> int:
     return max(1, math.ceil(steps * n_remasked / max(n_open, 1)))
 
 
-def domain_violations(canvas: Canvas, values: Mapping[str, str]) -> list[Violation]:
-    """A violation for each domain slot whose value is not one of its values."""
+def choice_violations(canvas: Canvas, values: Mapping[str, str]) -> list[Violation]:
+    """A violation for each choice slot whose value is not one of its choices."""
     out = []
-    for name in canvas.domains:
-        domain = canvas.slot(name).domain
-        if values.get(name, "") not in domain and values.get(name, "").strip() not in {d.strip() for d in domain}:
-            out.append(Violation("domain", f"slot {name} holds {values.get(name, '')!r}, not one of its values",
+    for name in canvas.choices:
+        choices = canvas.slot(name).choices
+        if values.get(name, "") not in choices and values.get(name, "").strip() not in {c.strip() for c in choices}:
+            out.append(Violation("choices", f"slot {name} holds {values.get(name, '')!r}, not one of its choices",
                                  kind="domain", slots=(name,)))
     return out
 
@@ -72,7 +72,7 @@ class Request:
     logits_hook: LogitsHook | None = None  # an extra hook on this row (row 0 of the tensors it sees)
     allow: SlotTokens | None = None
     ban: SlotTokens | None = None
-    rules: Any = None  # the environment's slot rules (`environments.base.SlotRules`) or None
+    rules: SlotRules | None = None  # the environment's hard constraints for this problem
 
 
 @dataclass(eq=False)
@@ -249,20 +249,17 @@ def _recorder(options: PlanOptions, on_step: OnStep | None) -> Callable[[Job, Tr
 
 def _value_masks(jobs: Sequence[Job]) -> tuple[LogitsHook, Callable[[torch.Tensor], torch.Tensor]]:
     """The hard constraints of a round's rows as one logits hook, and the repair of parallel commits."""
-    from planners.allowed import AllowedValuesHook
-
     requests = [job.request for job in jobs]
-    domains = domain_hook([r.canvas for r in requests], allow=[r.allow for r in requests],
-                          ban=[r.ban for r in requests])
-    row_hooks = [(b, r.logits_hook) for b, r in enumerate(requests) if r.logits_hook is not None]
-    row_hooks += [(b, AllowedValuesHook(r.rules, r.canvas)) for b, r in enumerate(requests) if r.rules is not None]
+    masks = ValueMasks([r.canvas for r in requests], allow=[r.allow for r in requests], ban=[r.ban for r in requests],
+                       rules=[r.rules for r in requests])
+    extra = [(b, r.logits_hook) for b, r in enumerate(requests) if r.logits_hook is not None]
 
     def logits_hook(step: int, xs: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
-        for b, hook in row_hooks:
+        for b, hook in extra:
             logits[b : b + 1] = hook(step, xs[b : b + 1], logits[b : b + 1])
-        return domains(step, xs, logits)
+        return masks(step, xs, logits)
 
-    return logits_hook, domains.repair
+    return logits_hook, masks.repair
 
 
 def _denoise_round(model: DiffusionLM, jobs: list[Job], steps: int, generator: torch.Generator,
@@ -315,7 +312,7 @@ def _absorb(job: Job, tokens: list[int], confidence: list[float], nfe: int, opti
     found = job.request.check(values)
     if found is None:
         raise TypeError("the check returned None; it must return a list of Violation")
-    violations = tuple(domain_violations(canvas, values)) + tuple(found)
+    violations = tuple(choice_violations(canvas, values)) + tuple(found)
     if job.best is None or len(violations) < len(job.best.violations):
         job.best = Draft(tuple(tokens), values, violations)
     draft, positions = tuple(tokens), ()
@@ -343,7 +340,7 @@ def requests_for(
     logits_hooks: Sequence[LogitsHook | None] | None = None,
     allow: Sequence[SlotTokens | None] | None = None,
     ban: Sequence[SlotTokens | None] | None = None,
-    rules: Sequence[Any] | None = None,
+    rules: Sequence[SlotRules | None] | None = None,
 ) -> list[Request]:
     """Compile each template (after its prefix) once, and pair it with its check and constraints."""
     n = len(templates)
@@ -381,7 +378,7 @@ def refine(
         prefix: prompt text or token ids placed before the template.
         logits_hook: an extra `(step, x, logits) -> logits` hook, applied before the value masks.
         on_step: called with every TraceEvent as it happens (drafts after each step, checks).
-        allow / ban: per-slot token allow/ban lists (see `planners.domains.domain_hook`).
+        allow / ban: per-slot allowed and banned tokens (see `planners.value_masks.ValueMasks`).
 
     Returns:
         The PlanResult of the best plan seen.

@@ -15,11 +15,11 @@ from constraints import (
     InputError,
     Violation,
     all_different,
-    allowed_values,
     check_all,
     constraint_name,
     count_bounds,
     matches,
+    one_of,
     precedence,
     pydantic_check,
 )
@@ -34,20 +34,20 @@ def test_no_torch_needed():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-class TestAllowedValues:
+class TestOneOf:
     def test_blames_each_slot_outside(self):
-        check = allowed_values(["a", "b", "c"], ["pick", "place"])
+        check = one_of(["a", "b", "c"], ["pick", "place"])
         found = check({"a": "pick", "b": "drop", "c": ""})
         assert [v.slots for v in found] == [("b",), ("c",)]
         assert {v.kind for v in found} == {"domain"} and "'drop'" in found[0].reason
         assert check({"a": "pick", "b": "place", "c": "pick"}) == []
-        assert constraint_name(check) == "allowed_values"
+        assert constraint_name(check) == "one_of"
 
     def test_bad_arguments(self):
         with pytest.raises(InputError):
-            allowed_values([], ["x"])
+            one_of([], ["x"])
         with pytest.raises(InputError):
-            allowed_values("a", [])
+            one_of("a", [])
 
 
 class TestMatches:
@@ -190,7 +190,7 @@ class TestPydanticCheck:
 
 
 def test_check_all_concatenates_checkers():
-    checks = [allowed_values("a", ["x"]), all_different(["a", "b"])]
+    checks = [one_of("a", ["x"]), all_different(["a", "b"])]
     found = check_all(checks, {"a": "y", "b": "y"})
-    assert [(v.constraint, v.slots) for v in found] == [("allowed_values", ("a",)), ("all_different", ("a", "b"))]
+    assert [(v.constraint, v.slots) for v in found] == [("one_of", ("a",)), ("all_different", ("a", "b"))]
     assert all(isinstance(v, Violation) for v in found)

@@ -30,10 +30,10 @@ class TestParseTemplate:
         t = parse_template("Step 1: {action|pick, place,open} the {obj:3}, {note:<=5} {v:<=2|a,b c}.")
         assert t.segments[0] == "Step 1: "
         assert t.slots == (
-            Slot("action", domain=("pick", "place", "open")),
+            Slot("action", choices=("pick", "place", "open")),
             Slot("obj", length=3),
             Slot("note", max_length=5),
-            Slot("v", max_length=2, domain=("a", "b c")),
+            Slot("v", max_length=2, choices=("a", "b c")),
         )
         assert t.segments[-1] == "."
 
@@ -51,7 +51,7 @@ class TestParseTemplate:
         ("go {a:0}", "must be N or <=N with N >= 1"),
         ("go {a:<3}", "must be N or <=N"),
         ("go {a:x}", "must be N or <=N"),
-        ("go {a|x,,y}", "a domain value is empty"),
+        ("go {a|x,,y}", "a choice is empty"),
         ("{a:1} {a:2}", "appears twice"),
     ])
     def test_malformed_syntax_is_named(self, text, fragment):
@@ -69,7 +69,7 @@ class TestCompileWordLevel:
         assert c.slots == {"a": (6, 7), "obj": (9, 10)}
         assert [c.ids[p] for p in c.open_positions] == [tok.mask_id] * 4
         # the shorter value is padded with the empty token
-        assert c.domains["a"] == ((tok.encode("pick")[0], tok.pad_id), tuple(tok.encode("put down")))
+        assert c.choices["a"] == ((tok.encode("pick")[0], tok.pad_id), tuple(tok.encode("put down")))
 
     def test_prefix_as_ids(self):
         tok = tokenizer()
@@ -89,9 +89,9 @@ class TestCompileWordLevel:
         assert decode_slots(c, torch.tensor(tokens)) == values
         assert c.template.fill(values) == "step 1 : put down the red cup ."
 
-    def test_domain_value_longer_than_slot(self):
+    def test_choice_longer_than_slot(self):
         with pytest.raises(InputError, match="'put down' takes 2 tokens, the slot holds 1"):
-            compile_template(Template((Slot("a", length=1, domain=("pick", "put down")),)), tokenizer())
+            compile_template(Template((Slot("a", length=1, choices=("pick", "put down")),)), tokenizer())
 
     def test_needs_pad_token(self):
         tok = VocabTokenizer(["a", "b", "c"], pad_token=None)
@@ -99,7 +99,7 @@ class TestCompileWordLevel:
             compile_template("{x:<=2}", tok)
         with pytest.raises(InputError, match="differ in token count"):
             compile_template("{x|a,b c}", tok)
-        assert compile_template("{x|a,b}", tok).domains["x"] == ((0,), (1,))
+        assert compile_template("{x|a,b}", tok).choices["x"] == ((0,), (1,))
 
     def test_shift_without_bos_is_an_error(self):
         with pytest.raises(InputError, match="cannot fill position 0"):
@@ -124,7 +124,7 @@ class TestCompileBPE:
         c = compile_template(template, tok, shift=True)
         values = {"action": "put down", "obj": "cup"}
         tokens = list(c.ids)
-        tokens[slice(c.slots["action"][0], c.slots["action"][-1] + 1)] = c.domains["action"][1]
+        tokens[slice(c.slots["action"][0], c.slots["action"][-1] + 1)] = c.choices["action"][1]
         obj = tok.encode(" cup")
         for i, p in enumerate(c.slots["obj"]):
             tokens[p] = obj[i] if i < len(obj) else tok.pad_id
@@ -140,11 +140,11 @@ class TestCompileBPE:
         assert c.ids[0] == tok.bos_id and c.slots["a"][0] >= 1
         assert 0 not in c.open_positions
 
-    def test_multi_token_domain_values_roundtrip(self, dream):
+    def test_multi_token_choices_roundtrip(self, dream):
         tok = dream.tokenizer
         c = compile_template("Then {v|open the fridge,close it,wait} and stop.", tok)
-        for i, value in enumerate(c.slot("v").domain):
+        for i, value in enumerate(c.slot("v").choices):
             tokens = list(c.ids)
-            for p, t in zip(c.slots["v"], c.domains["v"][i]):
+            for p, t in zip(c.slots["v"], c.choices["v"][i]):
                 tokens[p] = t
             assert decode_slots(c, tokens) == {"v": value}

@@ -127,7 +127,7 @@ def test_generator(env: CountdownEnv, n: int) -> None:
 def test_compact_template(env: CountdownEnv) -> None:
     template = env.template(PROBLEM)
     assert [s.name for s in template.slots] == [f"{p}{i}" for i in range(3) for p in ("a", "op", "b", "r")]
-    assert template.slots[1].domain == ("+", "-", "*", "/") and template.slots[0].max_length == 5
+    assert template.slots[1].choices == ("+", "-", "*", "/") and template.slots[0].max_length == 5
     values = env.plan_to_values(PROBLEM, ANSWER)
     assert values["a0"] == "8 6" and values["r0"] == "1 1 4" and values["op1"] == "-"
     text = template.fill(values)

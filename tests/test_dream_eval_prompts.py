@@ -124,16 +124,16 @@ class TestLayerTemplates:
         item = load_items("sudoku4x4", SUDOKU)[1]  # 0302 / 0034 / 1423 / 3040
         template = layer_template("sudoku4x4", environment("sudoku4x4"), item)
         assert template.fill({s.name: "9" for s in template.slots}) == "9392\n9934\n1423\n3949"
-        assert all(s.domain == ("1", "2", "3", "4") and s.length == 1 for s in template.slots)
+        assert all(s.choices == ("1", "2", "3", "4") and s.length == 1 for s in template.slots)
 
     def test_countdown_first_operands_and_last_result(self) -> None:
         item = load_items("countdown", CD4)[0]
         template = layer_template("countdown", environment("countdown"), item)
         slots = {s.name: s for s in template.slots}
-        assert slots["a0"].domain == ("86", "28", "13", "31") == slots["b0"].domain
-        assert slots["r2"].domain == ("96",)
-        assert slots["op1"].domain == ("+", "-", "*", "/")
-        assert slots["a1"].max_length == 4 and slots["a1"].domain is None
+        assert slots["a0"].choices == ("86", "28", "13", "31") == slots["b0"].choices
+        assert slots["r2"].choices == ("96",)
+        assert slots["op1"].choices == ("+", "-", "*", "/")
+        assert slots["a1"].max_length == 4 and slots["a1"].choices is None
         values = {"a0": "86", "op0": "+", "b0": "28", "r0": "114", "a1": "31", "op1": "-", "b1": "13", "r1": "018",
                   "a2": "114", "op2": "-", "b2": "18", "r2": "96"}
         assert template.fill(values) == "86+28=114,31-13=018,114-18=96"
@@ -145,6 +145,6 @@ class TestLayerTemplates:
         template = layer_template("blocksworld", environment("blocksworld"), item)
         assert [s.name for s in template.slots] == ["s0", "s1", "s2"]
         assert isinstance(template.segments[-1], str) and template.segments[-1].endswith("[PLAN END]")
-        domain = template.slots[0].domain
+        domain = template.slots[0].choices
         assert "unstack the blue block from on top of the orange block" in domain and "do nothing" in domain
         assert all(isinstance(seg, Slot) or "[PLAN]" not in seg for seg in template.segments)

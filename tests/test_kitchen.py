@@ -170,7 +170,7 @@ def test_template_round_trip_and_slot_blame(rendering):
         vocab = set(ENV.vocabulary())
         assert set(t.fill(values).split()) <= vocab
         for s in t.slots:
-            assert values[s.name] in s.domain
+            assert values[s.name] in s.choices
         values["s0_act"] = "none"
         v = ENV.check_values(inst.problem, values, rendering)
         assert v and all(x.slots for x in v)

@@ -64,7 +64,7 @@ def test_template_round_trip_and_slot_blame(rendering):
     values = ENV.plan_to_values(PROBLEM, PLAN, rendering)
     assert {s.name for s in template.slots} == set(values)
     for slot in template.slots:
-        assert slot.domain is None or values[slot.name] in slot.domain
+        assert slot.choices is None or values[slot.name] in slot.choices
     assert ENV.parse_plan(PROBLEM, values, rendering) == PLAN
     assert ENV.check_values(PROBLEM, values, rendering) == []
     broken = ENV.plan_to_values(PROBLEM, PLAN[:2] + ["(stack b c)"] + PLAN[3:], rendering)  # drop pick-up b
@@ -98,7 +98,7 @@ def test_typed_argument_domains():
         :effect (and (at ?r ?to) (not (at ?r ?from)))))"""
     problem = "(define (problem p) (:domain m) (:objects r1 - robot k l - room) (:init (at r1 k)) (:goal (at r1 l)))"
     env, p = load_pddl(domain, problem)
-    slots = {s.name: s.domain for s in env.template(p).slots}
+    slots = {s.name: s.choices for s in env.template(p).slots}
     assert slots["s0.arg0"] == ("r1", PAD) and slots["s0.arg1"] == ("k", "l", PAD)
     assert env.solve(p) == ["(move r1 k l)"]
 

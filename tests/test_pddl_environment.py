@@ -52,7 +52,7 @@ def test_text_template_in_pddl_words_and_free_text_fallback(monkeypatch):
     template = env.template(problem, "text")
     values = env.plan_to_values(problem, env.solve(problem), "text")
     assert template.fill(values) == "(move r c1 c2)\n(move r c2 c3)\n(paint r c3)\n"
-    assert "(move r c2 c3)" in template.slots[0].domain and tpl.PDDL_WORDING.empty in template.slots[0].domain
+    assert "(move r c2 c3)" in template.slots[0].choices and tpl.PDDL_WORDING.empty in template.slots[0].choices
     values["s1"] = "(jump r c3)"
     [bad, _] = env.check_values(problem, values, "text")
     assert bad.kind == "unknown" and bad.slots == ("s1",) and bad.steps == (1,)

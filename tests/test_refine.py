@@ -11,7 +11,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from constraints import InputError, Violation, all_different, allowed_values, check_all
+from constraints import InputError, Violation, all_different, check_all, one_of
 from dream_agent.protocols import DiffusionLM
 from dream_agent.tiny import TinyConfig, TinyDenoiser, TinyMDM
 from dream_agent.vocab_tokenizer import VocabTokenizer
@@ -85,7 +85,7 @@ class TestBudgets:
 
 
 def test_deterministic_rounds_stop_when_they_would_repeat():
-    never = allowed_values("b", ["z"])  # the model always writes y in b once x is taken
+    never = one_of("b", ["z"])  # the model always writes y in b once x is taken
     model = lm(PreferUnused(tokenizer(), ["x", "y", "z"]))
     result = refine(model, PAIR, lambda values: never(values) + all_different(["a", "b"], blame="later")(values),
                     options=PlanOptions.of(steps=1, max_rounds=10, retry_temperature=None))
@@ -97,7 +97,7 @@ def test_deterministic_rounds_stop_when_they_would_repeat():
 
 
 def test_a_greedy_stall_spends_the_rounds_left_on_sampled_restarts():
-    never = allowed_values("b", ["z"])
+    never = one_of("b", ["z"])
     check = lambda values: never(values) + all_different(["a", "b"], blame="later")(values)  # noqa: E731
     model = lm(PreferUnused(tokenizer(), ["x", "y", "z"]))
     stalled = refine(model, PAIR, check, options=PlanOptions.of(steps=1, max_rounds=10, retry_temperature=None))
@@ -189,7 +189,7 @@ def tiny() -> DiffusionLM:
 def test_refine_batch_equals_refine_per_item(tiny):
     template = "{a|cup,plate,door,shelf} and {b|cup,plate,door,shelf} then {c:2} ."
     prefixes = ["", "open the door .", "pick", "the cup and the plate then x y .", "place"]
-    checks = [all_different(["a", "b"], blame="later"), allowed_values("a", ["cup", "plate"])]
+    checks = [all_different(["a", "b"], blame="later"), one_of("a", ["cup", "plate"])]
     check = lambda values: check_all(checks, values)  # noqa: E731
     for policy in ("blamed", "blamed_plus_lowconf"):
         # sampled restarts draw from one generator per batch, so exact equality holds without them
@@ -204,7 +204,7 @@ def test_refine_batch_equals_refine_per_item(tiny):
 
 def test_plan_on_a_random_tiny_model(tiny):
     result = plan(tiny, "pick {a|cup,plate} then {b|open the door,place the cup,x} {c:<=3} .",
-                  [allowed_values("b", ["x"])], steps=6, max_rounds=3, temperature=1.0, seed=1, keep_trace=True)
+                  [one_of("b", ["x"])], steps=6, max_rounds=3, temperature=1.0, seed=1, keep_trace=True)
     # random weights: no promise of a solution, but the structure of every draft holds
     for event in result.trace:
         if event.kind == "check":
@@ -218,7 +218,7 @@ def test_plan_on_a_random_dream_checkpoint(tmp_path_factory):
     dream = random_dream(tmp_path_factory)
     requests = requests_for(dream, ["Plan: {a|pick up,put down} the {obj|cup,red plate}, then {note:<=3}.",
                                     "{first|wait,go} and {then|stop,open the fridge}."],
-                            [allowed_values("obj", ["red plate"]), lambda values: []])
+                            [one_of("obj", ["red plate"]), lambda values: []])
     results = refine_batch(dream, requests, options=PlanOptions.of(steps=4, max_rounds=2, temperature=1.0))
     assert results[0].values["a"] in ("pick up", "put down") and results[0].values["obj"] in ("cup", "red plate")
     assert results[1].values["first"] in ("wait", "go") and results[1].values["then"] in ("stop", "open the fridge")

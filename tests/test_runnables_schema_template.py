@@ -42,8 +42,8 @@ def test_template_text_and_slots():
     assert skeleton == ('{"name": "#", "count": #, "price": #.#, "fragile": #, "shade": "#", "size": "#", '
                         '"tags": ["#", "#"], "code": "#", "place": {"room": "#", "floor": #}, "note": "#"}')
     slots = {s.name: s for s in st.template.slots}
-    assert slots["fragile"].domain == ("true", "false") and slots["shade"].domain == ("light", "dark")
-    assert slots["size"].domain == ("S", "M") and slots["place.floor"].domain == ("0", "1", "2", "3")
+    assert slots["fragile"].choices == ("true", "false") and slots["shade"].choices == ("light", "dark")
+    assert slots["size"].choices == ("S", "M") and slots["place.floor"].choices == ("0", "1", "2", "3")
     assert slots["code"].max_length == 4 and st.field("code").token_class == "char"
     assert st.field("count").token_class == "digits" and st.field("name").token_class == "text"
     assert [st.field(n).required for n in ("tags.0", "tags.1")] == [True, False]

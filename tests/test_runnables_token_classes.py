@@ -1,11 +1,14 @@
-"""Token classes over a real BPE tokenizer, and the hook that keeps slots inside them."""
+"""Token classes over a real BPE tokenizer, and their rows as value-mask allow rows."""
 
 from __future__ import annotations
 
 import torch
 
 from dream_agent.loading import load_model
-from dream_agent.runnables.token_classes import allowed_tokens_hook, class_rows, token_classes
+from dream_agent.runnables.token_classes import class_rows, token_classes
+from dream_agent.vocab_tokenizer import VocabTokenizer
+from planners.compile import compile_template
+from planners.value_masks import ValueMasks
 from tests.runnables_fixtures import dream_checkpoint
 
 
@@ -21,14 +24,16 @@ def test_classes_on_the_dream_tokenizer(tmp_path):
     assert all(len(tokenizer.decode([i])) == 1 for i in torch.nonzero(table["char"]).flatten().tolist())
 
 
-def test_hook_blocks_everything_outside_the_rows():
-    vocab = 10
+def test_rows_as_allow_block_everything_outside_them():
+    tok = VocabTokenizer(["a", "b", "3", "4", "c", "d", "e"])
+    vocab = tok.vocab_size
     table = {name: torch.zeros(vocab, dtype=torch.bool) for name in ("text", "text_start", "char", "digits")}
-    table["digits"][[3, 4]] = True
-    rows = class_rows("digits", True, 2, table, pad_id=9)
-    assert rows[0].nonzero().flatten().tolist() == [3, 4]  # a required first token is never empty
-    assert rows[1].nonzero().flatten().tolist() == [3, 4, 9]
-    hook = allowed_tokens_hook(torch.tensor([1, 2]), rows)
-    logits = hook(0, torch.zeros(1, 4, dtype=torch.long), torch.zeros(1, 4, vocab + 2))  # model vocab padded
-    assert torch.isinf(logits[0, 1]).sum() == vocab + 2 - 2 and torch.isfinite(logits[0, 0]).all()
-    assert logits[0, 2].isfinite().nonzero().flatten().tolist() == [3, 4, 9]
+    table["digits"][tok.encode("3 4")] = True
+    rows = class_rows("digits", True, 2, table, pad_id=tok.pad_id)
+    assert rows[0].nonzero().flatten().tolist() == tok.encode("3 4")  # a required first token is never empty
+    assert rows[1].nonzero().flatten().tolist() == [*tok.encode("3 4"), tok.pad_id]
+    canvas = compile_template("a {n:<=2}", tok)
+    masks = ValueMasks(canvas, allow={"n": rows})
+    logits = masks(0, torch.tensor([canvas.ids]), torch.zeros(1, 3, vocab + 2))  # model vocab padded
+    assert torch.isinf(logits[0, 1]).sum() == vocab + 2 - 2 and torch.isfinite(logits[0, 0, :vocab]).all()
+    assert logits[0, 2].isfinite().nonzero().flatten().tolist() == [*tok.encode("3 4"), tok.pad_id]

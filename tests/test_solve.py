@@ -11,10 +11,10 @@ from dream_agent.vocab_tokenizer import VocabTokenizer
 from environments import get_environment
 from environments.countdown_problem import CountdownProblem
 from environments.sudoku_problem import SudokuProblem
-from planners.allowed import AllowedValuesHook
-from planners.options import PlanOptions
 from dream_agent.planning import solve, solve_batch
+from planners.options import PlanOptions
 from planners.solving import request_for
+from planners.value_masks import ValueMasks
 
 torch.set_num_threads(1)
 
@@ -80,7 +80,7 @@ def test_hook_masks_every_value_the_environment_rules_out():
     model = random_model(env)
     problem = env.parse_problem("1200000000000000")
     canvas = request_for(env, problem, model, PlanOptions()).canvas
-    hook = AllowedValuesHook(env.slot_rules(problem), canvas)
+    hook = ValueMasks(canvas, rules=[env.slot_rules(problem)])
     x = torch.tensor([canvas.ids])
     logits = hook(0, x, torch.zeros(1, x.shape[1], model.tokenizer.vocab_size))
     allowed_ids = (logits[0] > float("-inf")).nonzero().tolist()

@@ -171,7 +171,7 @@ def test_compact_template_uses_vocabulary(size: int) -> None:
     template = env.template(problem)
     slots = template.slots
     assert [s.name for s in slots] == [f"r{i // size}c{i % size}" for i in problem.blanks]
-    assert all(s.length == 1 and s.domain == tuple(str(d) for d in range(1, size + 1)) for s in slots)
+    assert all(s.length == 1 and s.choices == tuple(str(d) for d in range(1, size + 1)) for s in slots)
     values = env.plan_to_values(problem, env.solve(problem))
     words = template.fill(values).split()
     assert len(words) == size * size + size - 1

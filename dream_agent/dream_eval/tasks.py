@@ -107,9 +107,9 @@ def layer_template(task: str, env: Any, item: EvalItem) -> Template:
 def _countdown_slot(slot: Slot, problem: Any) -> Slot:
     """Domains every solution respects: step 1 combines two given numbers; the last step gives the target."""
     if slot.name in ("a0", "b0"):
-        return Slot(slot.name, domain=tuple(dict.fromkeys(str(n) for n in problem.numbers)))
+        return Slot(slot.name, choices=tuple(dict.fromkeys(str(n) for n in problem.numbers)))
     if slot.name == f"r{len(problem.numbers) - 2}":
-        return Slot(slot.name, domain=(str(problem.target),))
+        return Slot(slot.name, choices=(str(problem.target),))
     return slot
 
 
@@ -117,12 +117,12 @@ def layer_allow(task: str, template: Template) -> dict[str, tuple[str, ...]] | N
     """Token allow-lists for free slots: Countdown number slots take digit tokens only."""
     if task != "countdown":
         return None
-    return {slot.name: DIGITS for slot in template.slots if slot.domain is None}
+    return {slot.name: DIGITS for slot in template.slots if slot.choices is None}
 
 
 def number_slots(template: Template) -> tuple[str, ...]:
     """Names of slots without a domain (Countdown's numbers), which must not stay empty."""
-    return tuple(slot.name for slot in template.slots if isinstance(slot, Slot) and slot.domain is None)
+    return tuple(slot.name for slot in template.slots if isinstance(slot, Slot) and slot.choices is None)
 
 
 def answer_from_values(task: str, env: Any, item: EvalItem, values: Mapping[str, str]) -> str:

@@ -229,7 +229,7 @@ def _value(annotation: Any, metadata: list, path: tuple, segments: list, fields:
 
 
 def _domain(name: str, path: tuple, choices: tuple, convert: Convert, segments: list, fields: list, *, quoted: bool) -> None:
-    slot = Slot(name, domain=tuple(text for text, _ in choices))
+    slot = Slot(name, choices=tuple(text for text, _ in choices))
     segments.extend(['"', slot, '"'] if quoted else [slot])
     fields.append(FieldSlot(name, path, "literal" if convert in ("literal", "int") else convert, None, True, choices))
 

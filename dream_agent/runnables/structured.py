@@ -1,6 +1,6 @@
 """Fill a schema template with a diffusion LM: infill, validate with pydantic, remask what fails.
 
-Domain slots and token classes make the supported field types valid by construction; the
+Choice slots and token classes make the supported field types valid by construction; the
 refine rounds repair what only the schema's own validators can judge.
 """
 
@@ -9,16 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-import torch
 from pydantic import BaseModel
 
 from dream_agent.protocols import DiffusionLM
 from dream_agent.runnables.schema_template import SchemaTemplate
-from dream_agent.runnables.token_classes import allowed_tokens_hook, class_rows, token_classes
-from planners.compile import Canvas, compile_template
+from dream_agent.runnables.token_classes import class_rows, token_classes
 from planners.options import PlanOptions
-from planners.refinement import Request
+from planners.refinement import requests_for
 from planners.result import TraceEvent
+from planners.value_masks import SlotTokens
 
 
 @dataclass(frozen=True)
@@ -34,25 +33,19 @@ class StructuredResult:
     seconds: float = 0.0
 
 
-def compile_schema(lm: DiffusionLM, st: SchemaTemplate, prompt_ids: Sequence[int]) -> Canvas:
-    """The schema template compiled after the prompt tokens (as the refine loop compiles it)."""
-    return compile_template(st.template, lm.tokenizer, prefix=list(prompt_ids), shift=bool(lm.denoiser.shift))
-
-
-def class_hook(lm: DiffusionLM, st: SchemaTemplate, canvas: Canvas):  # noqa: ANN201 - a LogitsHook
-    """A logits hook keeping each non-domain slot inside its token class (text, char, digits)."""
+def class_allow(lm: DiffusionLM, st: SchemaTemplate) -> SlotTokens:
+    """Slot name -> allowed-token rows (positions, V) keeping each slot without choices inside its
+    token class (text, char, digits): the refine loop's `allow` for this schema."""
     table = token_classes(lm.tokenizer)
-    positions: list[int] = []
-    rows: list[torch.Tensor] = []
+    slots = {slot.name: slot for slot in st.template.slots}
+    allow = {}
     for spec in st.fields:
         if spec.token_class is None:
             continue
-        slot_positions = canvas.slots[spec.slot]
-        positions.extend(slot_positions)
-        rows.append(class_rows(spec.token_class, spec.required, len(slot_positions), table, canvas.pad_id))
-    if not rows:
-        return None
-    return allowed_tokens_hook(torch.tensor(positions, dtype=torch.long), torch.cat(rows))
+        slot = slots[spec.slot]
+        size = slot.length or slot.max_length
+        allow[spec.slot] = class_rows(spec.token_class, spec.required, size, table, lm.tokenizer.pad_id)
+    return allow
 
 
 def fill_schema(
@@ -86,8 +79,9 @@ def fill_schema_batch(
     """`fill_schema` for several prompts in one batched refine run (events carry the prompt's index)."""
     from planners.refinement import refine_batch  # looked up per call (tests count the batched runs)
 
-    requests = [Request(canvas, st.violations, logits_hook=class_hook(lm, st, canvas))
-                for canvas in (compile_schema(lm, st, prompt) for prompt in prompts)]
+    allow = class_allow(lm, st)
+    requests = requests_for(lm, [st.template] * len(prompts), st.violations, prefixes=[list(p) for p in prompts],
+                            allow=[allow] * len(prompts))
     results = refine_batch(lm, requests, options=options, on_step=on_step)
     out = []
     for result in results:

@@ -1,4 +1,4 @@
-"""Token classes (text, single characters, digits) and the logits hook that keeps slots inside them.
+"""Token classes (text, single characters, digits) as allowed-token rows for the slots of structured output.
 
 Structured output stays parseable by construction: a string slot never holds a quote, a
 backslash, a control character or a special token; a number slot holds only digits.
@@ -64,38 +64,3 @@ def class_rows(token_class: str, required: bool, positions: int, table: Mapping[
         first = table["text_start"] if token_class == "text" else table[token_class]
         rows[0] = first
     return rows
-
-
-def allowed_tokens_hook(positions: torch.Tensor, allowed: torch.Tensor):  # noqa: ANN201 - a LogitsHook
-    """A logits hook keeping each listed canvas position inside its allowed tokens.
-
-    Args:
-        positions: (n,) canvas positions.
-        allowed: (n, V) booleans, the tokens each position may take.
-    """
-
-    def hook(step: int, x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
-        # logits (B, L, V); only the listed positions are restricted
-        if positions.numel() == 0:
-            return logits
-        vocab = logits.shape[-1]
-        # the model's vocabulary may be padded past the tokenizer's: the padding is never allowed
-        grid = allowed if allowed.shape[1] >= vocab else torch.nn.functional.pad(allowed, (0, vocab - allowed.shape[1]))
-        blocked = ~grid[:, :vocab].to(logits.device)
-        logits = logits.clone()
-        logits[:, positions.to(logits.device), :] = logits[:, positions.to(logits.device), :].masked_fill(blocked, float("-inf"))
-        return logits
-
-    return hook
-
-
-def chain_hooks(*hooks: Any):  # noqa: ANN201 - a LogitsHook
-    """One logits hook applying `hooks` in order (None entries skipped)."""
-    active = [h for h in hooks if h is not None]
-
-    def hook(step: int, x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
-        for h in active:
-            logits = h(step, x, logits)
-        return logits
-
-    return hook

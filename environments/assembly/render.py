@@ -46,7 +46,7 @@ def template(p: AssemblyProblem, rendering: str = "compact") -> Template:
                 *(str(k) for k in range(1, max([x.cure for x in p.parts] + [1]) + 1)), EMPTY)
         segs: list = [" ".join(header) + " "]
         for i in range(p.max_steps):
-            segs += [Slot(f"s{i}_act", domain=(*ACTIONS, EMPTY)), " ", Slot(f"s{i}_arg", domain=args),
+            segs += [Slot(f"s{i}_act", choices=(*ACTIONS, EMPTY)), " ", Slot(f"s{i}_arg", choices=args),
                      " ;" if i == p.max_steps - 1 else " ; "]
         return Template(tuple(segs))
     if rendering == "text":

@@ -62,8 +62,8 @@ def template(problem: KitchenProblem, rendering: str = "compact") -> Template:
         objs, locs = tuple(o.name for o in problem.objects), tuple(problem.layout)
         segs: list = [" ".join(header) + " "]
         for i in range(problem.max_steps):
-            segs += [Slot(f"s{i}_act", domain=(*ACTIONS, EMPTY)), " ", Slot(f"s{i}_a1", domain=(*objs, *locs, EMPTY)), " ",
-                     Slot(f"s{i}_a2", domain=(*locs, EMPTY)), " ;" if i == problem.max_steps - 1 else " ; "]
+            segs += [Slot(f"s{i}_act", choices=(*ACTIONS, EMPTY)), " ", Slot(f"s{i}_a1", choices=(*objs, *locs, EMPTY)), " ",
+                     Slot(f"s{i}_a2", choices=(*locs, EMPTY)), " ;" if i == problem.max_steps - 1 else " ; "]
         return Template(tuple(segs))
     if rendering == "text":
         segs = [instruction(problem) + f"\nPlan (at most {problem.max_steps} actions, one per line, 'none' when done):\n"]

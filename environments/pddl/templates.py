@@ -84,9 +84,9 @@ def compact_template(task: GroundTask, max_steps: int) -> Template:
     for i in range(max_steps):
         if i:
             segments.append(" ")
-        segments += ["( ", Slot(f"s{i}.act", domain=actions)]
+        segments += ["( ", Slot(f"s{i}.act", choices=actions)]
         for j, objs in enumerate(arg_domains):
-            segments += [" ", Slot(f"s{i}.arg{j}", domain=objs + (PAD,))]
+            segments += [" ", Slot(f"s{i}.arg{j}", choices=objs + (PAD,))]
         segments.append(" )")
     return Template(tuple(segments))
 
@@ -94,7 +94,7 @@ def compact_template(task: GroundTask, max_steps: int) -> Template:
 def text_template(task: GroundTask, max_steps: int, wording: Wording = PDDL_WORDING) -> Template:
     """Template of `max_steps` lines, each one slot holding a worded action or `wording.empty`."""
     choices = [wording.to_text(a.name, a.args) for a in task.actions]
-    slot_kw = {"domain": tuple(choices) + (wording.empty,)} if 0 < len(choices) <= MAX_TEXT_DOMAIN else {"max_length": TEXT_MAX_TOKENS}
+    slot_kw = {"choices": tuple(choices) + (wording.empty,)} if 0 < len(choices) <= MAX_TEXT_DOMAIN else {"max_length": TEXT_MAX_TOKENS}
     segments: list = [wording.prefix] if wording.prefix else []
     for i in range(max_steps):
         segments += [Slot(f"s{i}", **slot_kw), "\n"]

@@ -1,0 +1,446 @@
+"""Hard constraints on slot values, as one logits hook: choices, token allow/ban lists, environment rules.
+
+At every denoising step an open position of a slot may take a token only if
+
+- the slot's choices (`Slot.choices`) still hold a value that agrees with every token committed
+  in the slot, so multi-token values stay whole in any filling order;
+- it passes the slot's `allow`/`ban` tokens (ids, one-token strings or boolean rows over the
+  vocabulary: digits in a Sudoku cell, a token class of structured output), and the empty token
+  only forms the tail of a max_length slot;
+- some value that the canvas's `rules` still allow, given what is committed, agrees with the slot
+  (an environment's dynamic constraints, asked every step). A slot with no such value left (a
+  dead end) is left free, so that the checker blames the draft and the refine loop re-masks it.
+
+Rules may also give a fill order (groups of slot names): the open positions of every group after
+the first one still open get flat logits, so a confidence- or entropy-ordered sampler commits the
+plan group by group, each group seeing the state its predecessors reached.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence, Union
+
+import torch
+
+from constraints.errors import InputError
+from constraints.template import Slot, Template
+from environments.base import SlotRules
+from planners.compile import Canvas, decode_slots
+
+# Per slot: token ids or one-token strings, or a boolean row over the vocabulary (V,); one for
+# every position of the slot, or one per position (a list of lists, or a (positions, V) tensor).
+# An allow list of ids keeps the empty token in a max_length slot; a boolean row is taken as given.
+TokenList = Sequence[Union[int, str]]
+SlotTokens = Mapping[str, Union[TokenList, Sequence[TokenList], torch.Tensor]]
+Tokens = Union[set, torch.Tensor]  # one position's tokens: a set of ids or a boolean row (V,)
+
+# an allow set of at most this many tokens is kept as ids (a gather and a scatter per step); a
+# larger one (a token class over Dream's 151k vocabulary) as a boolean row shared by positions
+SPARSE_IDS = 256
+
+
+class ValueMasks:
+    """Every hard constraint on slot values of a batch of canvases, as one logits hook (row i = canvas i).
+
+    Call it as the denoiser's `logits_hook(step, x, logits)`, and pass `tokens_hook` as its
+    tokens hook so that values committed in parallel in one step stay consistent with the
+    choices. The canvases of one batch share a tokenizer (one mask and one empty id).
+
+    Args:
+        canvases: one canvas, or one per batch row.
+        allow: slot name -> tokens allowed there (see `SlotTokens`); one mapping for every canvas
+            or a sequence with one per canvas. A max_length slot given ids keeps the empty token;
+            a boolean row allows the empty token only where it is True.
+        ban: the same shape; tokens never allowed.
+        rules: one `SlotRules` (or None) per canvas.
+    """
+
+    def __init__(
+        self,
+        canvases: Canvas | Sequence[Canvas],
+        *,
+        allow: SlotTokens | Sequence[SlotTokens | None] | None = None,
+        ban: SlotTokens | Sequence[SlotTokens | None] | None = None,
+        rules: Sequence[SlotRules | None] | None = None,
+    ) -> None:
+        self.canvases = [canvases] if isinstance(canvases, Canvas) else list(canvases)
+        n = len(self.canvases)
+        self.mask_id = self.canvases[0].mask_id if n else -1
+        self.pad_id = self.canvases[0].pad_id if n else None
+        self.vocab_size = int(self.canvases[0].tokenizer.vocab_size) if n else 0
+        rules = [None] * n if rules is None else list(rules)
+        if len(rules) != n:
+            raise ValueError(f"rules: got {len(rules)} for {n} canvases")
+        self._rules = [(i, _Rules(c, r)) for i, (c, r) in enumerate(zip(self.canvases, rules)) if r is not None]
+        self._tables = self._collect(_per_canvas(allow, n, "allow"), _per_canvas(ban, n, "ban"))
+        self._dense_counts = torch.bincount(self._tables["dense_idx"], minlength=len(self._tables["dense_block"])).tolist()
+        self._device_tables: dict[torch.device, dict[str, torch.Tensor]] = {}
+
+    def _collect(self, allow: list[Mapping], ban: list[Mapping]) -> dict[str, torch.Tensor]:
+        """Static restrictions per (row, position), and the choice and tail slots, as tensors."""
+        sparse: list[tuple[int, int, list[int]]] = []  # (row, position, allowed ids)
+        dense: list[tuple[int, int, int]] = []  # (row, position, index of its allowed row)
+        rows: list[torch.Tensor] = []  # distinct dense allowed rows (V,)
+        seen: dict[bytes, int | list[int]] = {}  # a row's bytes -> its ids (sparse) or index in `rows`
+        banned: list[tuple[int, int, int]] = []  # (row, position, id)
+        choice_slots: list[tuple[int, tuple[int, ...], list[tuple[int, ...]]]] = []
+        tails: list[tuple[int, tuple[int, ...]]] = []  # max_length slots without choices
+        for r, canvas in enumerate(self.canvases):
+            for what, given in (("allow", allow[r]), ("ban", ban[r])):
+                unknown = [name for name in given if name not in canvas.slots]
+                if unknown:
+                    raise InputError(f"{what}: no slot {unknown[0]!r}; slots: {', '.join(canvas.slots)}")
+            for name, positions in canvas.slots.items():
+                slot = canvas.slot(name)
+                allows = self._position_tokens(canvas, name, allow[r][name], "allow") if name in allow[r] else None
+                bans = self._position_tokens(canvas, name, ban[r][name], "ban") if name in ban[r] else [set()] * len(positions)
+                if slot.choices is not None:
+                    ok = [v for v in canvas.choices[name] if _fits(v, allows, bans, self.pad_id)]
+                    if not ok:
+                        raise InputError(f"slot {name!r}: the allow/ban lists exclude every choice")
+                    choice_slots.append((r, positions, ok))
+                    continue
+                never = {self.pad_id} if slot.length is not None and self.pad_id is not None else set()  # never empty
+                tail = slot.max_length is not None and self.pad_id is not None
+                if tail:
+                    tails.append((r, positions))
+                for j, p in enumerate(positions):
+                    a, b = (None if allows is None else allows[j]), bans[j]
+                    if a is None and isinstance(b, torch.Tensor) and int(b.sum()) > SPARSE_IDS:
+                        a = ~b  # a long ban row is an allow row
+                    if a is None:
+                        ids = b if isinstance(b, set) else set(b.nonzero().flatten().tolist())
+                        banned.extend((r, p, t) for t in sorted(ids | never))
+                        continue
+                    if isinstance(a, set) and isinstance(b, set):
+                        ids = (a - b - never) | ({self.pad_id} if tail else set())
+                        if not ids:
+                            raise InputError(f"slot {name!r} position {j}: the allow/ban lists leave no token")
+                        sparse.append((r, p, sorted(ids)))
+                        continue
+                    row = self._allowed_row(a, b, never, self.pad_id if tail and isinstance(a, set) else None)
+                    key = row.numpy().tobytes()  # the positions of a slot mostly share one row: judge it once
+                    if key not in seen:
+                        count = int(row.sum())
+                        if not count:
+                            raise InputError(f"slot {name!r} position {j}: the allow/ban lists leave no token")
+                        seen[key] = row.nonzero().flatten().tolist() if count <= SPARSE_IDS else len(rows)
+                        if count > SPARSE_IDS:
+                            rows.append(row)
+                    if isinstance(seen[key], list):
+                        sparse.append((r, p, seen[key]))
+                    else:
+                        dense.append((r, p, seen[key]))
+        return _tables(sparse, dense, rows, banned, choice_slots, tails, self.vocab_size)
+
+    def _position_tokens(self, canvas: Canvas, name: str, spec: Any, what: str) -> list[Tokens]:
+        """Each position's tokens (an id set or a boolean row) of slot `name` from an allow/ban spec."""
+        size = len(canvas.slots[name])
+        if isinstance(spec, torch.Tensor) and spec.dtype == torch.bool:
+            if spec.dim() not in (1, 2) or spec.shape[-1] < self.vocab_size:
+                raise InputError(f"{what}: slot {name!r} takes a boolean row over the vocabulary ({self.vocab_size},) "
+                                 f"or ({size}, {self.vocab_size}), got shape {tuple(spec.shape)}")
+            spec = spec[..., : self.vocab_size].cpu()  # ids past the tokenizer are never allowed anyway
+            if spec.dim() == 1:
+                return [spec] * size
+            if spec.shape[0] != size:
+                raise InputError(f"{what}: slot {name!r} has {size} positions, got {spec.shape[0]} token rows")
+            return list(spec)
+        spec = spec.tolist() if isinstance(spec, torch.Tensor) else list(spec)
+        per_position = bool(spec) and all(isinstance(s, (list, tuple, torch.Tensor)) for s in spec)
+        if per_position and len(spec) != size:
+            raise InputError(f"{what}: slot {name!r} has {size} positions, got {len(spec)} token lists")
+        lists = spec if per_position else [spec] * size
+        return [self._position_tokens(canvas, name, s, what)[0] if isinstance(s, torch.Tensor)
+                else {_token_id(canvas, t, what, self.vocab_size) for t in s} for s in lists]
+
+    def _allowed_row(self, allow: Tokens, ban: Tokens, never: set[int], also: int | None) -> torch.Tensor:
+        """`allow` less `ban` and `never`, plus `also`, as a boolean row (V,); copied only when changed."""
+        if isinstance(allow, torch.Tensor):
+            row = allow.clone() if isinstance(ban, torch.Tensor) or ban or never or also is not None else allow
+        else:
+            row = torch.zeros(self.vocab_size, dtype=torch.bool)
+            row[list(allow)] = True
+        if isinstance(ban, torch.Tensor):
+            row &= ~ban
+        else:
+            row[list(ban | never)] = False
+        if also is not None:
+            row[also] = True
+        return row
+
+    def _on(self, device: torch.device) -> dict[str, torch.Tensor]:
+        if device not in self._device_tables:
+            self._device_tables[device] = {k: v.to(device) for k, v in self._tables.items()}
+        return self._device_tables[device]
+
+    def __call__(self, step: int, x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+        """Restrict `logits` (B, L, V) in place at slot positions and return them."""
+        if x.shape[0] != len(self.canvases):
+            raise ValueError(f"value masks built for {len(self.canvases)} rows, got a batch of {x.shape[0]}")
+        t = self._on(logits.device)
+        neg = torch.tensor(float("-inf"), dtype=logits.dtype, device=logits.device)
+        if self._rules:  # first: the flat logits of later fill-order groups must not erase the masks below
+            self._rule_masks(x, logits, neg)
+        if logits.shape[-1] > self.vocab_size:
+            # the model's logits may cover ids the tokenizer lacks (Dream pads its vocabulary): no text, never proposed
+            logits[..., self.vocab_size:] = neg
+        if len(t["allow_rc"]):
+            _keep_only(logits, t["allow_rc"][:, 0], t["allow_rc"][:, 1], t["allow_ids"], neg)
+        w, start = min(logits.shape[-1], self.vocab_size), 0
+        for u, count in enumerate(self._dense_counts):  # one gather and scatter per distinct row
+            r, p = t["dense_rc"][start : start + count].T
+            start += count
+            block = t["dense_block"][u, :w]  # (w,), broadcast over the positions sharing it
+            if w == logits.shape[-1]:
+                logits[r, p] = logits[r, p].masked_fill_(block, neg)
+            else:
+                logits[r, p, :w] = logits[r, p, :w].masked_fill_(block, neg)
+        if len(t["ban"]):
+            logits[t["ban"][:, 0], t["ban"][:, 1], t["ban"][:, 2]] = neg
+        if len(t["tail_row"]) and self.pad_id is not None:
+            self._tail_rule(t, x, logits, neg)
+        if len(t["choice_row"]):
+            self._choice_rule(t, x, logits, neg)
+        return logits
+
+    def _rule_masks(self, x: torch.Tensor, logits: torch.Tensor, neg: torch.Tensor) -> None:
+        """Each rules row: open positions keep the tokens of allowed values; later groups go flat."""
+        flat: list[tuple[int, int]] = []  # (row, position)
+        keep: list[tuple[int, int, list[int]]] = []  # (row, position, allowed ids)
+        for i, rules in self._rules:
+            row = x[i, : len(rules.canvas.ids)].tolist()
+            flat.extend((i, p) for p in rules.later_positions(row))
+            keep.extend((i, p, ids) for p, ids in rules.restrictions(row))
+        if flat:
+            rows, positions = torch.tensor(flat, device=logits.device).T
+            logits[rows, positions] = 0.0  # uniform: the lowest confidence, committed after the current group
+        if keep:
+            k = max(len(ids) for _, _, ids in keep)
+            rc = torch.tensor([[r, p] for r, p, _ in keep], device=logits.device)
+            ids = torch.tensor([ids + ids[:1] * (k - len(ids)) for _, _, ids in keep], device=logits.device)
+            _keep_only(logits, rc[:, 0], rc[:, 1], ids, neg)
+
+    def _tail_rule(self, t: dict[str, torch.Tensor], x: torch.Tensor, logits: torch.Tensor, neg: torch.Tensor) -> None:
+        """In a max_length slot the empty token only forms a tail: no text after it, no empty before text."""
+        held = x[t["tail_row"][:, None], t["tail_pos"]]  # (M, m)
+        committed = (held != self.mask_id) & t["tail_valid"]
+        is_pad = committed & (held == self.pad_id)
+        text = committed & ~is_pad
+        text_after = (text.flip(-1).cumsum(-1).flip(-1) - text.long()) > 0  # text at a later position
+        pad_before = (is_pad.cumsum(-1) - is_pad.long()) > 0  # empty at an earlier position
+        is_open = t["tail_valid"] & ~committed
+        only_pad = is_open & pad_before
+        no_pad = is_open & text_after & ~only_pad
+        if bool(no_pad.any()):
+            i, j = no_pad.nonzero(as_tuple=True)
+            logits[t["tail_row"][i], t["tail_pos"][i, j], self.pad_id] = neg
+        if bool(only_pad.any()):
+            i, j = only_pad.nonzero(as_tuple=True)
+            r, p = t["tail_row"][i], t["tail_pos"][i, j]
+            pad_logit = logits[r, p, self.pad_id].clone()
+            logits[r, p] = neg
+            logits[r, p, self.pad_id] = pad_logit
+
+    def _consistent(self, t: dict[str, torch.Tensor], x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """(held (D, n), committed (D, n), consistent (D, K)) for every choice slot."""
+        held = x[t["choice_row"][:, None], t["choice_pos"]]
+        committed = (held != self.mask_id) & t["choice_valid"]
+        agree = (t["choice_vals"] == held[:, None, :]) | ~committed[:, None, :]
+        return held, committed, agree.all(dim=-1) & t["choice_has"]
+
+    def _choice_rule(self, t: dict[str, torch.Tensor], x: torch.Tensor, logits: torch.Tensor,
+                     neg: torch.Tensor) -> None:
+        """Open positions of a choice slot keep only the tokens of choices consistent with the slot."""
+        _, committed, consistent = self._consistent(t, x)
+        # a slot whose committed tokens match no choice (a canvas given half-filled) is reopened
+        # to every choice at its open positions rather than leaving no token at all
+        consistent = torch.where(consistent.any(-1, keepdim=True), consistent, t["choice_has"])
+        d, j = (t["choice_valid"] & ~committed).nonzero(as_tuple=True)  # open (slot, position) pairs
+        if not len(d):
+            return
+        ids = t["choice_vals"][d, :, j]  # (N, K) each choice's token here
+        ok = consistent[d] & (ids >= 0)  # at least one per row: a consistent choice has a token at j
+        # entries of excluded choices point at the row's first allowed id, so duplicates agree
+        first = ids.gather(-1, ok.long().argmax(-1, keepdim=True))
+        _keep_only(logits, t["choice_row"][d], t["choice_pos"][d, j], torch.where(ok, ids, first), neg)
+
+    def repair(self, x: torch.Tensor) -> torch.Tensor:
+        """`x` with every choice slot consistent with one of its choices.
+
+        Positions committed in the same step may each agree with a different choice; such a
+        slot takes the choice that agrees with most of its committed tokens (first in choice
+        order on ties), whose tokens replace the disagreeing committed ones. Masks stay masks.
+        """
+        if not len(self.canvases) or not len(self._tables["choice_row"]):
+            return x
+        t = self._on(x.device)
+        held, committed, consistent = self._consistent(t, x)
+        broken = ~consistent.any(-1)  # (D,)
+        if not bool(broken.any()):
+            return x
+        matches = ((t["choice_vals"] == held[:, None, :]) & committed[:, None, :]).sum(-1)  # (D, K)
+        best = matches.masked_fill(~t["choice_has"], -1).argmax(-1)  # first maximum
+        value = t["choice_vals"][torch.arange(len(best), device=x.device), best]  # (D, n)
+        fix = committed & broken[:, None] & (held != value)
+        if not bool(fix.any()):
+            return x
+        x = x.clone()
+        i, j = fix.nonzero(as_tuple=True)
+        x[t["choice_row"][i], t["choice_pos"][i, j]] = value[i, j]
+        return x
+
+    def tokens_hook(self, step: int, x: torch.Tensor) -> torch.Tensor | None:
+        """Denoiser tokens hook: the repaired canvas, or None when nothing needed fixing."""
+        fixed = self.repair(x)
+        return None if fixed is x else fixed
+
+
+class _Rules:
+    """One canvas's `SlotRules`, read against the canvas's tokens every step."""
+
+    def __init__(self, canvas: Canvas, rules: SlotRules) -> None:
+        self.canvas, self.rules = canvas, rules
+        self.order = [[name for name in group if name in canvas.slots] for group in (rules.fill_order() or [])]
+        self._spaces = _leading_spaces(canvas.template)
+        self._cache: dict[tuple[str, str], tuple[int, ...] | None] = {}
+
+    def _tokens(self, slot: str, value: str) -> tuple[int, ...] | None:
+        """`value` as the slot's padded token sequence; None when it does not fit."""
+        key = (slot, value)
+        if key not in self._cache:
+            size, pad_id = len(self.canvas.slots[slot]), self.canvas.pad_id
+            ids = [int(t) for t in self.canvas.tokenizer.encode(self._spaces.get(slot, "") + value)] if value.strip() else []
+            if len(ids) > size or (len(ids) < size and pad_id is None):
+                self._cache[key] = None
+            else:
+                self._cache[key] = tuple(ids) + (pad_id,) * (size - len(ids))
+        return self._cache[key]
+
+    def partial(self, row: list[int]) -> dict[str, str | None]:
+        """Slot name -> committed value, or None while any of its positions is masked."""
+        values = decode_slots(self.canvas, row)
+        mask_id = self.canvas.mask_id
+        return {name: None if any(row[p] == mask_id for p in positions) else values[name]
+                for name, positions in self.canvas.slots.items()}
+
+    def restrictions(self, row: list[int]) -> list[tuple[int, list[int]]]:
+        """(open position, the tokens there of allowed values agreeing with the slot) for each constrained slot."""
+        mask_id, out = self.canvas.mask_id, []
+        for name, values in self.rules.allowed_values(self.partial(row)).items():
+            slot_positions = self.canvas.slots.get(name)
+            if slot_positions is None:
+                continue
+            open_at = [k for k, p in enumerate(slot_positions) if row[p] == mask_id]
+            if not open_at:
+                continue
+            seqs = [s for s in (self._tokens(name, v) for v in values) if s is not None]
+            seqs = [s for s in seqs if all(row[p] == mask_id or row[p] == t for p, t in zip(slot_positions, s))]
+            if not seqs:  # dead end: leave the slot free for the checker to blame
+                continue
+            out.extend((slot_positions[k], sorted({s[k] for s in seqs})) for k in open_at)
+        return out
+
+    def later_positions(self, row: list[int]) -> list[int]:
+        """Open positions of the slot groups after the first group that still has an open position."""
+        later: list[int] = []
+        current = False
+        for group in self.order:
+            open_here = [p for name in group for p in self.canvas.slots[name] if row[p] == self.canvas.mask_id]
+            if current:
+                later += open_here
+            elif open_here:
+                current = True
+        return later
+
+
+def _leading_spaces(template: Template) -> dict[str, str]:
+    """The space a BPE tokenizer folds into a slot's first token (as `planners.compile` does)."""
+    spaces, segments = {}, list(template.segments)
+    for i, seg in enumerate(segments):
+        if isinstance(seg, Slot):
+            before = segments[i - 1] if i else None
+            spaces[seg.name] = " " if isinstance(before, str) and before.endswith(" ") else ""
+    return spaces
+
+
+def _per_canvas(given: Any, n: int, what: str) -> list[Mapping]:
+    if given is None:
+        return [{}] * n
+    if isinstance(given, Mapping):
+        return [given] * n
+    given = [g or {} for g in given]
+    if len(given) != n:
+        raise ValueError(f"{what}: got {len(given)} mappings for {n} canvases")
+    return given
+
+
+def _token_id(canvas: Canvas, token: Any, what: str, vocab_size: int) -> int:
+    if isinstance(token, str):
+        ids = canvas.tokenizer.encode(token)
+        if len(ids) != 1:
+            raise InputError(f"{what}: {token!r} is {len(ids)} tokens, expected exactly one (or give a token id)")
+        return int(ids[0])
+    if isinstance(token, bool) or not isinstance(token, int):
+        raise InputError(f"{what}: tokens are ids, strings or boolean rows, got {token!r}")
+    if not 0 <= token < vocab_size:
+        raise InputError(f"{what}: token id {token} is outside the vocabulary (0..{vocab_size - 1})")
+    return token
+
+
+def _has(tokens: Tokens, token: int) -> bool:
+    return bool(tokens[token]) if isinstance(tokens, torch.Tensor) else token in tokens
+
+
+def _fits(value: tuple[int, ...], allows: list[Tokens] | None, bans: list[Tokens], pad_id: int | None) -> bool:
+    """Whether a choice's tokens pass the slot's allow/ban tokens (padding always passes allow)."""
+    for j, token in enumerate(value):
+        if _has(bans[j], token) or (allows is not None and token != pad_id and not _has(allows[j], token)):
+            return False
+    return True
+
+
+def _keep_only(logits: torch.Tensor, rows: torch.Tensor, positions: torch.Tensor, ids: torch.Tensor,
+               neg: torch.Tensor) -> None:
+    """At each (rows[n], positions[n]) keep only the logits of ids[n] (N, K); the rest become -inf.
+
+    One write of -inf per restricted position, and no (N, V) temporaries: this runs every step.
+    """
+    r, p = rows[:, None], positions[:, None]
+    kept = logits[r, p, ids]  # (N, K)
+    logits[rows, positions] = neg
+    logits[r, p, ids] = kept
+
+
+def _tables(sparse: list, dense: list, rows: list[torch.Tensor], banned: list, choice_slots: list, tails: list,
+            vocab_size: int) -> dict[str, torch.Tensor]:
+    """The static restrictions as padded tensors (built once, moved to the logits' device once)."""
+    t: dict[str, torch.Tensor] = {}
+    k = max((len(ids) for _, _, ids in sparse), default=1)
+    t["allow_rc"] = torch.tensor([[r, p] for r, p, _ in sparse], dtype=torch.long).view(-1, 2)
+    # pad each allow list with its own first id: duplicates gather/scatter the same logit
+    t["allow_ids"] = torch.tensor([ids + ids[:1] * (k - len(ids)) for _, _, ids in sparse], dtype=torch.long).view(-1, k)
+    dense = sorted(dense, key=lambda entry: entry[2])  # positions sharing an allow row are contiguous
+    t["dense_rc"] = torch.tensor([[r, p] for r, p, _ in dense], dtype=torch.long).view(-1, 2)
+    t["dense_idx"] = torch.tensor([i for _, _, i in dense], dtype=torch.long)
+    t["dense_block"] = ~torch.stack(rows) if rows else torch.zeros(0, vocab_size, dtype=torch.bool)  # (U, V)
+    t["ban"] = torch.tensor(banned, dtype=torch.long).view(-1, 3)
+    n = max((len(pos) for _, pos, _ in choice_slots), default=1)
+    kv = max((len(vals) for _, _, vals in choice_slots), default=1)
+    d = len(choice_slots)
+    t["choice_row"] = torch.tensor([r for r, _, _ in choice_slots], dtype=torch.long)
+    # (D, n) positions and which are real; (D, K, n) choice tokens (-1: none); (D, K) real choices
+    t["choice_pos"] = torch.tensor([list(pos) + [0] * (n - len(pos)) for _, pos, _ in choice_slots],
+                                   dtype=torch.long).view(d, n)
+    t["choice_valid"] = torch.tensor([[True] * len(pos) + [False] * (n - len(pos)) for _, pos, _ in choice_slots],
+                                     dtype=torch.bool).view(d, n)
+    t["choice_vals"] = torch.tensor([[list(v) + [-1] * (n - len(v)) for v in vals] + [[-1] * n] * (kv - len(vals))
+                                     for _, _, vals in choice_slots], dtype=torch.long).view(d, kv, n)
+    t["choice_has"] = torch.tensor([[True] * len(vals) + [False] * (kv - len(vals)) for _, _, vals in choice_slots],
+                                   dtype=torch.bool).view(d, kv)
+    m = max((len(pos) for _, pos in tails), default=1)
+    t["tail_row"] = torch.tensor([r for r, _ in tails], dtype=torch.long)
+    t["tail_pos"] = torch.tensor([list(pos) + [0] * (m - len(pos)) for _, pos in tails], dtype=torch.long).view(-1, m)
+    t["tail_valid"] = torch.tensor([[True] * len(pos) + [False] * (m - len(pos)) for _, pos in tails],
+                                   dtype=torch.bool).view(-1, m)
+    return t
