@@ -1,0 +1,36 @@
+"""The layers of design.md, enforced: the import-linter contracts in pyproject.toml hold, and a wrong arrow breaks them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("constraints", "environments", "planners", "dream_agent")
+
+
+def lint_imports(root: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    code = "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())"
+    return subprocess.run([sys.executable, "-c", code, str(root / "pyproject.toml"), "--no-cache", "--no-logo"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_every_contract_is_kept():
+    out = lint_imports(ROOT)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    assert "0 broken" in out.stdout
+
+
+def test_an_engine_module_importing_the_plan_layer_breaks_the_contracts(tmp_path):
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("*.safetensors", "__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    denoise = tmp_path / "dream_agent" / "denoise.py"
+    denoise.write_text(denoise.read_text() + "\nimport planners.refinement  # a wrong arrow\n")
+    out = lint_imports(tmp_path)
+    assert out.returncode != 0
+    assert "dream_agent.denoise -> planners.refinement" in out.stdout
