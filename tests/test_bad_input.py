@@ -205,7 +205,7 @@ def test_sudoku_solver_is_quick_on_hard_grids() -> None:
 
 
 def test_countdown_solver_search_is_bounded() -> None:
-    from environments.countdown_solver import solve_countdown
+    from environments.countdown.oracle import solve_countdown
 
     primes = (2, 3, 5, 7, 11, 13, 17, 19)  # unsolvable for this target; a full proof takes ~6e6 expansions
     start = time.perf_counter()

@@ -9,8 +9,8 @@ from dream_agent.protocols import DiffusionLM
 from dream_agent.tiny import TinyConfig, TinyDenoiser, TinyMDM
 from dream_agent.vocab_tokenizer import VocabTokenizer
 from environments import get_environment
-from environments.countdown_problem import CountdownProblem
-from environments.sudoku_problem import SudokuProblem
+from environments.countdown.problem import CountdownProblem
+from environments.sudoku.problem import SudokuProblem
 from planners.allowed import allowed_values_hook
 from planners.compile import compile_template
 from planners.solve import default_steps, solve, solve_batch
