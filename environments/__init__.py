@@ -11,7 +11,7 @@ from environments.blocksworld import Blocksworld
 from environments.countdown import CountdownEnv, CountdownProblem
 from environments.kitchen import KitchenEnvironment
 from environments.sudoku import SudokuEnv, SudokuProblem
-from environments.validate import ValidationReport, validate
+from environments.validation import ValidationReport, validate
 
 # name -> factory (a fresh environment per call); keep one line per environment.
 ENVIRONMENTS: dict[str, Callable[[], Environment]] = {

@@ -20,7 +20,7 @@ from dream_agent.vocab_tokenizer import VocabTokenizer
 from environments import get_environment
 
 ROOT = Path(__file__).resolve().parents[1]
-BLOCKS_DOMAIN = ROOT / "environments" / "data" / "blocksworld-4ops.pddl"
+BLOCKS_DOMAIN = ROOT / "environments" / "blocksworld" / "data" / "blocksworld-4ops.pddl"
 TEXT = "pick <mask> then place <mask> shelf"
 
 
@@ -175,7 +175,7 @@ def test_pddl_plan_of_non_strings(plan) -> None:
 def test_validate_never_grounds_a_huge_domain(tmp_path) -> None:
     """6 parameters over 60 objects is 4.7e10 ground actions; checking one step needs one."""
     from environments.pddl import load_pddl
-    from environments.validate import validate
+    from environments.validation import validate
 
     domain = tmp_path / "wide.pddl"
     domain.write_text("(define (domain wide) (:requirements :strips) (:predicates (p ?a) (q ?a ?b ?c ?d ?e ?f))"

@@ -11,8 +11,8 @@ import heapq
 import itertools
 from dataclasses import dataclass
 
-from environments.action_text import format_action, parse_action
-from environments.kitchen.world import (
+from environments.action_plans.actions import format_action, parse_action
+from environments.kitchen.problem import (
     HEATERS, OPENABLE, Before, CloseWithin, Deadline, DistanceBudget, KitchenProblem, NoHotInFridge, NoMetalInMicrowave,
 )
 
