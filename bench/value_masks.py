@@ -54,21 +54,20 @@ class OldCanvas:
         return types.SimpleNamespace(**vars(slot), domain=slot.choices)
 
 
+class OldEnv:
+    """The environment method the old hook called, answered by today's slot rules."""
+
+    def __init__(self, rules):
+        self.rules = rules
+
+    def allowed_values(self, problem, partial, rendering):
+        return self.rules.allowed_values(partial)
+
+
 def old_module(ref: str, path: str) -> types.ModuleType:
     module = types.ModuleType(f"old_{path.replace('/', '_')}")
     exec(compile(subprocess.check_output(["git", "show", f"{ref}:{path}"], text=True), path, "exec"), module.__dict__)
     return module
-
-
-class EnvRules:
-    def __init__(self, env, problem) -> None:
-        self.env, self.problem = env, problem
-
-    def allowed_values(self, partial):
-        return self.env.allowed_values(self.problem, partial, "compact")
-
-    def fill_order(self):
-        return []
 
 
 def ms_per_call(hook, x: torch.Tensor, base: torch.Tensor, calls: int) -> float:
@@ -103,7 +102,7 @@ def main() -> None:
     x = torch.tensor([sudoku.ids], device=args.device)
     base = torch.randn(1, len(sudoku.ids), DREAM_VOCAB, device=args.device)
     old_choices = domains.domain_hook([OldCanvas(sudoku)])
-    old_rules = allowed.AllowedValuesHook(env, problem, OldCanvas(sudoku), "compact", [])
+    old_rules = allowed.AllowedValuesHook(OldEnv(env.slot_rules(problem)), problem, OldCanvas(sudoku), "compact", [])
 
     def old_both(step, xs, logits):  # as the refine loop chained them: the user hook, then the domain hook
         logits[0:1] = old_rules(step, xs[0:1], logits[0:1])
@@ -123,7 +122,7 @@ def main() -> None:
 
     cases = [
         ("sudoku 9x9, choices", old_choices, ValueMasks(sudoku), x, base),
-        ("sudoku 9x9, choices + rules", old_both, ValueMasks(sudoku, rules=[EnvRules(env, problem)]), x, base),
+        ("sudoku 9x9, choices + rules", old_both, ValueMasks(sudoku, rules=[env.slot_rules(problem)]), x, base),
         ("text slots, token-class rows", old_text, ValueMasks(text, allow=allow), xt, base_t),
     ]
     print(f"vocabulary {DREAM_VOCAB:,}, device {args.device}, median of {args.calls} calls")

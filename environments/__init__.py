@@ -8,12 +8,10 @@ from constraints.errors import InputError
 from environments.assembly import AssemblyEnvironment
 from environments.base import RENDERINGS, Environment, Rendering, SlotRules
 from environments.blocksworld import Blocksworld
-from environments.countdown import CountdownEnv
-from environments.countdown_problem import CountdownProblem
+from environments.countdown import CountdownEnv, CountdownProblem
 from environments.kitchen import KitchenEnvironment
-from environments.sudoku import SudokuEnv
-from environments.sudoku_problem import SudokuProblem
-from environments.validate import ValidationReport, validate
+from environments.sudoku import SudokuEnv, SudokuProblem
+from environments.validation import ValidationReport, validate
 
 # name -> factory (a fresh environment per call); keep one line per environment.
 ENVIRONMENTS: dict[str, Callable[[], Environment]] = {

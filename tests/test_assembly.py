@@ -35,7 +35,7 @@ def _brute_force(p):
     """Exhaustive search over every action (waits of 1-3 included) using only the simulator as the model."""
     import heapq
 
-    from environments.assembly.simulator import simulate
+    from environments.assembly.checks import simulate
 
     names = [x.name for x in p.parts]
     actions = [f"change_tool({t})" for t in ("gripper", "screwdriver", "glue_gun")]

@@ -20,7 +20,7 @@ from dream_agent.vocab_tokenizer import VocabTokenizer
 from environments import get_environment
 
 ROOT = Path(__file__).resolve().parents[1]
-BLOCKS_DOMAIN = ROOT / "environments" / "data" / "blocksworld-4ops.pddl"
+BLOCKS_DOMAIN = ROOT / "environments" / "blocksworld" / "data" / "blocksworld-4ops.pddl"
 TEXT = "pick <mask> then place <mask> shelf"
 
 
@@ -176,7 +176,7 @@ def test_pddl_plan_of_non_strings(plan) -> None:
 def test_validate_never_grounds_a_huge_domain(tmp_path) -> None:
     """6 parameters over 60 objects is 4.7e10 ground actions; checking one step needs one."""
     from environments.pddl import load_pddl
-    from environments.validate import validate
+    from environments.validation import validate
 
     domain = tmp_path / "wide.pddl"
     domain.write_text("(define (domain wide) (:requirements :strips) (:predicates (p ?a) (q ?a ?b ?c ?d ?e ?f))"
@@ -206,7 +206,7 @@ def test_sudoku_solver_is_quick_on_hard_grids() -> None:
 
 
 def test_countdown_solver_search_is_bounded() -> None:
-    from environments.countdown_solver import solve_countdown
+    from environments.countdown.oracle import solve_countdown
 
     primes = (2, 3, 5, 7, 11, 13, 17, 19)  # unsolvable for this target; a full proof takes ~6e6 expansions
     start = time.perf_counter()

@@ -16,7 +16,7 @@ from dream_agent.cli import solve as solve_command
 
 torch.set_num_threads(1)
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-BLOCKS_DOMAIN = Path(__file__).resolve().parents[1] / "environments" / "data" / "blocksworld-4ops.pddl"
+BLOCKS_DOMAIN = Path(__file__).resolve().parents[1] / "environments" / "blocksworld" / "data" / "blocksworld-4ops.pddl"
 SUMMARY = {"solved", "nfe", "rounds", "seconds", "violations"}
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from constraints import InputError
 from environments import CountdownEnv, CountdownProblem, Environment
-from environments.countdown_solver import Equation, parse_equation, solve_countdown
+from environments.countdown.oracle import Equation, parse_equation, solve_countdown
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 needs_data = pytest.mark.skipif(not DATA.is_dir(), reason=f"public data sets not found at {DATA}")

@@ -6,11 +6,11 @@ import pytest
 
 from environments import ENVIRONMENTS, get_environment
 from environments.base import Environment, SlotRules
-from environments.countdown_allowed import countdown_allowed_values
+from environments.countdown.allowed import countdown_allowed_values
 from environments.kitchen.allowed import kitchen_allowed_values
 from environments.pddl.allowed import pddl_allowed_values
 from environments.pddl.environment import DEFAULT_MAX_STEPS, PDDLEnvironment, PDDLProblem
-from environments.sudoku_allowed import sudoku_allowed_values
+from environments.sudoku.allowed import sudoku_allowed_values
 
 RULED = ["blocksworld", "countdown", "kitchen", "sudoku", "sudoku4x4"]
 

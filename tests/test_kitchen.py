@@ -12,7 +12,7 @@ from environments.base import Environment
 from environments.kitchen import (
     TASKS, GoalItem, KitchenEnvironment, KitchenObject, KitchenProblem, check, generate, plan_cost, search,
 )
-from environments.kitchen.world import (
+from environments.kitchen.problem import (
     Before, CloseWithin, Deadline, DistanceBudget, NoHotInFridge, NoMetalInMicrowave,
 )
 
@@ -66,7 +66,7 @@ def _brute_force_cost(p, bound):
         if not check(p, plan):
             best[0] = cost
             return
-        from environments.kitchen.simulator import simulate
+        from environments.kitchen.checks import simulate
         for a in actions:
             nxt = plan + [a]
             if not simulate(p, nxt).violations:  # prune prefixes with a failing step

@@ -1,4 +1,4 @@
-"""Tests for environments.pddl.checker and templates: plan reading, blame, slot values, round trips."""
+"""Tests for environments.pddl.checks and templates: plan reading, blame, slot values, round trips."""
 
 import pytest
 from hypothesis import HealthCheck, given, settings

@@ -1,4 +1,4 @@
-"""Tests for environments.pddl.search: optimal lengths on public instances, BFS = A*, limits."""
+"""Tests for environments.pddl.oracle: optimal lengths on public instances, BFS = A*, limits."""
 
 from pathlib import Path
 

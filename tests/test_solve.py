@@ -9,9 +9,9 @@ from dream_agent.protocols import DiffusionLM
 from dream_agent.tiny import TinyConfig, TinyDenoiser, TinyMDM
 from dream_agent.vocab_tokenizer import VocabTokenizer
 from environments import get_environment
-from environments.countdown_problem import CountdownProblem
-from environments.sudoku_problem import SudokuProblem
 from dream_agent.planning import solve, solve_batch
+from environments.countdown.problem import CountdownProblem
+from environments.sudoku.problem import SudokuProblem
 from planners.options import PlanOptions
 from planners.solving import request_for
 from planners.value_masks import ValueMasks

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from constraints import InputError, Slot
 from environments import Environment, SudokuEnv, SudokuProblem
-from environments.sudoku_solver import is_singles_solvable
+from environments.sudoku.oracle import is_singles_solvable
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 needs_data = pytest.mark.skipif(not DATA.is_dir(), reason=f"public data sets not found at {DATA}")

@@ -57,7 +57,7 @@ def test_environments_never_import_torch() -> None:
         text = path.read_text()
         assert "import torch" not in text and "import transformers" not in text, path
     code = (
-        "import sys, environments, environments.validate, dream_agent.cli.validate;"
+        "import sys, environments, environments.validation, dream_agent.cli.validate;"
         "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, 'torch was imported'"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)

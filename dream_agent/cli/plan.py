@@ -41,7 +41,7 @@ def _kitchen_problem(env: Any, problem: Optional[Path], seed: int, task: Optiona
         if not problem.is_file():
             raise InputError(f"kitchen problem file not found: {str(problem)!r}")
         return env.parse_problem(problem.read_text(encoding="utf-8"))
-    from environments.kitchen.world import TASKS
+    from environments.kitchen.problem import TASKS
 
     if task is not None and task not in TASKS:
         raise InputError(f"unknown kitchen task {task!r}; allowed: {', '.join(TASKS)}")

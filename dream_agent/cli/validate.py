@@ -91,7 +91,7 @@ def register(app: typer.Typer) -> None:
             from environments.pddl import load_pddl, read_plan
         except ImportError:
             raise InputError("PDDL support (environments.pddl) is not available in this installation") from None
-        from environments.validate import validate
+        from environments.validation import validate
 
         env, pddl_problem = load_pddl(str(domain), str(problem))
         _emit(validate(env, pddl_problem, read_plan(_read_plan_text(plan))), as_json)
@@ -106,7 +106,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Validate a Sudoku solution (9x9 or 4x4)."""
         from environments.sudoku import SudokuEnv
-        from environments.validate import validate
+        from environments.validation import validate
 
         _emit(validate(SudokuEnv(), puzzle, solution), as_json or _group_json(ctx))
 
@@ -121,7 +121,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Validate a Countdown answer."""
         from environments.countdown import CountdownEnv
-        from environments.validate import validate
+        from environments.validation import validate
 
         problem = {"numbers": numbers, "target": target}
         _emit(validate(CountdownEnv(), problem, answer), as_json or _group_json(ctx))

@@ -114,7 +114,7 @@ def load_items(task: str, path: str | Path | None = None, *, plan_steps: int = P
 def _planbench_item(path: Path, index: int, row: dict[str, Any], plan_steps: int) -> EvalItem:
     """A PlanBench task-1 row plus its PDDL problem from generated_basic[_3]/ next to the file."""
     from environments.blocksworld import action_to_english
-    from environments.pddl.checker import parse_step
+    from environments.pddl.checks import parse_step
     from environments.pddl.environment import PDDLProblem
 
     where = f"{path.name}:{index + 1}"

@@ -139,7 +139,7 @@ def answer_from_values(task: str, env: Any, item: EvalItem, values: Mapping[str,
             out.append(f"{int(match[1])}{match[2]}{int(match[3])}={int(match[4])}" if match else text)
         return ",".join(out)
     from environments.blocksworld import action_to_english
-    from environments.pddl.checker import parse_step
+    from environments.pddl.checks import parse_step
 
     lines = []
     for step in plan:

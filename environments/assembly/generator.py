@@ -6,9 +6,9 @@ import random
 from dataclasses import dataclass
 
 from constraints import InputError
-from environments.assembly.model import AssemblyProblem, Part, Subassembly
-from environments.assembly.simulator import simulate
-from environments.assembly.solver import optimize
+from environments.assembly.problem import AssemblyProblem, Part, Subassembly
+from environments.assembly.checks import simulate
+from environments.assembly.oracle import optimize
 
 PART_NAMES = ("base", "frame", "bracket", "panel", "cover", "motor", "fan", "board", "shaft", "gear", "lid", "handle",
               "hinge", "leg", "seat", "wheel")

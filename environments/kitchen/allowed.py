@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from environments.kitchen.simulator import KitchenState, apply_step, goal_violations
+from environments.kitchen.checks import KitchenState, apply_step, goal_violations
 from environments.kitchen.templates import EMPTY
-from environments.kitchen.world import ACTIONS, KitchenProblem
+from environments.kitchen.problem import ACTIONS, KitchenProblem
 
 LOCATION_ACTIONS = ("goto", "open", "close")
 

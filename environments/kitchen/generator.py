@@ -6,9 +6,9 @@ import random
 from dataclasses import dataclass
 
 from constraints import InputError
-from environments.kitchen.search import search
-from environments.kitchen.simulator import simulate
-from environments.kitchen.world import (
+from environments.kitchen.oracle import search
+from environments.kitchen.checks import simulate
+from environments.kitchen.problem import (
     KINDS, TASKS, Before, CloseWithin, Deadline, DistanceBudget, GoalItem, KitchenObject, KitchenProblem,
     NoHotInFridge, NoMetalInMicrowave,
 )

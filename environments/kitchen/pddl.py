@@ -8,9 +8,9 @@ close_within, step deadlines, the distance budget and other "before" shapes; see
 
 from __future__ import annotations
 
-from environments.action_text import parse_action
-from environments.kitchen.simulator import KitchenState, apply_step, parse_step
-from environments.kitchen.world import HEATERS, OPENABLE, Before, KitchenProblem, NoHotInFridge, NoMetalInMicrowave
+from environments.action_plans.actions import parse_action
+from environments.kitchen.checks import KitchenState, apply_step, parse_step
+from environments.kitchen.problem import HEATERS, OPENABLE, Before, KitchenProblem, NoHotInFridge, NoMetalInMicrowave
 
 _MARKS = ("wash", "heat", "cool", "slice")
 _ACCESS = "(or (not (openable ?l)) (opened ?l))"

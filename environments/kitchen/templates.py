@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Mapping
 
 from constraints import InputError, Slot, Template
-from environments.action_text import format_action, parse_action
+from environments.action_plans.actions import format_action, parse_action
 from environments.base import slot_values
-from environments.kitchen.world import (
+from environments.kitchen.problem import (
     ACTIONS, DEFAULT_LAYOUT, KINDS, OPENABLE, PROPERTIES, STATES, Before, CloseWithin, Deadline, DistanceBudget,
     KitchenProblem, NoHotInFridge, NoMetalInMicrowave,
 )

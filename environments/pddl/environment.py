@@ -14,10 +14,10 @@ from constraints.template import Template
 from constraints.violation import Violation
 from environments.base import BoundRules, SlotRules, no_values
 from environments.pddl.allowed import pddl_allowed_values
-from environments.pddl.checker import CONSTRAINT, check_plan, read_plan
+from environments.pddl.checks import CONSTRAINT, check_plan, read_plan
 from environments.pddl.grounding import GroundTask, apply, bind, ground, is_applicable
 from environments.pddl.parsing import LiftedDomain, parse_domain_text, parse_problem_text
-from environments.pddl.search import SEARCHES, SearchResult, search
+from environments.pddl.oracle import SEARCHES, SearchResult, search
 from environments.pddl import templates as tpl
 from environments.pddl.writer import render_problem
 

@@ -13,7 +13,7 @@ from typing import Callable, Mapping, Sequence
 
 from constraints.template import Slot, Template
 from environments.base import slot_values
-from environments.pddl.checker import parse_step
+from environments.pddl.checks import parse_step
 from environments.pddl.grounding import GroundTask
 
 NOOP = "noop"  # compact: an empty step

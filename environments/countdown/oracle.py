@@ -1,4 +1,4 @@
-"""Countdown arithmetic: equations, a safe equation parser, the exact solver and a random instance maker.
+"""Countdown arithmetic: equations, a safe equation parser and the exact solver.
 
 Rules (as Dream's and "Beyond Autoregression"'s CD3/CD4/CD5 sets): combine two available numbers
 with + - * or exact integer division, never going negative; the result becomes available; every
@@ -7,7 +7,6 @@ given number is used once, so n numbers take n-1 equations and the last result i
 
 from __future__ import annotations
 
-import random
 import re
 from dataclasses import dataclass
 
@@ -71,7 +70,7 @@ def parse_equation(text: str) -> Equation | str:
     return Equation(int(a), op, int(b), int(result))
 
 
-def _moves(x: int, y: int) -> list[Equation]:
+def moves(x: int, y: int) -> list[Equation]:
     """Every legal step on two numbers with x >= y (no negatives, exact division only)."""
     moves = [Equation(x, "+", y, x + y), Equation(x, "-", y, x - y), Equation(x, "*", y, x * y)]
     if y and x % y == 0:
@@ -120,7 +119,7 @@ def solve_countdown(
                 budget[0] -= 1
                 tried.add((x, y))
                 rest = pool[:i] + pool[i + 1 : j] + pool[j + 1 :]
-                for move in _moves(x, y):
+                for move in moves(x, y):
                     if max_value is not None and move.result > max_value:
                         continue
                     found = search(tuple(sorted(rest + (move.result,))))
@@ -130,24 +129,3 @@ def solve_countdown(
         return None
 
     return search(tuple(sorted(numbers)))
-
-
-def random_instance(
-    rng: random.Random, n: int, low: int, high: int, target_low: int, target_high: int, tries: int = 100_000
-) -> tuple[list[int], int]:
-    """Random numbers in [low, high] and a target in [target_low, target_high] reached by a random chain.
-
-    Each draw combines random pairs with a random legal operation until one number is left, and
-    keeps the draw when that number lands in the target range (so every instance is solvable).
-    """
-    for _ in range(tries):
-        numbers = [rng.randint(low, high) for _ in range(n)]
-        pool = list(numbers)
-        while len(pool) > 1:
-            i, j = rng.sample(range(len(pool)), 2)
-            x, y = max(pool[i], pool[j]), min(pool[i], pool[j])
-            move = rng.choice(_moves(x, y))
-            pool = [v for k, v in enumerate(pool) if k not in (i, j)] + [move.result]
-        if target_low <= pool[0] <= target_high:
-            return numbers, pool[0]
-    raise ValueError(f"no target in {target_low}..{target_high} reached from {n} numbers in {low}..{high}")

@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping
 from pydantic import BaseModel, ValidationError
 
 from constraints import InputError, Template, Violation
-from environments.action_text import format_action, parse_action
+from environments.action_plans.actions import format_action, parse_action
 from environments.base import SlotRules
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Mapping
 
 from constraints import InputError, Slot, Template
-from environments.action_text import format_action, parse_action
+from environments.action_plans.actions import format_action, parse_action
 from environments.base import slot_values
 from environments.assembly.generator import PART_NAMES
-from environments.assembly.model import ACTIONS, TOOLS, AssemblyProblem
+from environments.assembly.problem import ACTIONS, TOOLS, AssemblyProblem
 
 EMPTY = "none"
 _WORDS = ("part", "edge", "sub", "deadline", "fixtures", "change", "start", "plan", ";", "screw", "glue")

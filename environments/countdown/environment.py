@@ -10,30 +10,17 @@ arithmetic over a 10-digit vocabulary instead of memorising thousands of number 
 from __future__ import annotations
 
 import functools
-import random
 from dataclasses import replace
 from typing import Any, Mapping
 
-from constraints import InputError, Slot, Template, Violation
-from environments.base import RENDERINGS, BoundRules, Rendering, SlotRules, slot_values
-from environments.countdown_allowed import countdown_allowed_values
-from environments.countdown_check import check_equations
-from environments.countdown_problem import CountdownProblem, parse_countdown
-from environments.countdown_solver import OPS, Equation, parse_equation, random_instance, solve_countdown
-
-PARTS = ("a", "op", "b", "r")  # slot name prefixes of one equation; slot = f"{part}{step}"
-WORDS = ("numbers", "target", "|", "=", ",")
-
-
-def split_answer(plan: Any) -> list[str]:
-    """An answer as a list of equation texts: a string is split on commas and newlines."""
-    if isinstance(plan, str):
-        parts = plan.replace("\n", ",").split(",")
-    elif isinstance(plan, (list, tuple)):
-        parts = [e.text if isinstance(e, Equation) else str(e) for e in plan]
-    else:
-        return [] if plan is None else [str(plan)]
-    return [p.strip() for p in parts if p.strip()]
+from constraints import InputError, Template, Violation
+from environments.base import BoundRules, Rendering, SlotRules
+from environments.countdown.allowed import countdown_allowed_values
+from environments.countdown.checks import check_equations
+from environments.countdown.generator import generate
+from environments.countdown.oracle import OPS, solve_countdown
+from environments.countdown.problem import CountdownProblem, parse_countdown
+from environments.countdown.templates import PARTS, WORDS, check_rendering, parse_plan, plan_to_values, split_answer, template
 
 
 class CountdownEnv:
@@ -68,33 +55,14 @@ class CountdownEnv:
     def generate(
         self, seed: int, n: int = 4, low: int = 1, high: int = 99, target_low: int = 10, target_high: int = 99
     ) -> CountdownProblem:
-        """A random solvable instance; defaults follow the CD sets (numbers 1..99, targets below 100).
-
-        Args:
-            seed: random seed (same knobs and seed, same instance).
-            n: how many numbers (3, 4 and 5 are CD3, CD4 and CD5).
-            low, high: range of the numbers.
-            target_low, target_high: range of the target.
-        """
-        if not isinstance(n, int) or not 2 <= n <= 8:
-            raise InputError(f"n must be 2..8 numbers, got {n!r}")
-        if not 1 <= low <= high <= 999_999 or not 0 <= target_low <= target_high:
-            raise InputError(
-                "need 1 <= low <= high <= 999999 and 0 <= target_low <= target_high; "
-                f"got low={low}, high={high}, target_low={target_low}, target_high={target_high}"
-            )
-        rng = random.Random(f"countdown:{seed}:{n}:{low}:{high}:{target_low}:{target_high}")
-        try:
-            numbers, target = random_instance(rng, n, low, high, target_low, target_high)
-        except ValueError as err:
-            raise InputError(str(err)) from None
-        return CountdownProblem(numbers=tuple(numbers), target=target)
+        """A random solvable instance (see `environments.countdown.generator.generate`)."""
+        return generate(seed, n, low, high, target_low, target_high)
 
     # -- oracle ---------------------------------------------------------------------------
     def solve(self, problem: CountdownProblem) -> list[str] | None:
         """Equations reaching the target (fitting the template width where possible), or None.
 
-        None also when the search bound (`countdown_solver.MAX_EXPANSIONS`) is spent first,
+        None also when the search bound (`countdown.oracle.MAX_EXPANSIONS`) is spent first,
         which only large unsolvable instances (7-8 numbers) reach.
         """
         problem = parse_countdown(problem)
@@ -105,67 +73,18 @@ class CountdownEnv:
 
     # -- templates ------------------------------------------------------------------------
     def template(self, problem: CountdownProblem, rendering: Rendering = "compact") -> Template:
-        """n-1 equations of slots a, op, b, r (op's domain is + - * /), after the problem itself."""
-        _check_rendering(rendering)
-        steps = len(problem.numbers) - 1
-        segments: list[str | Slot] = []
-
-        def add(part: str | Slot) -> None:
-            if isinstance(part, str) and segments and isinstance(segments[-1], str):
-                segments[-1] += part
-            else:
-                segments.append(part)
-
-        if rendering == "compact":
-            numbers = " , ".join(" ".join(str(x)) for x in problem.numbers)
-            add(f"numbers {numbers} target {' '.join(str(problem.target))} | ")
-            gap, equals, comma = " ", " = ", " , "
-        else:
-            n = len(problem.numbers)
-            add(
-                f"Combine the first {n} numbers with + - * / to reach the last one, using each exactly once; "
-                f"write one equation per step.\n\nInput: {problem.as_input()}\nOutput: "
-            )
-            gap, equals, comma = "", "=", ","
-        for i in range(steps):
-            if i:
-                add(comma)
-            add(Slot(f"a{i}", max_length=self.digits))
-            add(gap)
-            add(Slot(f"op{i}", choices=OPS))
-            add(gap)
-            add(Slot(f"b{i}", max_length=self.digits))
-            add(equals)
-            add(Slot(f"r{i}", max_length=self.digits))
-        return Template(tuple(segments))
+        """n-1 equations of slots a, op, b, r (op is one of + - * /), after the problem itself."""
+        return template(problem, rendering, self.digits)
 
     def plan_to_values(self, problem: CountdownProblem, plan: Any, rendering: Rendering = "compact") -> dict[str, str]:
         """Slot values of a plan; compact numbers are space-separated digits ('1 1 4')."""
-        _check_rendering(rendering)
-        values: dict[str, str] = {}
-        for i, text in enumerate(split_answer(plan)):
-            eq = parse_equation(text)
-            if isinstance(eq, str):
-                raise InputError(f"step {i + 1}: {eq}")
-            for part, number in (("a", eq.a), ("b", eq.b), ("r", eq.result)):
-                digits = str(number)
-                if len(digits.lstrip("-")) > self.digits or number < 0:
-                    raise InputError(f"step {i + 1}: {number} does not fit a {self.digits}-digit slot")
-                values[f"{part}{i}"] = " ".join(digits) if rendering == "compact" else digits
-            values[f"op{i}"] = eq.op
-        return values
+        return plan_to_values(problem, plan, rendering, self.digits)
 
     def parse_plan(
         self, problem: CountdownProblem, values: Mapping[str, str], rendering: Rendering = "compact"
     ) -> list[str]:
         """Equation texts from slot values (digits may be space-separated); unreadable ones are kept."""
-        _check_rendering(rendering)
-        values = slot_values(values)
-        steps = len(problem.numbers) - 1
-        return [
-            "{}{}{}={}".format(*("".join(str(values.get(f"{p}{i}", "")).split()) for p in PARTS))
-            for i in range(steps)
-        ]
+        return parse_plan(problem, values, rendering)
 
     # -- checking -------------------------------------------------------------------------
     def check(self, problem: CountdownProblem, plan: Any) -> list[Violation]:
@@ -185,9 +104,9 @@ class CountdownEnv:
 
     def slot_rules(self, problem: CountdownProblem, rendering: Rendering = "compact") -> SlotRules:
         """Hard constraints: per open slot, the available operands, the operators and the exact results
-        (the last one the target) still consistent with the committed parts (see `countdown_allowed`),
+        (the last one the target) still consistent with the committed parts (see `countdown.allowed`),
         committed one equation after another."""
-        _check_rendering(rendering)
+        check_rendering(rendering)
         allowed = functools.partial(countdown_allowed_values, problem, compact=rendering == "compact",
                                     digits=self.digits, lookahead=self.lookahead)
         order = tuple(tuple(f"{part}{i}" for part in PARTS) for i in range(len(problem.numbers) - 1))
@@ -200,8 +119,3 @@ class CountdownEnv:
     def format_plan(self, plan: Any) -> str:
         """The answer as Dream writes it: 'a+b=c,c-d=e,...'."""
         return ",".join(split_answer(plan))
-
-
-def _check_rendering(rendering: str) -> None:
-    if rendering not in RENDERINGS:
-        raise InputError(f"unknown rendering {rendering!r}; allowed: {', '.join(RENDERINGS)}")

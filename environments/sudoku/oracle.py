@@ -166,30 +166,3 @@ def is_singles_solvable(n: int, givens: list[int]) -> bool:
     """True when naked and hidden singles alone fill the grid (no guessing needed)."""
     start = _start(geometry(n), list(givens))
     return start is not None and all(start[0])
-
-
-def random_grid(n: int, rng: random.Random) -> list[int]:
-    """A uniformly shuffled search's first full valid grid (row-major digits)."""
-    return solutions(n, [0] * (n * n), limit=1, rng=rng)[0]
-
-
-def carve(n: int, full: list[int], target: int, rng: random.Random, singles_only: bool = False) -> list[int]:
-    """Blank cells of `full` in random order while the puzzle keeps a unique solution.
-
-    Stops once `target` givens remain; may stop above it when no further cell can go.
-    `singles_only` also keeps the puzzle solvable by naked/hidden singles alone (an easy grade).
-    """
-    grid = list(full)
-    order = list(range(n * n))
-    rng.shuffle(order)
-    count = n * n
-    for cell in order:
-        if count <= target:
-            break
-        keep, grid[cell] = grid[cell], 0
-        ok = (is_singles_solvable(n, grid) if singles_only else len(solutions(n, grid, limit=2)) == 1)
-        if ok:
-            count -= 1
-        else:
-            grid[cell] = keep
-    return grid

@@ -12,7 +12,7 @@ import heapq
 import itertools
 from dataclasses import dataclass
 
-from environments.assembly.model import DURATION, FASTEN_TOOL, TOOLS, AssemblyProblem
+from environments.assembly.problem import DURATION, FASTEN_TOOL, TOOLS, AssemblyProblem
 
 
 @dataclass(frozen=True)

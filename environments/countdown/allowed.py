@@ -18,8 +18,8 @@ import functools
 from collections import Counter
 from typing import Mapping
 
-from environments.countdown_problem import CountdownProblem
-from environments.countdown_solver import OPS, apply
+from environments.countdown.problem import CountdownProblem
+from environments.countdown.oracle import OPS, apply
 
 
 def _number(value: str | None) -> int | None:

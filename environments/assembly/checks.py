@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from constraints import Violation
-from environments.action_text import format_action, parse_action
-from environments.assembly.model import ACTIONS, DURATION, FASTEN_TOOL, TOOLS, AssemblyProblem
+from environments.action_plans.actions import format_action, parse_action
+from environments.assembly.problem import ACTIONS, DURATION, FASTEN_TOOL, TOOLS, AssemblyProblem
 
 
 @dataclass

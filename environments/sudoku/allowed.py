@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from environments.sudoku_problem import SudokuProblem
+from environments.sudoku.problem import SudokuProblem
 
 
 def sudoku_allowed_values(problem: SudokuProblem, partial: Mapping[str, str | None]) -> dict[str, set[str]]:

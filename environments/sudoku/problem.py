@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from constraints.errors import InputError
-from environments.sudoku_solver import geometry
+from environments.sudoku.oracle import geometry
 
 _PUZZLE_KEYS = ("puzzle", "givens", "input", "quizzes", "quiz", "grid")
 
@@ -21,12 +21,6 @@ _PUZZLE_KEYS = ("puzzle", "givens", "input", "quizzes", "quiz", "grid")
 def cell_name(n: int, cell: int) -> str:
     """People's name of a row-major cell index: 'row 2, column 3' (1-based)."""
     return f"row {cell // n + 1}, column {cell % n + 1}"
-
-
-def box_of(n: int, cell: int) -> int:
-    """0-based box index (boxes numbered row-major) of a row-major cell index."""
-    b = int(n**0.5)
-    return (cell // n) // b * b + (cell % n) // b
 
 
 def grid_conflicts(n: int, digits: list[int]) -> list[tuple[str, int, int, list[int]]]:

@@ -8,7 +8,7 @@ blamed once, at its own step, and not again wherever it is used.
 from __future__ import annotations
 
 from constraints import Violation
-from environments.countdown_solver import parse_equation
+from environments.countdown.oracle import parse_equation
 
 
 def _v(constraint: str, reason: str, kind: str, step: int | None = None, parts: tuple[str, ...] = ()) -> Violation:

@@ -15,7 +15,7 @@ from typing import Sequence
 
 from constraints.errors import InputError
 from constraints.violation import Violation
-from environments.pddl.checker import read_plan
+from environments.pddl.checks import read_plan
 from environments.pddl.environment import PDDLEnvironment, PDDLProblem, plan_steps
 from environments.pddl.grounding import GroundTask
 from environments.pddl.templates import Wording

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from constraints import Violation
-from environments.action_text import format_action, parse_action
-from environments.kitchen.world import (
+from environments.action_plans.actions import format_action, parse_action
+from environments.kitchen.problem import (
     ACTIONS, HEATERS, OPENABLE, Before, CloseWithin, Deadline, DistanceBudget, KitchenProblem,
     NoHotInFridge, NoMetalInMicrowave,
 )

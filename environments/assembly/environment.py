@@ -1,0 +1,24 @@
+"""The assembly domain behind the Environment protocol."""
+
+from __future__ import annotations
+
+from environments.action_plans.environment import ActionPlanEnvironment
+from environments.assembly import templates as _t
+from environments.assembly.checks import check
+from environments.assembly.generator import generate
+from environments.assembly.oracle import solve
+from environments.assembly.problem import AssemblyProblem
+
+
+class AssemblyEnvironment(ActionPlanEnvironment):
+    """The assembly domain behind the Environment protocol; plans are lists of action strings, cost is makespan.
+
+    Violation reasons cite steps 0-based, matching `Violation.steps` (the text template numbers lines from 1).
+    """
+
+    name = "assembly"
+    problem_type = AssemblyProblem
+    render = _t
+    generator = generate
+    oracle = solve
+    simulate_check = check

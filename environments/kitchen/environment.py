@@ -1,0 +1,41 @@
+"""The kitchen domain behind the Environment protocol, with its hard constraints."""
+
+from __future__ import annotations
+
+import functools
+
+from pydantic import BaseModel
+
+from environments.action_plans.environment import ActionPlanEnvironment
+from environments.base import BoundRules, SlotRules, no_values
+from environments.kitchen import templates as _t
+from environments.kitchen.allowed import kitchen_allowed_values, typed_steps
+from environments.kitchen.checks import check
+from environments.kitchen.generator import generate
+from environments.kitchen.oracle import solve
+from environments.kitchen.problem import KitchenProblem
+
+
+class KitchenEnvironment(ActionPlanEnvironment):
+    """The kitchen domain behind the Environment protocol. Plans are lists of action strings.
+
+    Violation reasons cite steps 0-based, matching `Violation.steps` (the text template numbers lines from 1).
+    """
+
+    name = "kitchen"
+    problem_type = KitchenProblem
+    render = _t
+    generator = generate
+    oracle = solve
+    simulate_check = check
+
+    def slot_rules(self, problem: BaseModel, rendering: str = "compact") -> SlotRules:
+        """Hard constraints (compact rendering): actions that take effect after a committed prefix,
+        typed arguments elsewhere (see `environments.kitchen.allowed`); the text rendering gets none.
+        Either way steps are committed one after another."""
+        problem = self.parse_problem(problem)
+        n = problem.max_steps
+        if rendering != "compact":
+            return BoundRules(no_values, tuple((f"s{i}",) for i in range(n)))
+        allowed = functools.partial(kitchen_allowed_values, problem, every=typed_steps(problem))
+        return BoundRules(allowed, tuple((f"s{i}_act", f"s{i}_a1", f"s{i}_a2") for i in range(n)))
