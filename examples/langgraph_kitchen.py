@@ -1,7 +1,7 @@
 """LangGraph: an agent plans a kitchen task with the planner tool, validates it, and reports;
 plus the planner as a plain graph node reading and writing state keys.
 
-Run from the repository root (needs the `langgraph` extra):
+Run with the package and its `langgraph` extra installed (`pip install -e ".[langgraph]"`):
     python examples/langgraph_kitchen.py [--model DIR] [--seed 1]
 Without --model the planner uses the shipped kitchen model, which solves about 40% of fresh tasks
 (see its card): other seeds show the validator rejecting a plan and saying why.
@@ -10,17 +10,13 @@ Without --model the planner uses the shipped kitchen model, which solves about 4
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 from typing import Any, TypedDict
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from langchain_core.messages import HumanMessage
+from langgraph.graph import END, START, StateGraph
 
-from langchain_core.messages import HumanMessage  # noqa: E402
-from langgraph.graph import END, START, StateGraph  # noqa: E402
-
-from dream_agent.runnables import DiffusionPlanner, PlanValidator, plan_check_report_graph, planner_node  # noqa: E402
-from environments import get_environment  # noqa: E402
+from dream_agent.runnables import DiffusionPlanner, PlanValidator, plan_check_report_graph, planner_node
+from environments import get_environment
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """The diffusion planner as a LangChain Runnable: invoke, batch, stream, and per-step draft events.
 
-Run from the repository root:
+Run with the package installed (`pip install -e .`):
     python examples/planner_runnable.py [--model DIR] [--steps 8]
 Without --model the planner uses the environment's shipped model.
 """
@@ -10,13 +10,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from dream_agent.runnables import DiffusionPlanner  # noqa: E402
-from environments import get_environment  # noqa: E402
+from dream_agent.runnables import DiffusionPlanner
+from environments import get_environment
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """Structured output from a diffusion chat model: a pydantic schema becomes a template whose keys are
 fixed and whose values are constrained slots, so the answer validates by construction.
 
-Run from the repository root:
+Run with the package installed (`pip install -e .`):
     python examples/structured_output.py [--model DREAM_DIR]
 Without --model a small random-weight Dream checkpoint is built in a temporary directory: its
 answers are meaningless, yet always valid instances of the schema.
@@ -10,16 +10,13 @@ answers are meaningless, yet always valid instances of the schema.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 from typing import Literal
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from pydantic import BaseModel, Field
 
-from pydantic import BaseModel, Field  # noqa: E402
-
-from dream_agent.runnables import ChatDream  # noqa: E402
+from dream_agent.runnables import ChatDream
 
 
 class KitchenStep(BaseModel):

@@ -2,7 +2,8 @@
 
 An agent (here a fixed script standing in for a tool-calling chat model such as
 `ChatDream(...).bind_tools(tools)`) asks the planner tool to solve a Sudoku, then asks the validator
-tool to check it; bad arguments come back as errors the agent can read. Run from the repository root:
+tool to check it; bad arguments come back as errors the agent can read. Run with the package installed
+(`pip install -e .`):
     python examples/tool_in_agent.py [--model DIR]
 Without --model the planner uses the shipped sudoku4x4 model.
 """
@@ -10,15 +11,11 @@ Without --model the planner uses the shipped sudoku4x4 model.
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from langchain_core.messages import AIMessage
 
-from langchain_core.messages import AIMessage  # noqa: E402
-
-from dream_agent.runnables import DiffusionPlanner, PlanValidator  # noqa: E402
-from environments import get_environment  # noqa: E402
+from dream_agent.runnables import DiffusionPlanner, PlanValidator
+from environments import get_environment
 
 
 def main() -> None:

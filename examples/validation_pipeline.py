@@ -1,20 +1,17 @@
 """A validation pipeline over a batch of plans: no model, no torch, just checkers with diagnostics.
 
-Run from the repository root:
+Run with the package installed (`pip install -e .`):
     python examples/validation_pipeline.py
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from langchain_core.runnables import RunnableLambda
 
-from langchain_core.runnables import RunnableLambda  # noqa: E402
-
-from dream_agent.runnables import PlanValidator  # noqa: E402
-from environments import get_environment  # noqa: E402
+from dream_agent.runnables import PlanValidator
+from environments import get_environment
 
 
 def plans_to_check() -> list[dict]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 import typer
+from helpers import REPO
 from typer.testing import CliRunner
 
 from constraints.errors import InputError
@@ -19,8 +20,7 @@ from dream_agent.tiny import TinyConfig, TinyMDM, save_tiny
 from dream_agent.vocab_tokenizer import VocabTokenizer
 from environments import get_environment
 
-ROOT = Path(__file__).resolve().parents[1]
-BLOCKS_DOMAIN = ROOT / "environments" / "blocksworld" / "data" / "blocksworld-4ops.pddl"
+BLOCKS_DOMAIN = REPO / "environments" / "blocksworld" / "data" / "blocksworld-4ops.pddl"
 TEXT = "pick <mask> then place <mask> shelf"
 
 

@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers import REPO
+
 PACKAGES = ("constraints", "environments", "planners", "dream_agent")
 
 
@@ -20,15 +21,15 @@ def lint_imports(root: Path) -> subprocess.CompletedProcess:
 
 
 def test_every_contract_is_kept():
-    out = lint_imports(ROOT)
+    out = lint_imports(REPO)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
     assert "0 broken" in out.stdout
 
 
 def test_an_engine_module_importing_the_plan_layer_breaks_the_contracts(tmp_path):
     for package in PACKAGES:
-        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("*.safetensors", "__pycache__"))
-    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+        shutil.copytree(REPO / package, tmp_path / package, ignore=shutil.ignore_patterns("*.safetensors", "__pycache__"))
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
     denoise = tmp_path / "dream_agent" / "denoise.py"
     denoise.write_text(denoise.read_text() + "\nimport planners.refinement  # a wrong arrow\n")
     out = lint_imports(tmp_path)

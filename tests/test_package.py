@@ -2,13 +2,11 @@
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from helpers import REPO
 
 import dream_agent
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("name", dream_agent.__all__)
@@ -23,12 +21,12 @@ def test_unknown_name_is_an_attribute_error():
 
 def test_no_merge_markers_left_in_sources():
     offenders = []
-    for path in ROOT.glob("**/*.py"):
-        if any(part.startswith((".", "venv")) or part.endswith("-venv") for part in path.relative_to(ROOT).parts):
+    for path in REPO.glob("**/*.py"):
+        if any(part.startswith((".", "venv")) or part.endswith("-venv") for part in path.relative_to(REPO).parts):
             continue
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line == "=======":
-                offenders.append(str(path.relative_to(ROOT)))
+                offenders.append(str(path.relative_to(REPO)))
                 break
     assert offenders == []
 
@@ -41,4 +39,4 @@ def test_constraints_and_environments_import_without_torch():
         "bad = [m for m in ('torch', 'transformers', 'langchain_core') if m in sys.modules]\n"
         "assert not bad, bad\n"
     )
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)
