@@ -17,7 +17,7 @@ from dream_agent.cli import solve as solve_command
 torch.set_num_threads(1)
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 BLOCKS_DOMAIN = Path(__file__).resolve().parents[1] / "environments" / "blocksworld" / "data" / "blocksworld-4ops.pddl"
-SUMMARY = {"solved", "nfe", "rounds", "seconds", "violations"}
+SUMMARY = {"solved", "nfe", "rounds", "seconds", "violations", "constraints"}
 
 
 @pytest.fixture(scope="module")
