@@ -1,4 +1,4 @@
-"""Solve rate, NFE and wall time of the shipped small models, with and without remasking and hard constraints.
+"""Solve rate, NFE and wall time of the shipped small models at each constraint tier, with and without remasking.
 
 Run from the repository root, e.g.::
 
@@ -25,8 +25,9 @@ from typing import Any, Callable
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-# (label, hard constraints, max rounds): the model's own contribution is the last row
-SETTINGS = (("hard + remask", True, 8), ("hard, no remask", True, 1), ("remask, no hard", False, 8), ("model alone", False, 1))
+# (label, constraint tier, max rounds): the headline is the first row; the model's own contribution the last
+SETTINGS = (("local + remask", "local", 8), ("local, no remask", "local", 1), ("search + remask", "search", 8),
+            ("none + remask", "none", 8), ("model alone", "none", 1))
 
 
 def _lines(path: Path) -> list[dict]:
@@ -114,7 +115,7 @@ def random_control(env_name: str) -> Any:
     return DiffusionLM(TinyDenoiser(net, mask_id=tokenizer.mask_id, pad_id=tokenizer.pad_id), tokenizer, "random-weights")
 
 
-def run_suite(env_name: str, items: list[Any], extra: Any, hard: bool, rounds: int, batch: int,
+def run_suite(env_name: str, items: list[Any], extra: Any, tier: str, rounds: int, batch: int,
               random_weights: bool = False) -> dict[str, Any]:
     """Solve every item; returns solve rate, median NFE, mean seconds per instance and extras."""
     from dream_agent.planning import solve_batch
@@ -129,7 +130,7 @@ def run_suite(env_name: str, items: list[Any], extra: Any, hard: bool, rounds: i
     results = []
     start = time.perf_counter()
     for i in range(0, len(problems), batch):
-        results += solve_batch(env, problems[i : i + batch], model, hard_constraints=hard, max_rounds=rounds)
+        results += solve_batch(env, problems[i : i + batch], model, constraints=tier, max_rounds=rounds)
     wall = time.perf_counter() - start
     solved = [r.solved for r in results]
     row: dict[str, Any] = {
@@ -159,7 +160,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=100, help="instances per suite, spread over each file (0 = all)")
     parser.add_argument("--only", default="", help="comma-separated words; run the suites whose label contains one")
     parser.add_argument("--settings", default="all",
-                        help="'all', 'full' (hard + remask only), or setting labels separated by semicolons")
+                        help="'all', 'full' (local + remask only), or setting labels separated by semicolons")
     parser.add_argument("--batch", type=int, default=16, help="problems per batched solve (1 = per-puzzle latency)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--random-weights", action="store_true",
@@ -185,9 +186,9 @@ def main() -> None:
         if wanted and not any(w in label.lower() for w in wanted):
             continue
         items = load()
-        for name, hard, rounds in settings:
+        for name, tier, rounds in settings:
             batch = 1 if env_name == "sudoku" else args.batch
-            row = run_suite(env_name, items, extra, hard, rounds, batch, args.random_weights)
+            row = run_suite(env_name, items, extra, tier, rounds, batch, args.random_weights)
             notes = []
             if row.get("median_s") is not None:
                 notes.append(f"median {row['median_s']:.2f} s per puzzle")

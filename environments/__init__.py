@@ -6,7 +6,7 @@ from typing import Callable
 
 from constraints.errors import InputError
 from environments.assembly import AssemblyEnvironment
-from environments.base import RENDERINGS, Environment, Rendering, SlotRules
+from environments.base import RENDERINGS, TIERS, Environment, Rendering, SlotRules, Tier
 from environments.blocksworld import Blocksworld
 from environments.countdown import CountdownEnv, CountdownProblem
 from environments.kitchen import KitchenEnvironment
@@ -38,6 +38,7 @@ def get_environment(name: str) -> Environment:
 __all__ = [
     "ENVIRONMENTS",
     "RENDERINGS",
+    "TIERS",
     "AssemblyEnvironment",
     "Blocksworld",
     "CountdownEnv",
@@ -46,6 +47,7 @@ __all__ = [
     "KitchenEnvironment",
     "Rendering",
     "SlotRules",
+    "Tier",
     "SudokuEnv",
     "SudokuProblem",
     "ValidationReport",

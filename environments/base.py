@@ -7,10 +7,21 @@ from typing import Any, Callable, Collection, Literal, Mapping, Protocol, runtim
 
 from pydantic import BaseModel
 
-from constraints import Template, Violation
+from constraints import InputError, Template, Violation
 
 Rendering = Literal["compact", "text"]
 RENDERINGS: tuple[str, ...] = ("compact", "text")
+# Hard-constraint tiers an environment offers: "local" checks each rule against committed tokens
+# only; "search" may look ahead (propagation, reachability, goal distance). "none" (no rules at
+# all) is the planner's business, not the environment's.
+Tier = Literal["local", "search"]
+TIERS: tuple[str, ...] = ("local", "search")
+
+
+def check_tier(tier: str) -> None:
+    """Raise InputError unless `tier` is one of TIERS."""
+    if tier not in TIERS:
+        raise InputError(f"unknown constraint tier {tier!r}; an environment offers: {', '.join(TIERS)}")
 
 
 @runtime_checkable
@@ -91,8 +102,8 @@ class Environment(Protocol):
     ) -> list[Violation]:
         """`check(parse_plan(values))` with each violation's `slots` filled for remasking."""
 
-    def slot_rules(self, problem: BaseModel, rendering: Rendering = "compact") -> SlotRules | None:
-        """The hard constraints of `problem`'s template in `rendering`, or None when there are none."""
+    def slot_rules(self, problem: BaseModel, rendering: Rendering = "compact", tier: Tier = "local") -> SlotRules | None:
+        """The hard constraints of `problem`'s template in `rendering` at `tier`, or None when there are none."""
 
     def vocabulary(self) -> list[str]:
         """Every token a compact template or plan of this environment can contain."""

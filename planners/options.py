@@ -13,8 +13,12 @@ from typing import Any, Mapping
 
 from constraints.errors import InputError
 from dream_agent.options import SAMPLING_FIELDS, SamplingOptions
-from environments.base import RENDERINGS
+from environments.base import RENDERINGS, TIERS
 from planners.remasking import POLICIES
+
+# The hard-constraint tiers a plan can run at: "none" is the model alone (not even a slot's value
+# set is enforced); "local" and "search" are the environment's tiers (`environments.base.TIERS`).
+CONSTRAINT_TIERS: tuple[str, ...] = ("none", *TIERS)
 
 
 def _is_int(value: Any) -> bool:
@@ -38,7 +42,11 @@ class PlanOptions:
         retry_temperature: greedy decoding stops refining a plan once a round would repeat an
             earlier one; the rounds left then go to a sampled restart at this temperature, run
             as a row of the same batch (None: stop instead).
-        hard_constraints: mask the values an environment's slot rules exclude while denoising.
+        constraints: the hard-constraint tier while denoising (CONSTRAINT_TIERS): "none", the model
+            alone; "local" (the default), each rule checked against committed tokens only (a
+            slot's value set, a peer's digit, operands still available, an action applicable
+            after the committed prefix); "search", rules that look ahead (propagation,
+            reachability), an opt-in assist.
         rendering: "compact" or "text" templates; None: chosen from the model's tokenizer.
         keep_trace: record every intermediate draft in the result.
     """
@@ -50,7 +58,7 @@ class PlanOptions:
     remask: str = "blamed"
     remask_k: int = 4
     retry_temperature: float | None = 0.7
-    hard_constraints: bool = True
+    constraints: str = "local"
     rendering: str | None = None
     keep_trace: bool = False
 
@@ -73,8 +81,8 @@ class PlanOptions:
         if retry is not None and (isinstance(retry, bool) or not isinstance(retry, (int, float))
                                   or not 0 < retry <= 1e4):
             raise InputError(f"retry_temperature must be a number in (0, 10000] or None, got {retry!r}")
-        if not isinstance(self.hard_constraints, bool):
-            raise InputError(f"hard_constraints must be true or false, got {self.hard_constraints!r}")
+        if self.constraints not in CONSTRAINT_TIERS:
+            raise InputError(f"constraints must be one of {', '.join(CONSTRAINT_TIERS)}, got {self.constraints!r}")
         if self.rendering is not None and self.rendering not in RENDERINGS:
             raise InputError(f"rendering must be one of {', '.join(RENDERINGS)} or None, got {self.rendering!r}")
         if not isinstance(self.keep_trace, bool):
@@ -83,6 +91,8 @@ class PlanOptions:
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any] | None = None) -> PlanOptions:
         """Options from flat names: sampling ones (steps, alg, seed, ...) and plan ones (max_rounds, ...).
+
+        `hard_constraints` (true/false) is read as a synonym of `constraints` "local"/"none".
 
         Raises:
             InputError: an unknown name (listing the valid ones) or a bad value (naming it).
@@ -93,9 +103,16 @@ class PlanOptions:
         options = dict(options or {})
         if not all(isinstance(name, str) for name in options):
             raise InputError("option names must be strings")
-        unknown = sorted(set(options) - set(OPTION_NAMES))
+        unknown = sorted(set(options) - set(OPTION_NAMES) - {"hard_constraints"})
         if unknown:
             raise InputError(f"unknown option(s) {', '.join(unknown)}; valid: {', '.join(sorted(OPTION_NAMES))}")
+        if "hard_constraints" in options:
+            hard = options.pop("hard_constraints")
+            if not isinstance(hard, bool):
+                raise InputError(f"hard_constraints must be true or false, got {hard!r}")
+            if "constraints" in options and options["constraints"] != ("local" if hard else "none"):
+                raise InputError("give constraints or hard_constraints, not both")
+            options["constraints"] = options.get("constraints", "local" if hard else "none")
         sampling = {k: options.pop(k) for k in SAMPLING_FIELDS if k in options}
         return cls(sampling=SamplingOptions(**sampling), **options)
 
@@ -106,7 +123,10 @@ class PlanOptions:
 
     def replace(self, **changes: Any) -> PlanOptions:
         """A copy with flat `changes` (sampling names included), validated again."""
-        return PlanOptions.from_mapping({**self.to_dict(), **changes})
+        base = self.to_dict()
+        if "hard_constraints" in changes and "constraints" not in changes:
+            del base["constraints"]  # the synonym given now replaces the tier held
+        return PlanOptions.from_mapping({**base, **changes})
 
     def to_dict(self) -> dict[str, Any]:
         """The options as one flat mapping (the form `from_mapping` reads)."""

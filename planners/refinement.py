@@ -73,6 +73,7 @@ class Request:
     allow: SlotTokens | None = None
     ban: SlotTokens | None = None
     rules: SlotRules | None = None  # the environment's hard constraints for this problem
+    choices: bool = True  # enforce slot value sets while denoising (off: the model alone)
 
 
 @dataclass(eq=False)
@@ -251,7 +252,7 @@ def _value_masks(jobs: Sequence[Job]) -> tuple[LogitsHook, Callable[[torch.Tenso
     """The hard constraints of a round's rows as one logits hook, and the repair of parallel commits."""
     requests = [job.request for job in jobs]
     masks = ValueMasks([r.canvas for r in requests], allow=[r.allow for r in requests], ban=[r.ban for r in requests],
-                       rules=[r.rules for r in requests])
+                       rules=[r.rules for r in requests], choices=[r.choices for r in requests])
     extra = [(b, r.logits_hook) for b, r in enumerate(requests) if r.logits_hook is not None]
 
     def logits_hook(step: int, xs: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:

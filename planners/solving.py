@@ -34,8 +34,10 @@ def request_for(env: Environment, problem: Any, model: DiffusionLM, options: Pla
     """One prepared problem as a refine request: the compiled template, the checker and the slot rules."""
     rendering = rendering_for(model, options)
     canvas = compile_template(env.template(problem, rendering), model.tokenizer, shift=model.denoiser.shift)
-    rules = env.slot_rules(problem, rendering) if options.hard_constraints else None
-    return Request(canvas, lambda values: env.check_values(problem, values, rendering), rules=rules)
+    tier = options.constraints
+    rules = None if tier == "none" else env.slot_rules(problem, rendering, tier)
+    return Request(canvas, lambda values: env.check_values(problem, values, rendering), rules=rules,
+                   choices=tier != "none")
 
 
 def solve_batch(

@@ -53,6 +53,8 @@ class ValueMasks:
             a boolean row allows the empty token only where it is True.
         ban: the same shape; tokens never allowed.
         rules: one `SlotRules` (or None) per canvas.
+        choices: per canvas, whether its slots' value sets are enforced (default all); a canvas
+            with False leaves its choice slots to the model (the "none" constraint tier).
     """
 
     def __init__(
@@ -62,6 +64,7 @@ class ValueMasks:
         allow: SlotTokens | Sequence[SlotTokens | None] | None = None,
         ban: SlotTokens | Sequence[SlotTokens | None] | None = None,
         rules: Sequence[SlotRules | None] | None = None,
+        choices: Sequence[bool] | None = None,
     ) -> None:
         self.canvases = [canvases] if isinstance(canvases, Canvas) else list(canvases)
         n = len(self.canvases)
@@ -72,11 +75,14 @@ class ValueMasks:
         if len(rules) != n:
             raise ValueError(f"rules: got {len(rules)} for {n} canvases")
         self._rules = [(i, _Rules(c, r)) for i, (c, r) in enumerate(zip(self.canvases, rules)) if r is not None]
-        self._tables = self._collect(_per_canvas(allow, n, "allow"), _per_canvas(ban, n, "ban"))
+        choices = [True] * n if choices is None else list(choices)
+        if len(choices) != n:
+            raise ValueError(f"choices: got {len(choices)} for {n} canvases")
+        self._tables = self._collect(_per_canvas(allow, n, "allow"), _per_canvas(ban, n, "ban"), choices)
         self._dense_counts = torch.bincount(self._tables["dense_idx"], minlength=len(self._tables["dense_block"])).tolist()
         self._device_tables: dict[torch.device, dict[str, torch.Tensor]] = {}
 
-    def _collect(self, allow: list[Mapping], ban: list[Mapping]) -> dict[str, torch.Tensor]:
+    def _collect(self, allow: list[Mapping], ban: list[Mapping], choices: list[bool]) -> dict[str, torch.Tensor]:
         """Static restrictions per (row, position), and the choice and tail slots, as tensors."""
         sparse: list[tuple[int, int, list[int]]] = []  # (row, position, allowed ids)
         dense: list[tuple[int, int, int]] = []  # (row, position, index of its allowed row)
@@ -94,6 +100,8 @@ class ValueMasks:
                 slot = canvas.slot(name)
                 allows = self._position_tokens(canvas, name, allow[r][name], "allow") if name in allow[r] else None
                 bans = self._position_tokens(canvas, name, ban[r][name], "ban") if name in ban[r] else [set()] * len(positions)
+                if slot.choices is not None and not choices[r]:
+                    continue  # the model alone: no value set, no tail rule
                 if slot.choices is not None:
                     ok = [v for v in canvas.choices[name] if _fits(v, allows, bans, self.pad_id)]
                     if not ok:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-import tomllib
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+import pytest
+
+from helpers import REPO as ROOT
+
+tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 
 
 def _architecture() -> str:

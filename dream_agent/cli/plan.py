@@ -63,7 +63,7 @@ def register(app: typer.Typer) -> None:
         objects: int = typer.Option(3, "--objects", help="kitchen: objects in a generated problem"),
         steps: Optional[int] = sc.STEPS, alg: Optional[str] = sc.ALG, threshold: Optional[float] = sc.THRESHOLD,
         max_rounds: Optional[int] = sc.MAX_ROUNDS, seed: Optional[int] = sc.SEED, model: Optional[Path] = sc.MODEL,
-        no_hard_constraints: bool = sc.NO_HARD, trace: Optional[Path] = sc.TRACE, temperature: Optional[float] = sc.TEMPERATURE,
+        constraints: Optional[str] = sc.CONSTRAINTS, no_hard_constraints: bool = sc.NO_HARD, trace: Optional[Path] = sc.TRACE, temperature: Optional[float] = sc.TEMPERATURE,
         json_out: bool = sc.JSON,
     ) -> None:
         """Plan with a diffusion model; `solved` only when the simulator/validator accepts the plan
@@ -81,12 +81,13 @@ def register(app: typer.Typer) -> None:
             env, prob = _pddl_env(domain, problem, model, max_steps)
         else:
             raise InputError(f"unknown planning target {what!r}; allowed: kitchen, or none with --domain/--problem")
-        result = sc.run_solve(env, prob, model=model, trace=trace, quiet=json_out, options=sc.plan_options(
+        options = sc.plan_options(
             steps=steps, alg=alg, threshold=threshold, max_rounds=max_rounds, seed=seed, temperature=temperature,
-            no_hard_constraints=no_hard_constraints, trace=trace))
+            constraints=constraints, no_hard_constraints=no_hard_constraints, trace=trace)
+        result = sc.run_solve(env, prob, model=model, trace=trace, quiet=json_out, options=options)
         plan = env.format_plan(env.parse_plan(env.prepare(prob), result.values))
         out = {"solved": result.solved, "plan": plan, **extra,
-               **{k: v for k, v in sc.summary(result).items() if k != "solved"}}
+               **{k: v for k, v in sc.summary(result, options).items() if k != "solved"}}
 
         def human() -> None:
             if "instruction" in extra:

@@ -11,7 +11,7 @@ import typer
 from constraints.errors import InputError
 from dream_agent.cli.common import check_output_file, name_flags
 from dream_agent.options import ALGORITHMS
-from planners.options import PlanOptions
+from planners.options import CONSTRAINT_TIERS, PlanOptions
 
 _DEFAULT = PlanOptions()
 STEPS = typer.Option(None, "--steps", help="denoising steps of the first round (default: one per open token)")
@@ -20,28 +20,34 @@ THRESHOLD = typer.Option(None, "--threshold", help="commit every token above thi
 MAX_ROUNDS = typer.Option(None, "--max-rounds", help=f"most infill -> check -> remask rounds (default: {_DEFAULT.max_rounds})")
 SEED = typer.Option(None, "--seed", help=f"sampling seed (default: {_DEFAULT.sampling.seed})")
 MODEL = typer.Option(None, "--model", help="model directory (default: the model shipped for this environment)")
-NO_HARD = typer.Option(False, "--no-hard-constraints", help="let the model propose values the environment rules out")
+CONSTRAINTS = typer.Option(None, "--constraints", help=f"hard-constraint tier: {', '.join(CONSTRAINT_TIERS)} "
+                           f"(default: {_DEFAULT.constraints}; none = the model alone, search = look-ahead assists)")
+NO_HARD = typer.Option(False, "--no-hard-constraints", help="the same as --constraints none")
 TRACE = typer.Option(None, "--trace", help="draw the denoising into FILE.png or FILE.gif")
 TEMPERATURE = typer.Option(None, "--temperature", help=f"sampling temperature (default: {_DEFAULT.sampling.temperature}, greedy)")
 JSON = typer.Option(False, "--json", help="print one JSON object")
 
 
 def plan_options(*, steps: Optional[int], alg: Optional[str], threshold: Optional[float], max_rounds: Optional[int],
-                 seed: Optional[int], temperature: Optional[float], no_hard_constraints: bool,
-                 trace: Optional[Path]) -> PlanOptions:
+                 seed: Optional[int], temperature: Optional[float], constraints: Optional[str],
+                 no_hard_constraints: bool, trace: Optional[Path]) -> PlanOptions:
     """The options the flags set (flags left out keep `PlanOptions`' defaults), validated once."""
+    if no_hard_constraints:
+        if constraints not in (None, "none"):
+            raise InputError(f"--no-hard-constraints means --constraints none; it contradicts --constraints {constraints}")
+        constraints = "none"
     flags = {"steps": steps, "alg": alg, "confidence_threshold": threshold, "max_rounds": max_rounds, "seed": seed,
-             "temperature": temperature}
+             "temperature": temperature, "constraints": constraints}
     try:
         return PlanOptions.from_mapping({**{k: v for k, v in flags.items() if v is not None},
-                                         "hard_constraints": not no_hard_constraints, "keep_trace": trace is not None})
+                                         "keep_trace": trace is not None})
     except InputError as err:
         raise name_flags(err, FLAG_NAMES) from None
 
 
 # option name -> the flag that sets it
 FLAG_NAMES = {"steps": "--steps", "alg": "--alg", "confidence_threshold": "--threshold", "max_rounds": "--max-rounds",
-              "seed": "--seed", "temperature": "--temperature"}
+              "seed": "--seed", "temperature": "--temperature", "constraints": "--constraints"}
 
 
 def run_solve(env: Any, problem: Any, *, model: Optional[Path], options: PlanOptions, trace: Optional[Path],
@@ -82,10 +88,11 @@ def _progress() -> Any:
                     console=Console(stderr=True), transient=True)
 
 
-def summary(result: Any) -> dict[str, Any]:
+def summary(result: Any, options: PlanOptions) -> dict[str, Any]:
     """The fields every solve/plan JSON object carries."""
     return {
         "solved": result.solved,
+        "constraints": options.constraints,
         "nfe": result.nfe,
         "rounds": result.rounds,
         "seconds": round(result.seconds, 4),

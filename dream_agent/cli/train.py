@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
     @friendly_errors
     def train_command(
         env: str = typer.Argument(..., help="environment name (sudoku, sudoku4x4, countdown, blocksworld, kitchen)"),
-        steps: Optional[int] = typer.Option(None, "--steps", help="optimiser steps (default: the recipe's)"),
+        steps: Optional[int] = typer.Option(None, "--steps", help="optimiser steps (default: the recipe's; 0: the untrained control)"),
         out: Optional[Path] = typer.Option(None, "--out", help="model directory (default: ./models/ENV)"),
         seed: int = typer.Option(0, "--seed", help="seeds data, weights, masks and batch order"),
         device: str = typer.Option("cpu", "--device", help="cpu or cuda"),
@@ -39,8 +39,8 @@ def register(app: typer.Typer) -> None:
 
         if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
             raise ValueError(f"unknown device {device!r}; allowed: cpu, cuda")
-        if steps is not None and steps < 1:
-            raise ValueError(f"--steps must be >= 1, got {steps}")
+        if steps is not None and steps < 0:
+            raise ValueError(f"--steps must be >= 0 (0: an untrained model of the same shape), got {steps}")
         if weighting is not None and weighting not in WEIGHTINGS:
             raise ValueError(f"unknown weighting {weighting!r}; allowed: {', '.join(WEIGHTINGS)}")
         if env not in RECIPES:

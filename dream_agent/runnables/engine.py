@@ -48,10 +48,10 @@ def plan_batch(
     problems = [prepare(env, problem) for problem in problems]
     results = solve_batch(env, problems, lm, options=options, on_step=on_step)
     rendering = rendering_for(lm, options)
-    return [to_output(env, problem, result, rendering) for problem, result in zip(problems, results)]
+    return [to_output(env, problem, result, rendering, options.constraints) for problem, result in zip(problems, results)]
 
 
-def to_output(env: Any, problem: Any, result: Any, rendering: str) -> PlanOutput:
+def to_output(env: Any, problem: Any, result: Any, rendering: str, constraints: str) -> PlanOutput:
     """A `planners` PlanResult as the boundary model, with the plan parsed by the environment."""
     plan = env.parse_plan(problem, result.values, rendering)
     return PlanOutput(
@@ -64,6 +64,7 @@ def to_output(env: Any, problem: Any, result: Any, rendering: str) -> PlanOutput
         rounds=int(result.rounds),
         nfe=int(result.nfe),
         seconds=float(result.seconds),
+        constraints=constraints,
     )
 
 

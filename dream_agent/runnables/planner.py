@@ -31,7 +31,8 @@ CONFIGURABLE: dict[str, tuple[Any, str]] = {
     "temperature": (float, "token sampling temperature (0: most likely token)"),
     "model": (Optional[str], "a checkpoint directory (default: the environment's shipped model)"),
     "rendering": (Optional[str], "template rendering: compact (small models) or text (Dream); default by model"),
-    "hard_constraints": (bool, "mask values the environment rules out while denoising"),
+    "constraints": (str, "hard-constraint tier: none (the model alone), local (default) or search"),
+    "hard_constraints": (bool, "true/false: the same as constraints local/none"),
 }
 
 
@@ -44,7 +45,7 @@ class DiffusionPlanner(Runnable[Any, PlanOutput]):
             shipped model.
         name: the run name shown in traces.
         **options: option names of `PlanOptions.from_mapping` (steps, alg, seed, max_rounds,
-            rendering, hard_constraints, ...), with the defaults every entry point shares.
+            rendering, constraints, ...), with the defaults every entry point shares.
 
     Input: the environment's problem (its pydantic model, a dict such as `{"puzzle": ...}`, or a
     string). Output: `PlanOutput`. Streams `PlanChunk`s (final slot values, then the result).

@@ -43,6 +43,7 @@ class PlanOutput(BaseModel):
         text: the filled template.
         violations: what is still wrong (empty when solved).
         rounds, nfe, seconds: refine rounds, model forward calls, wall time.
+        constraints: the hard-constraint tier the plan was made at ("none", "local", "search").
     """
 
     env: str
@@ -54,6 +55,7 @@ class PlanOutput(BaseModel):
     rounds: int = 0
     nfe: int = 0
     seconds: float = 0.0
+    constraints: str = "local"
 
     def summary(self) -> str:
         """One short line for a language model reading a tool's answer."""
@@ -81,6 +83,7 @@ class PlanChunk(BaseModel):
     rounds: int | None = None
     nfe: int | None = None
     seconds: float | None = None
+    constraints: str | None = None
 
     def __add__(self, other: Any) -> PlanChunk:
         if not isinstance(other, PlanChunk):

@@ -15,8 +15,8 @@ EVAL_SEED_BASE = 0  # evaluation instances use seeds 0..n-1; training seeds star
 def evaluate_model(env_name: str, model_dir: str | Path, knobs: dict[str, Any], n: int = 50) -> dict[str, Any]:
     """Solve `n` freshly generated instances (seeds never used in training) with the model.
 
-    Returns solve rates with hard constraints (and remasking) and without either, plus the
-    median NFE and wall time of the first setting.
+    Returns solve rates at the local constraint tier with remasking and with neither (the model
+    alone), plus the median NFE and wall time of each.
     """
     from dream_agent.tiny import load_tiny
     from environments import get_environment
@@ -27,14 +27,14 @@ def evaluate_model(env_name: str, model_dir: str | Path, knobs: dict[str, Any], 
     model = load_tiny(model_dir)
     problems = [env.generate(EVAL_SEED_BASE + i, **knobs) for i in range(n)]
     figures: dict[str, Any] = {"instances": n, "knobs": knobs}
-    for label, hard, rounds in (("full", True, 8), ("model_only", False, 1)):
+    for label, tier, rounds in (("local", "local", 8), ("model_only", "none", 1)):
         t0 = time.perf_counter()
-        results = solve_batch(env, problems, model, options=PlanOptions(hard_constraints=hard, max_rounds=rounds))
+        results = solve_batch(env, problems, model, options=PlanOptions(constraints=tier, max_rounds=rounds))
         figures[label] = {
             "solved": sum(r.solved for r in results) / n,
             "median_nfe": statistics.median(r.nfe for r in results),
             "seconds_per_instance": (time.perf_counter() - t0) / n,
-            "hard_constraints": hard,
+            "constraints": tier,
             "max_rounds": rounds,
         }
     return figures
@@ -75,7 +75,7 @@ def render_card(recipe: Recipe, result: Any, seed: int, figures: dict[str, Any] 
             "| setting | solved | median NFE | s / instance |",
             "|---|---|---|---|",
         ]
-        for label, text in (("full", "hard constraints + remasking (8 rounds)"), ("model_only", "model alone (1 round, no hard constraints)")):
+        for label, text in (("local", "local constraints + remasking (8 rounds)"), ("model_only", "model alone (1 round, constraints none)")):
             f = figures[label]
             lines.append(f"| {text} | {f['solved']:.1%} | {f['median_nfe']} | {f['seconds_per_instance']:.3f} |")
         lines.append("")

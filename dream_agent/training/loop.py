@@ -124,7 +124,8 @@ def train(
 
     Args:
         env_name: a registered environment with a recipe (`dream_agent.training.RECIPES`).
-        steps: optimiser steps (default: the recipe's).
+        steps: optimiser steps (default: the recipe's); 0 writes the untrained control, a model of
+            the same shape and vocabulary that has learnt nothing (what the constraints do alone).
         out_dir: model directory (default: ``./models/<env_name>``).
         seed: seeds data, initial weights, masks and batch order.
         device: "cpu" or "cuda".
@@ -157,14 +158,16 @@ def train(
                    disable=not progress)
     with bar:
         cache = out / DATA_CACHE
-        if resume and cache.is_file():
+        if recipe.steps == 0:  # the untrained control: the shipped shape and vocabulary, no data needed
+            pools = [[] for _ in recipe.stages]
+        elif resume and cache.is_file():
             pools = _load_pools(cache)
         else:
             t0 = time.perf_counter()
             pools = build_data(recipe, env, tokenizer, seed, bar)
             _save_pools(pools, cache)
             say(f"data: {sum(map(len, pools))} examples in {time.perf_counter() - t0:.0f}s")
-        longest = max(len(e.ids) for pool in pools for e in pool)
+        longest = max((len(e.ids) for pool in pools for e in pool), default=0)
         if longest > recipe.max_length:
             raise InputError(f"{env_name}: training canvases reach {longest} tokens; raise max_length ({recipe.max_length})")
 

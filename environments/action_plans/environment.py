@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from constraints import InputError, Template, Violation
 from environments.action_plans.actions import format_action, parse_action
-from environments.base import SlotRules
+from environments.base import SlotRules, Tier, check_tier
 
 
 class ActionPlanEnvironment:
@@ -56,8 +56,9 @@ class ActionPlanEnvironment:
         """The problem unchanged: its own `max_steps` is the template length."""
         return problem
 
-    def slot_rules(self, problem: Any, rendering: str = "compact") -> SlotRules | None:
+    def slot_rules(self, problem: Any, rendering: str = "compact", tier: Tier = "local") -> SlotRules | None:
         """No hard constraints unless a subclass declares them."""
+        check_tier(tier)
         return None
 
     def generate(self, seed: int, **knobs: Any) -> Any:

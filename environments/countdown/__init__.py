@@ -1,6 +1,6 @@
 """Countdown (Dream's CD3/CD4/CD5) as an environment: problems, generator, oracle, templates, checks, rules."""
 
-from environments.countdown.allowed import countdown_allowed_values
+from environments.countdown.allowed import countdown_allowed_values, countdown_local_values
 from environments.countdown.checks import check_equations
 from environments.countdown.environment import CountdownEnv
 from environments.countdown.generator import generate, random_instance
@@ -17,6 +17,7 @@ __all__ = [
     "apply",
     "check_equations",
     "countdown_allowed_values",
+    "countdown_local_values",
     "generate",
     "parse_countdown",
     "parse_equation",

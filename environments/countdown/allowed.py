@@ -156,3 +156,51 @@ def countdown_allowed_values(
         else:
             exact = complete = False
     return allowed
+
+
+def countdown_local_values(
+    problem: CountdownProblem,
+    partial: Mapping[str, str | None],
+    compact: bool = True,
+    digits: int | None = None,
+) -> dict[str, set[str]]:
+    """The local tier: each rule checked against committed parts only, no search.
+
+    While every earlier equation is fully committed, an operand is one of the numbers still
+    available (the given numbers and earlier results, minus the operands used, this equation's
+    other committed operand included); otherwise it is free. An operator gives a whole,
+    non-negative result from committed operands (equal to a committed result); a result is the
+    exact value of a committed equation, and the last result is the target.
+
+    >>> p = CountdownProblem(numbers=(3, 5), target=15)
+    >>> v = countdown_local_values(p, {"a0": None, "op0": None, "b0": "5", "r0": None})
+    >>> sorted(v["a0"]), sorted(v["r0"]), "op0" in v
+    (['3'], ['1 5'], False)
+    """
+    spell = (lambda x: " ".join(str(x))) if compact else str
+    limit = 10**digits - 1 if digits else None
+    pool: Counter | None = Counter(problem.numbers)  # None once an earlier equation is open
+    steps = len(problem.numbers) - 1
+    allowed: dict[str, set[str]] = {}
+    for i in range(steps):
+        a, op, b, r, has_a, has_op, has_b, has_r = _equation({part: partial.get(f"{part}{i}") for part in ("a", "op", "b", "r")})
+        last = i == steps - 1
+        if pool is not None:
+            for part, mine, other, held in (("a", a, b, has_a), ("b", b, a, has_b)):
+                if not held:
+                    rest = pool - Counter([other]) if other is not None else pool
+                    allowed[f"{part}{i}"] = {spell(x) for x in rest if limit is None or x <= limit}
+        if not has_op and a is not None and b is not None:
+            allowed[f"op{i}"] = {o for o in OPS if _fits(apply(a, o, b), r if has_r else None, last, problem.target, limit)}
+        if not has_r:
+            if a is not None and b is not None and op in OPS:
+                z = apply(a, op, b)
+                allowed[f"r{i}"] = {spell(z)} if _fits(z, None, last, problem.target, limit) else set()
+            elif last:
+                allowed[f"r{i}"] = {spell(problem.target)}
+        committed = None not in (a, b, r) and op in OPS
+        if pool is None or not committed or pool[a] < 1 or (pool - Counter([a]))[b] < 1:
+            pool = None
+        else:
+            pool = pool - Counter([a, b]) + Counter([r])
+    return allowed

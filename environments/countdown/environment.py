@@ -14,8 +14,8 @@ from dataclasses import replace
 from typing import Any, Mapping
 
 from constraints import InputError, Template, Violation
-from environments.base import BoundRules, Rendering, SlotRules
-from environments.countdown.allowed import countdown_allowed_values
+from environments.base import BoundRules, Rendering, SlotRules, Tier, check_tier
+from environments.countdown.allowed import countdown_allowed_values, countdown_local_values
 from environments.countdown.checks import check_equations
 from environments.countdown.generator import generate
 from environments.countdown.oracle import OPS, solve_countdown
@@ -38,7 +38,6 @@ class CountdownEnv:
         if not isinstance(digits, int) or not 2 <= digits <= 12:
             raise InputError(f"digits must be an integer 2..12, got {digits!r}")
         self.digits = digits
-        self.lookahead = True  # hard constraints keep only choices that can still reach the target
 
     def __repr__(self) -> str:
         return f"CountdownEnv(digits={self.digits})"
@@ -102,13 +101,18 @@ class CountdownEnv:
             out.append(replace(v, slots=tuple(f"{p}{s}" for s in v.steps for p in parts)))
         return out
 
-    def slot_rules(self, problem: CountdownProblem, rendering: Rendering = "compact") -> SlotRules:
-        """Hard constraints: per open slot, the available operands, the operators and the exact results
-        (the last one the target) still consistent with the committed parts (see `countdown.allowed`),
-        committed one equation after another."""
+    def slot_rules(self, problem: CountdownProblem, rendering: Rendering = "compact", tier: Tier = "local") -> SlotRules:
+        """Hard constraints, committed one equation after another (see `countdown.allowed`). Local:
+        available operands, operators with whole results, exact results of committed equations, the
+        target last. Search: every part kept only if some equation over the available numbers fits it,
+        and only choices from which the target can still be reached."""
         check_rendering(rendering)
-        allowed = functools.partial(countdown_allowed_values, problem, compact=rendering == "compact",
-                                    digits=self.digits, lookahead=self.lookahead)
+        check_tier(tier)
+        compact = rendering == "compact"
+        if tier == "local":
+            allowed = functools.partial(countdown_local_values, problem, compact=compact, digits=self.digits)
+        else:
+            allowed = functools.partial(countdown_allowed_values, problem, compact=compact, digits=self.digits)
         order = tuple(tuple(f"{part}{i}" for part in PARTS) for i in range(len(problem.numbers) - 1))
         return BoundRules(allowed, order)
 

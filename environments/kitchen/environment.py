@@ -7,7 +7,7 @@ import functools
 from pydantic import BaseModel
 
 from environments.action_plans.environment import ActionPlanEnvironment
-from environments.base import BoundRules, SlotRules, no_values
+from environments.base import BoundRules, SlotRules, Tier, check_tier, no_values
 from environments.kitchen import templates as _t
 from environments.kitchen.allowed import kitchen_allowed_values, typed_steps
 from environments.kitchen.checks import check
@@ -29,10 +29,12 @@ class KitchenEnvironment(ActionPlanEnvironment):
     oracle = solve
     simulate_check = check
 
-    def slot_rules(self, problem: BaseModel, rendering: str = "compact") -> SlotRules:
+    def slot_rules(self, problem: BaseModel, rendering: str = "compact", tier: Tier = "local") -> SlotRules:
         """Hard constraints (compact rendering): actions that take effect after a committed prefix,
         typed arguments elsewhere (see `environments.kitchen.allowed`); the text rendering gets none.
-        Either way steps are committed one after another."""
+        Either way steps are committed one after another. These rules are local; the search tier
+        adds nothing here."""
+        check_tier(tier)
         problem = self.parse_problem(problem)
         n = problem.max_steps
         if rendering != "compact":

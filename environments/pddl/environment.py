@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from constraints.errors import InputError
 from constraints.template import Template
 from constraints.violation import Violation
-from environments.base import BoundRules, SlotRules, no_values
+from environments.base import BoundRules, SlotRules, Tier, check_tier, no_values
 from environments.pddl.allowed import pddl_allowed_values
 from environments.pddl.checks import CONSTRAINT, check_plan, read_plan
 from environments.pddl.grounding import GroundTask, apply, bind, ground, is_applicable
@@ -194,11 +194,13 @@ class PDDLEnvironment:
             out.append(Violation(v.constraint, v.reason, v.kind, slots=slots, steps=v.steps, details=v.details))
         return out
 
-    def slot_rules(self, problem: PDDLProblem, rendering: str = "compact") -> SlotRules:
+    def slot_rules(self, problem: PDDLProblem, rendering: str = "compact", tier: Tier = "local") -> SlotRules:
         """Hard constraints (compact rendering): applicable actions after a committed prefix, typed
         arguments elsewhere (see `environments.pddl.allowed`); the text rendering gets none. Either way
-        steps are committed one after another. The task is grounded once, here."""
+        steps are committed one after another. The task is grounded once, here. These rules are
+        local; the search tier adds nothing yet."""
         _check_rendering(rendering)
+        check_tier(tier)
         task, n = self.task(problem), self.max_steps(problem)
         order = tuple(tuple(tpl.step_slots(task, i, rendering)) for i in range(n))
         if rendering != "compact":

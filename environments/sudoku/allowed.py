@@ -7,15 +7,18 @@ from typing import Mapping
 from environments.sudoku.problem import SudokuProblem
 
 
-def sudoku_allowed_values(problem: SudokuProblem, partial: Mapping[str, str | None]) -> dict[str, set[str]]:
+def sudoku_allowed_values(
+    problem: SudokuProblem, partial: Mapping[str, str | None], propagate: bool = False
+) -> dict[str, set[str]]:
     """For each open cell slot ('r{row}c{col}'), the digits still consistent with the committed ones.
 
-    A digit is ruled out when its row, column or box already holds it; when a row, column or
-    box has exactly one open cell left that can take some missing digit (a "hidden single"),
-    that cell may only take that digit; and a cell left with one digit (a "naked single")
-    removes it from its row, column and box. These rules are applied until nothing changes
-    (constraint propagation); an open cell with no digit left means the committed digits
-    cannot be completed.
+    The local rule: a digit is ruled out when its row, column or box already holds it (a given
+    or a committed digit). With `propagate` (the search tier) it also looks ahead: when a row,
+    column or box has exactly one open cell left that can take some missing digit (a "hidden
+    single"), that cell may only take that digit; and a cell left with one digit (a "naked
+    single") removes it from its row, column and box. These rules are applied until nothing
+    changes (constraint propagation); an open cell with no digit left means the committed
+    digits cannot be completed.
 
     Args:
         problem: the puzzle (its givens count as committed).
@@ -25,6 +28,8 @@ def sudoku_allowed_values(problem: SudokuProblem, partial: Mapping[str, str | No
     >>> p = SudokuProblem(size=4, givens="1200000000000000")
     >>> sorted(sudoku_allowed_values(p, {"r0c2": None, "r0c3": "3"})["r0c2"])
     ['4']
+    >>> sorted(sudoku_allowed_values(p, {"r0c2": None, "r0c3": None})["r0c2"])
+    ['3', '4']
     """
     n = problem.size
     box = int(n**0.5)
@@ -49,7 +54,7 @@ def sudoku_allowed_values(problem: SudokuProblem, partial: Mapping[str, str | No
     units = _units(n, box)
     # naked and hidden singles, repeated until nothing changes (each step is sound: it only
     # removes digits that no completion of the committed grid can hold)
-    changed = True
+    changed = propagate
     while changed:
         changed = False
         for unit in units:

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any, Mapping
 
 from constraints import InputError, Template, Violation
-from environments.base import BoundRules, Rendering, SlotRules
+from environments.base import BoundRules, Rendering, SlotRules, Tier, check_tier
 from environments.sudoku.allowed import sudoku_allowed_values
 from environments.sudoku.checks import check_solution
 from environments.sudoku.generator import generate
@@ -102,11 +102,12 @@ class SudokuEnv:
             replace(v, slots=tuple(slot_name(n, r * n + c) for r, c in v.cells if r * n + c in blanks)) for v in found
         ]
 
-    def slot_rules(self, problem: SudokuProblem, rendering: Rendering = "compact") -> SlotRules:
-        """Hard constraints: for each open cell, the digits not in its row, column or box (with singles
-        propagated, see `sudoku_allowed_values`); cells may be committed in any order."""
+    def slot_rules(self, problem: SudokuProblem, rendering: Rendering = "compact", tier: Tier = "local") -> SlotRules:
+        """Hard constraints: for each open cell, the digits not in its row, column or box; the search
+        tier also propagates singles (see `sudoku_allowed_values`). Cells may be committed in any order."""
         check_rendering(rendering)
-        return BoundRules(functools.partial(sudoku_allowed_values, problem))
+        check_tier(tier)
+        return BoundRules(functools.partial(sudoku_allowed_values, problem, propagate=tier == "search"))
 
     def vocabulary(self) -> list[str]:
         """Digits 1..n and the row separator."""

@@ -16,7 +16,7 @@ from dream_agent.cli import solve as solve_command
 
 torch.set_num_threads(1)
 BLOCKS_DOMAIN = REPO / "environments" / "blocksworld" / "data" / "blocksworld-4ops.pddl"
-SUMMARY = {"solved", "nfe", "rounds", "seconds", "violations"}
+SUMMARY = {"solved", "nfe", "rounds", "seconds", "violations", "constraints"}
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pytest
 
 from environments import ENVIRONMENTS, get_environment
 from environments.base import Environment, SlotRules
-from environments.countdown.allowed import countdown_allowed_values
+from environments.countdown.allowed import countdown_allowed_values, countdown_local_values
 from environments.kitchen.allowed import kitchen_allowed_values
 from environments.pddl.allowed import pddl_allowed_values
 from environments.pddl.environment import DEFAULT_MAX_STEPS, PDDLEnvironment, PDDLProblem
@@ -88,11 +88,13 @@ def test_sudoku_rules_are_the_cell_digits_in_any_order(name):
 def test_countdown_rules_are_exact_arithmetic_one_equation_after_another(rendering):
     env = get_environment("countdown")
     problem = env.prepare(env.generate(4))
-    rules = env.slot_rules(problem, rendering)
-    assert rules.fill_order() == [[f"{p}{i}" for p in ("a", "op", "b", "r")] for i in range(len(problem.numbers) - 1)]
+    local, search = env.slot_rules(problem, rendering), env.slot_rules(problem, rendering, "search")
+    order = [[f"{p}{i}" for p in ("a", "op", "b", "r")] for i in range(len(problem.numbers) - 1)]
+    assert local.fill_order() == search.fill_order() == order
     for partial in partials(env, problem, rendering):
-        expected = countdown_allowed_values(problem, partial, rendering == "compact", env.digits, env.lookahead)
-        assert rules.allowed_values(partial) == expected
+        compact = rendering == "compact"
+        assert search.allowed_values(partial) == countdown_allowed_values(problem, partial, compact, env.digits)
+        assert local.allowed_values(partial) == countdown_local_values(problem, partial, compact, env.digits)
 
 
 def test_kitchen_rules_are_effective_actions_step_by_step():

@@ -42,13 +42,19 @@ def test_countdown_allowed_values_are_exact_arithmetic_reaching_the_target():
     env = get_environment("countdown")
     problem = CountdownProblem(numbers=(86, 28, 13, 31), target=96)
     open_ = {f"{p}{i}": None for i in range(3) for p in ("a", "op", "b", "r")}
-    allowed = env.slot_rules(problem).allowed_values({**open_, "a0": "8 6", "op0": "+", "b0": "2 8"})
+    partial = {**open_, "a0": "8 6", "op0": "+", "b0": "2 8"}
+    allowed = env.slot_rules(problem, tier="search").allowed_values(partial)
     assert allowed["r0"] == {"1 1 4"}
     assert allowed["r2"] == {"9 6"}  # the last result is the target
     # lookahead: after 86+28=114 only the 31, 13 pair can finish (114 - (31 - 13) = 96)
     assert allowed["a1"] <= {"3 1", "1 3", "1 1 4"} and "8 6" not in allowed["a1"]
-    env.lookahead = False
-    assert "1 1 4" in env.slot_rules(problem).allowed_values({**open_, "a0": "8 6", "op0": "+", "b0": "2 8"})["a1"]
+    # the local tier: the exact result of the committed equation and the target, no lookahead;
+    # while r0 is open the numbers available to the next equation are not known: a1 is free
+    local = env.slot_rules(problem).allowed_values(partial)
+    assert local["r0"] == {"1 1 4"} and local["r2"] == {"9 6"}
+    assert "a1" not in local and "op1" not in local
+    committed = env.slot_rules(problem).allowed_values({**partial, "r0": "1 1 4"})
+    assert committed["a1"] == {"1 3", "3 1", "1 1 4"}
 
 
 def test_pddl_allowed_values_are_applicable_actions_after_a_committed_prefix():

@@ -101,5 +101,5 @@ def test_train_cli_rejects_bad_input(tmp_path):
     runner = CliRunner()
     bad = runner.invoke(app, ["train", "chess", "--out", str(tmp_path)])
     assert bad.exit_code == 2 and "chess" in bad.output
-    bad = runner.invoke(app, ["train", "sudoku4x4", "--steps", "0", "--out", str(tmp_path)])
+    bad = runner.invoke(app, ["train", "sudoku4x4", "--steps=-1", "--out", str(tmp_path)])
     assert bad.exit_code == 2 and "--steps" in bad.output
