@@ -116,7 +116,7 @@ def random_control(env_name: str) -> Any:
 
 
 def run_suite(env_name: str, items: list[Any], extra: Any, tier: str, rounds: int, batch: int,
-              random_weights: bool = False) -> dict[str, Any]:
+              random_weights: bool = False, candidates: int = 1) -> dict[str, Any]:
     """Solve every item; returns solve rate, median NFE, mean seconds per instance and extras."""
     from dream_agent.planning import solve_batch
     from environments import get_environment
@@ -130,7 +130,8 @@ def run_suite(env_name: str, items: list[Any], extra: Any, tier: str, rounds: in
     results = []
     start = time.perf_counter()
     for i in range(0, len(problems), batch):
-        results += solve_batch(env, problems[i : i + batch], model, constraints=tier, max_rounds=rounds)
+        results += solve_batch(env, problems[i : i + batch], model, constraints=tier, max_rounds=rounds,
+                               candidates=candidates)
     wall = time.perf_counter() - start
     solved = [r.solved for r in results]
     row: dict[str, Any] = {
@@ -163,6 +164,7 @@ def main() -> None:
                         help="'all', 'full' (local + remask only), or setting labels separated by semicolons")
     parser.add_argument("--batch", type=int, default=16, help="problems per batched solve (1 = per-puzzle latency)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument("--candidates", type=int, default=1, help="canvases per problem in one batch (first valid wins)")
     parser.add_argument("--random-weights", action="store_true",
                         help="control: an untrained model of the same shape (shows what the constraints do alone)")
     parser.add_argument("--out", type=Path, default=None, help="write the markdown table here")
@@ -188,7 +190,7 @@ def main() -> None:
         items = load()
         for name, tier, rounds in settings:
             batch = 1 if env_name == "sudoku" else args.batch
-            row = run_suite(env_name, items, extra, tier, rounds, batch, args.random_weights)
+            row = run_suite(env_name, items, extra, tier, rounds, batch, args.random_weights, args.candidates)
             notes = []
             if row.get("median_s") is not None:
                 notes.append(f"median {row['median_s']:.2f} s per puzzle")
@@ -197,6 +199,7 @@ def main() -> None:
             if row.get("length_ratio") is not None:
                 notes.append(f"plan length / reference {row['length_ratio']:.2f}")
             shown = f"{name} (random weights)" if args.random_weights else name
+            shown += f", {args.candidates} candidates" if args.candidates > 1 else ""
             line = (f"| {label} | {shown} | {row['n']} | {row['solved']:.1%} | {row['median_nfe']:.0f} | "
                     f"{row['s_per_instance']:.3f} | {'; '.join(notes)} |")
             print(line, flush=True)

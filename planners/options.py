@@ -19,6 +19,7 @@ from planners.remasking import POLICIES
 # The hard-constraint tiers a plan can run at: "none" is the model alone (not even a slot's value
 # set is enforced); "local" and "search" are the environment's tiers (`environments.base.TIERS`).
 CONSTRAINT_TIERS: tuple[str, ...] = ("none", *TIERS)
+MAX_CANDIDATES = 256  # rows per problem in one batch; past this the batch, not the search, is the limit
 
 
 def _is_int(value: Any) -> bool:
@@ -48,6 +49,8 @@ class PlanOptions:
             after the committed prefix); "search", rules that look ahead (propagation,
             reachability), an opt-in assist.
         rendering: "compact" or "text" templates; None: chosen from the model's tokenizer.
+        candidates: canvases per problem, rows of the same batch (the first with `sampling`, the
+            others sampled); the first valid plan wins (see `planners.refinement.refine_batch`).
         keep_trace: record every intermediate draft in the result.
     """
 
@@ -60,6 +63,7 @@ class PlanOptions:
     retry_temperature: float | None = 0.7
     constraints: str = "local"
     rendering: str | None = None
+    candidates: int = 1
     keep_trace: bool = False
 
     def __post_init__(self) -> None:
@@ -85,6 +89,8 @@ class PlanOptions:
             raise InputError(f"constraints must be one of {', '.join(CONSTRAINT_TIERS)}, got {self.constraints!r}")
         if self.rendering is not None and self.rendering not in RENDERINGS:
             raise InputError(f"rendering must be one of {', '.join(RENDERINGS)} or None, got {self.rendering!r}")
+        if not _is_int(self.candidates) or not 1 <= self.candidates <= MAX_CANDIDATES:
+            raise InputError(f"candidates must be an integer from 1 to {MAX_CANDIDATES}, got {self.candidates!r}")
         if not isinstance(self.keep_trace, bool):
             raise InputError(f"keep_trace must be true or false, got {self.keep_trace!r}")
 

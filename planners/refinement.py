@@ -8,6 +8,7 @@ spent; it returns the best draft it saw (fewest violations, the earliest on ties
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -74,13 +75,15 @@ class Request:
     ban: SlotTokens | None = None
     rules: SlotRules | None = None  # the environment's hard constraints for this problem
     choices: bool = True  # enforce slot value sets while denoising (off: the model alone)
+    rank: Callable[[dict[str, str]], Any] | None = None  # of two valid plans the lower rank wins (e.g. length)
 
 
 @dataclass(eq=False)
 class Job:
     """The loop's state for one request."""
 
-    index: int
+    index: int  # which request
+    candidate: int  # which of the request's candidates (0: the options' own sampling)
     request: Request
     sampling: SamplingOptions
     first_steps: int  # steps of a round over the whole canvas
@@ -109,6 +112,14 @@ class Job:
     def repeats(self) -> bool:
         """Whether the next round would start from a canvas (and step count) a greedy round already ran."""
         return self.sampling.is_greedy and (tuple(self.tokens), self.steps) in self.seen
+
+    def preference(self) -> tuple:
+        """Sort key among one request's candidates: valid first, then lower rank, fewer violations, earlier."""
+        best = self.best
+        if best is None:
+            return (1, 0, math.inf, self.candidate)
+        rank = self.request.rank(best.values) if not best.violations and self.request.rank is not None else 0
+        return (int(bool(best.violations)), rank, len(best.violations), self.candidate)
 
     def result(self, keep_trace: bool) -> PlanResult:
         best = self.best
@@ -160,6 +171,13 @@ def refine_batch(
 ) -> list[PlanResult]:
     """Fill every request's canvas, refining blamed slots until its check passes or its budget ends.
 
+    With `options.candidates` K > 1 each request runs as K jobs, rows of the same batch: the
+    first with the options' sampling, the others sampled (at the options' temperature, or
+    `retry_temperature` when that is 0), each checked and remasked on its own blame. A request
+    stops at its first valid plan; of candidates valid in the same round the lower `rank` wins.
+    Its NFE is the most any of its candidates took part in (the calls are shared; each call
+    carries K rows), its rounds the most any ran.
+
     A round runs the largest step count any of its jobs asks for, capped so that no job exceeds
     its NFE budget; each job's `nfe` counts the model calls it took part in until it had no
     masks left. Events carry the job's `index`. Budgets apply per job. Without sampling
@@ -173,7 +191,10 @@ def refine_batch(
             raise InputError(f"template {i} with its prefix is {len(request.canvas.ids)} tokens; the model accepts "
                              f"at most {model.denoiser.max_length}")
     sampling = options.sampling
-    jobs = [Job(i, r, sampling, sampling.steps_for(len(r.canvas.open_positions))) for i, r in enumerate(requests)]
+    sampled = sampling.replace(temperature=sampling.temperature or options.retry_temperature or 1.0,
+                               seed=sampling.seed + 1)  # shared with stall restarts: one call for all sampled rows
+    jobs = [Job(i, k, r, sampling if k == 0 else sampled, sampling.steps_for(len(r.canvas.open_positions)))
+            for i, r in enumerate(requests) for k in range(options.candidates)]
     budget = Budget(options)
     emit = _recorder(options, on_step)
     generators: dict[SamplingOptions, torch.Generator] = {}
@@ -203,7 +224,36 @@ def refine_batch(
                 _absorb(job, tokens, confidence, nfe, options, emit)
                 if job.done:
                     job.seconds = budget.elapsed()
-    return [job.result(options.keep_trace) for job in jobs]
+        if options.candidates > 1:
+            _stop_solved_requests(jobs, budget)
+    return [_request_result(group, options.keep_trace) for group in _by_request(jobs)]
+
+
+def _by_request(jobs: list[Job]) -> list[list[Job]]:
+    """The jobs of each request, in request order."""
+    groups: dict[int, list[Job]] = {}
+    for job in jobs:
+        groups.setdefault(job.index, []).append(job)
+    return list(groups.values())
+
+
+def _stop_solved_requests(jobs: list[Job], budget: Budget) -> None:
+    """A request with a valid plan needs no more rounds from its other candidates."""
+    for group in _by_request(jobs):
+        if any(job.best is not None and not job.best.violations for job in group):
+            for job in group:
+                if not job.done:
+                    job.done, job.seconds = True, budget.elapsed()
+
+
+def _request_result(group: list[Job], keep_trace: bool) -> PlanResult:
+    """The request's result: its preferred candidate's plan, with the cost of all its candidates."""
+    chosen = min(group, key=Job.preference).result(keep_trace)
+    if len(group) == 1:
+        return chosen
+    trace = None if not keep_trace else tuple(e for job in group for e in job.trace)
+    return dataclasses.replace(chosen, rounds=max(j.rounds for j in group), nfe=max(j.nfe for j in group),
+                               seconds=max(j.seconds for j in group), trace=trace)
 
 
 def _stops(job: Job, budget: Budget, options: PlanOptions) -> bool:
@@ -292,7 +342,7 @@ def _denoise_round(model: DiffusionLM, jobs: list[Job], steps: int, generator: t
             if emit is not None and (job_nfe[b] is None or job_nfe[b] == step + 1):
                 held = fixed[b, : lengths[b]].tolist()
                 emit(job, TraceEvent("step", job.index, job.rounds + 1, step, tuple(held),
-                                     decode_slots(job.canvas, held)))
+                                     decode_slots(job.canvas, held), candidate=job.candidate))
         return None if fixed is xs else fixed
 
     sampling = jobs[0].sampling
@@ -328,7 +378,8 @@ def _absorb(job: Job, tokens: list[int], confidence: list[float], nfe: int, opti
     if emit is not None:
         blamed = blamed_slots(canvas, violations) if violations else ()
         emit(job, TraceEvent("check", job.index, job.rounds, -1, draft, values,
-                             tuple(canvas.slots) if blamed is None else blamed, positions, len(violations)))
+                             tuple(canvas.slots) if blamed is None else blamed, positions, len(violations),
+                             candidate=job.candidate))
     job.tokens = tokens
 
 

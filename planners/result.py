@@ -22,6 +22,7 @@ class TraceEvent:
         blamed: slots blamed by the check (check events).
         remasked: token positions opened again for the next round (check events).
         violations: how many violations the check found (check events).
+        candidate: which candidate of the plan (0 unless `PlanOptions.candidates` > 1).
     """
 
     kind: str
@@ -33,6 +34,7 @@ class TraceEvent:
     blamed: tuple[str, ...] = ()
     remasked: tuple[int, ...] = ()
     violations: int = 0
+    candidate: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -37,7 +37,12 @@ def request_for(env: Environment, problem: Any, model: DiffusionLM, options: Pla
     tier = options.constraints
     rules = None if tier == "none" else env.slot_rules(problem, rendering, tier)
     return Request(canvas, lambda values: env.check_values(problem, values, rendering), rules=rules,
-                   choices=tier != "none")
+                   choices=tier != "none", rank=lambda values: _plan_length(env.parse_plan(problem, values, rendering)))
+
+
+def _plan_length(plan: Any) -> int:
+    """Steps of an action plan (0 for plans that are not sequences, such as a Sudoku grid)."""
+    return len(plan) if isinstance(plan, (list, tuple)) else 0
 
 
 def solve_batch(

@@ -63,7 +63,8 @@ def register(app: typer.Typer) -> None:
         objects: int = typer.Option(3, "--objects", help="kitchen: objects in a generated problem"),
         steps: Optional[int] = sc.STEPS, alg: Optional[str] = sc.ALG, threshold: Optional[float] = sc.THRESHOLD,
         max_rounds: Optional[int] = sc.MAX_ROUNDS, seed: Optional[int] = sc.SEED, model: Optional[Path] = sc.MODEL,
-        constraints: Optional[str] = sc.CONSTRAINTS, no_hard_constraints: bool = sc.NO_HARD, trace: Optional[Path] = sc.TRACE, temperature: Optional[float] = sc.TEMPERATURE,
+        constraints: Optional[str] = sc.CONSTRAINTS, no_hard_constraints: bool = sc.NO_HARD,
+        candidates: Optional[int] = sc.CANDIDATES, trace: Optional[Path] = sc.TRACE, temperature: Optional[float] = sc.TEMPERATURE,
         json_out: bool = sc.JSON,
     ) -> None:
         """Plan with a diffusion model; `solved` only when the simulator/validator accepts the plan
@@ -83,7 +84,7 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"unknown planning target {what!r}; allowed: kitchen, or none with --domain/--problem")
         options = sc.plan_options(
             steps=steps, alg=alg, threshold=threshold, max_rounds=max_rounds, seed=seed, temperature=temperature,
-            constraints=constraints, no_hard_constraints=no_hard_constraints, trace=trace)
+            constraints=constraints, no_hard_constraints=no_hard_constraints, trace=trace, candidates=candidates)
         result = sc.run_solve(env, prob, model=model, trace=trace, quiet=json_out, options=options)
         plan = env.format_plan(env.parse_plan(env.prepare(prob), result.values))
         out = {"solved": result.solved, "plan": plan, **extra,

@@ -20,7 +20,8 @@ def sudoku(
     puzzle: str = typer.Argument(..., help="81 or 16 digits, 0 or . for blanks (Dream's row lines work too)"),
     steps: Optional[int] = sc.STEPS, alg: Optional[str] = sc.ALG, threshold: Optional[float] = sc.THRESHOLD,
     max_rounds: Optional[int] = sc.MAX_ROUNDS, seed: Optional[int] = sc.SEED, model: Optional[Path] = sc.MODEL,
-    constraints: Optional[str] = sc.CONSTRAINTS, no_hard_constraints: bool = sc.NO_HARD, trace: Optional[Path] = sc.TRACE, temperature: Optional[float] = sc.TEMPERATURE,
+    constraints: Optional[str] = sc.CONSTRAINTS, no_hard_constraints: bool = sc.NO_HARD,
+    candidates: Optional[int] = sc.CANDIDATES, trace: Optional[Path] = sc.TRACE, temperature: Optional[float] = sc.TEMPERATURE,
     json_out: bool = sc.JSON,
 ) -> None:
     """Fill a 9x9 or 4x4 Sudoku; prints the solution grid (or JSON with --json)."""
@@ -30,7 +31,7 @@ def sudoku(
     env = get_environment("sudoku4x4" if problem.size == 4 else "sudoku")
     options = sc.plan_options(
         steps=steps, alg=alg, threshold=threshold, max_rounds=max_rounds, seed=seed, temperature=temperature,
-        constraints=constraints, no_hard_constraints=no_hard_constraints, trace=trace)
+        constraints=constraints, no_hard_constraints=no_hard_constraints, trace=trace, candidates=candidates)
     result = sc.run_solve(env, problem, model=model, trace=trace, quiet=json_out, options=options)
     solution = env.format_plan(env.parse_plan(problem, result.values))
     out = {"solved": result.solved, "solution": solution, **{k: v for k, v in sc.summary(result, options).items() if k != "solved"}}
@@ -54,7 +55,8 @@ def countdown(
     target: int = typer.Option(..., "--target", help="the number to reach"),
     steps: Optional[int] = sc.STEPS, alg: Optional[str] = sc.ALG, threshold: Optional[float] = sc.THRESHOLD,
     max_rounds: Optional[int] = sc.MAX_ROUNDS, seed: Optional[int] = sc.SEED, model: Optional[Path] = sc.MODEL,
-    constraints: Optional[str] = sc.CONSTRAINTS, no_hard_constraints: bool = sc.NO_HARD, trace: Optional[Path] = sc.TRACE, temperature: Optional[float] = sc.TEMPERATURE,
+    constraints: Optional[str] = sc.CONSTRAINTS, no_hard_constraints: bool = sc.NO_HARD,
+    candidates: Optional[int] = sc.CANDIDATES, trace: Optional[Path] = sc.TRACE, temperature: Optional[float] = sc.TEMPERATURE,
     json_out: bool = sc.JSON,
 ) -> None:
     """Reach the target with + - * / using each number once; prints the equations (or JSON)."""
@@ -64,7 +66,7 @@ def countdown(
     problem = env.parse_problem(f"{numbers.strip().strip(',')},{target}")
     options = sc.plan_options(
         steps=steps, alg=alg, threshold=threshold, max_rounds=max_rounds, seed=seed, temperature=temperature,
-        constraints=constraints, no_hard_constraints=no_hard_constraints, trace=trace)
+        constraints=constraints, no_hard_constraints=no_hard_constraints, trace=trace, candidates=candidates)
     result = sc.run_solve(env, problem, model=model, trace=trace, quiet=json_out, options=options)
     answer = env.format_plan(env.parse_plan(problem, result.values))
     out = {"solved": result.solved, "answer": answer, **{k: v for k, v in sc.summary(result, options).items() if k != "solved"}}

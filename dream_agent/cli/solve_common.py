@@ -23,6 +23,8 @@ MODEL = typer.Option(None, "--model", help="model directory (default: the model 
 CONSTRAINTS = typer.Option(None, "--constraints", help=f"hard-constraint tier: {', '.join(CONSTRAINT_TIERS)} "
                            f"(default: {_DEFAULT.constraints}; none = the model alone, search = look-ahead assists)")
 NO_HARD = typer.Option(False, "--no-hard-constraints", help="the same as --constraints none")
+CANDIDATES = typer.Option(None, "--candidates", help=f"canvases per problem in one batch, the first valid wins "
+                          f"(default: {_DEFAULT.candidates})")
 TRACE = typer.Option(None, "--trace", help="draw the denoising into FILE.png or FILE.gif")
 TEMPERATURE = typer.Option(None, "--temperature", help=f"sampling temperature (default: {_DEFAULT.sampling.temperature}, greedy)")
 JSON = typer.Option(False, "--json", help="print one JSON object")
@@ -30,14 +32,14 @@ JSON = typer.Option(False, "--json", help="print one JSON object")
 
 def plan_options(*, steps: Optional[int], alg: Optional[str], threshold: Optional[float], max_rounds: Optional[int],
                  seed: Optional[int], temperature: Optional[float], constraints: Optional[str],
-                 no_hard_constraints: bool, trace: Optional[Path]) -> PlanOptions:
+                 no_hard_constraints: bool, trace: Optional[Path], candidates: Optional[int] = None) -> PlanOptions:
     """The options the flags set (flags left out keep `PlanOptions`' defaults), validated once."""
     if no_hard_constraints:
         if constraints not in (None, "none"):
             raise InputError(f"--no-hard-constraints means --constraints none; it contradicts --constraints {constraints}")
         constraints = "none"
     flags = {"steps": steps, "alg": alg, "confidence_threshold": threshold, "max_rounds": max_rounds, "seed": seed,
-             "temperature": temperature, "constraints": constraints}
+             "temperature": temperature, "constraints": constraints, "candidates": candidates}
     try:
         return PlanOptions.from_mapping({**{k: v for k, v in flags.items() if v is not None},
                                          "keep_trace": trace is not None})
@@ -47,7 +49,7 @@ def plan_options(*, steps: Optional[int], alg: Optional[str], threshold: Optiona
 
 # option name -> the flag that sets it
 FLAG_NAMES = {"steps": "--steps", "alg": "--alg", "confidence_threshold": "--threshold", "max_rounds": "--max-rounds",
-              "seed": "--seed", "temperature": "--temperature", "constraints": "--constraints"}
+              "seed": "--seed", "temperature": "--temperature", "constraints": "--constraints", "candidates": "--candidates"}
 
 
 def run_solve(env: Any, problem: Any, *, model: Optional[Path], options: PlanOptions, trace: Optional[Path],

@@ -33,6 +33,7 @@ CONFIGURABLE: dict[str, tuple[Any, str]] = {
     "rendering": (Optional[str], "template rendering: compact (small models) or text (Dream); default by model"),
     "constraints": (str, "hard-constraint tier: none (the model alone), local (default) or search"),
     "hard_constraints": (bool, "true/false: the same as constraints local/none"),
+    "candidates": (int, "canvases per problem in one batch; the first valid plan wins"),
 }
 
 

@@ -1,0 +1,60 @@
+"""Many candidates per problem as rows of one batch: the first valid plan wins, the lower rank among equals."""
+
+from __future__ import annotations
+
+import torch
+
+from constraints import one_of
+from planners import PlanOptions, Request, TraceEvent, compile_template, refine_batch, requests_for
+from scripted_lm import ScriptedDenoiser, lm, tokenizer
+
+TEMPLATE = "pick {a|x,y,z} ."
+
+
+class Prefers(ScriptedDenoiser):
+    """The same logits at every position: x over y over z (greedy always writes x)."""
+
+    def score(self, x: torch.Tensor) -> torch.Tensor:
+        logits = torch.full((*x.shape, self.vocab), -10.0)
+        for word, value in (("x", 1.0), ("y", 0.5), ("z", 0.0)):
+            logits[..., self.tok.encode(word)[0]] = value
+        return logits
+
+
+def run(candidates: int, check=one_of("a", ["z"]), **options):
+    model = lm(Prefers(tokenizer()))
+    events: list[TraceEvent] = []
+    opts = PlanOptions.of(candidates=candidates, max_rounds=3, retry_temperature=None, **options)
+    results = refine_batch(model, requests_for(model, [TEMPLATE, TEMPLATE], check), options=opts,
+                           on_step=events.append)
+    return results, events, model
+
+
+def test_sampled_candidates_find_what_greedy_decoding_never_writes():
+    alone, _, _ = run(1)
+    assert not any(r.solved for r in alone) and all(r.values["a"] == "x" for r in alone)
+    results, events, model = run(8)
+    assert len(results) == 2 and all(r.solved and r.values["a"] == "z" for r in results)
+    assert {e.candidate for e in events} == set(range(8)) and {e.index for e in events} == {0, 1}
+    # the candidates are rows of the same calls: a round makes one call for greedy rows, one for sampled rows
+    assert max(r.rounds for r in results) <= 3 and model.denoiser.calls <= 2 * 3
+
+
+def test_a_request_stops_at_its_first_valid_plan():
+    results, events, _ = run(8, check=lambda values: [])  # everything is valid
+    assert all(r.solved and r.rounds == 1 for r in results)
+    assert max(e.round for e in events) == 1
+
+
+def test_of_plans_valid_in_the_same_round_the_lower_rank_wins():
+    model = lm(Prefers(tokenizer()))
+    canvas = compile_template(TEMPLATE, model.tokenizer)
+    rank = {"x": 2, "y": 0, "z": 1}
+    request = Request(canvas, lambda values: [], rank=lambda values: rank[values["a"]])
+    greedy = refine_batch(model, [request], options=PlanOptions.of(candidates=1))[0]
+    assert greedy.values["a"] == "x"
+    events: list[TraceEvent] = []
+    best = refine_batch(model, [request], options=PlanOptions.of(candidates=8), on_step=events.append)[0]
+    written = {e.values["a"] for e in events if e.kind == "check"}
+    assert len(written) > 1 and best.solved  # the sampled candidates wrote other values than x
+    assert rank[best.values["a"]] == min(rank[a] for a in written)
