@@ -68,6 +68,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Plan with a diffusion model; `solved` only when the simulator/validator accepts the plan
         (exit 0 solved, 1 not solved, 2 bad input)."""
+        from dream_agent.planning import result_fields
         from environments import get_environment
 
         extra: dict[str, Any] = {}
@@ -84,9 +85,9 @@ def register(app: typer.Typer) -> None:
         result = sc.run_solve(env, prob, model=model, trace=trace, quiet=json_out, options=sc.plan_options(
             steps=steps, alg=alg, threshold=threshold, max_rounds=max_rounds, seed=seed, temperature=temperature,
             no_hard_constraints=no_hard_constraints, trace=trace))
-        plan = env.format_plan(env.parse_plan(env.prepare(prob), result.values))
-        out = {"solved": result.solved, "plan": plan, **extra,
-               **{k: v for k, v in sc.summary(result).items() if k != "solved"}}
+        out = result_fields(env, prob, result)
+        out = {"solved": out.pop("solved"), "plan": out.pop("plan"), **extra, **out}
+        plan = out["plan"]
 
         def human() -> None:
             if "instruction" in extra:
