@@ -34,3 +34,14 @@ def test_an_engine_module_importing_the_plan_layer_breaks_the_contracts(tmp_path
     out = lint_imports(tmp_path)
     assert out.returncode != 0
     assert "dream_agent.denoise -> planners.refinement" in out.stdout
+
+
+def test_ray_outside_the_batch_engine_module_breaks_the_contracts(tmp_path):
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("*.safetensors", "__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    work = tmp_path / "dream_agent" / "batch" / "work.py"
+    work.write_text(work.read_text() + "\nimport ray  # only ray_engine may\n")
+    out = lint_imports(tmp_path)
+    assert out.returncode != 0
+    assert "Ray only in the batch engine module BROKEN" in " ".join(out.stdout.split())
