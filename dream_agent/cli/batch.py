@@ -54,15 +54,15 @@ def _progress() -> Any:
 
 
 def _updater(progress: Any, command: str) -> Callable[[int, int], None]:
-    """on_progress for `run`: starts the bar at the first call, then moves it with the lines per second."""
+    """on_progress for `run`: starts the bar at the first call, then moves it with the lines per second so far."""
     task: list[Any] = []
 
     def update(done: int, total: int) -> None:
         if not task:
             progress.start()
             task.append(progress.add_task(f"batch {command}", total=total, rate=""))
-        speed = progress.tasks[0].speed
-        progress.update(task[0], completed=done, rate=f"{speed:.1f} lines/s" if speed else "")
+        elapsed = progress.tasks[0].elapsed
+        progress.update(task[0], completed=done, rate=f"{done / elapsed:.1f} lines/s" if done and elapsed else "")
 
     return update
 
