@@ -95,6 +95,29 @@ def solve_batch(
                         on_step=on_step)
 
 
+# The key a plan goes under in `dream-agent solve/plan --json` and in batch lines; others: "plan".
+PLAN_FIELDS: dict[str, str] = {"countdown": "answer", "sudoku": "solution", "sudoku4x4": "solution"}
+
+
+def result_fields(env: Environment, problem: Any, result: PlanResult, options: PlanOptions,
+                  rendering: str = "compact") -> dict[str, Any]:
+    """The JSON fields of one result, as `dream-agent solve/plan --json` and `dream-agent batch` print them.
+
+    `solved`, the plan (under `PLAN_FIELDS[env.name]`, else `"plan"`, as `env.format_plan` gives
+    it), the constraint tier it was made at, `nfe`, `rounds`, `seconds` and `violations`.
+    """
+    plan = env.format_plan(env.parse_plan(env.prepare(problem), result.values, rendering))
+    return {
+        "solved": result.solved,
+        PLAN_FIELDS.get(env.name, "plan"): plan,
+        "constraints": options.constraints,
+        "nfe": result.nfe,
+        "rounds": result.rounds,
+        "seconds": round(result.seconds, 4),
+        "violations": [v.to_dict() for v in result.violations],
+    }
+
+
 def solve(
     env: Environment | str,
     problem: Any,
@@ -108,4 +131,5 @@ def solve(
     return solve_batch(env, [problem], model, options=options, on_step=on_step, **overrides)[0]
 
 
-__all__ = ["environment", "load_cached", "model_for", "plan_options", "prepare", "solve", "solve_batch"]
+__all__ = ["PLAN_FIELDS", "environment", "load_cached", "model_for", "plan_options", "prepare", "result_fields", "solve",
+           "solve_batch"]

@@ -26,6 +26,7 @@ def _root() -> None:
 
 # Each command module adds its commands to `app` (keep this list sorted).
 _COMMAND_MODULES: tuple[str, ...] = (
+    "batch",
     "eval",
     "infill",
     "models",

@@ -69,6 +69,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Plan with a diffusion model; `solved` only when the simulator/validator accepts the plan
         (exit 0 solved, 1 not solved, 2 bad input)."""
+        from dream_agent.planning import result_fields
         from environments import get_environment
 
         extra: dict[str, Any] = {}
@@ -86,9 +87,9 @@ def register(app: typer.Typer) -> None:
             steps=steps, alg=alg, threshold=threshold, max_rounds=max_rounds, seed=seed, temperature=temperature,
             constraints=constraints, no_hard_constraints=no_hard_constraints, trace=trace, candidates=candidates)
         result = sc.run_solve(env, prob, model=model, trace=trace, quiet=json_out, options=options)
-        plan = env.format_plan(env.parse_plan(env.prepare(prob), result.values))
-        out = {"solved": result.solved, "plan": plan, **extra,
-               **{k: v for k, v in sc.summary(result, options).items() if k != "solved"}}
+        out = result_fields(env, prob, result, options)
+        out = {"solved": out.pop("solved"), "plan": out.pop("plan"), **extra, **out}
+        plan = out["plan"]
 
         def human() -> None:
             if "instruction" in extra:

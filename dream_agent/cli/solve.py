@@ -25,6 +25,7 @@ def sudoku(
     json_out: bool = sc.JSON,
 ) -> None:
     """Fill a 9x9 or 4x4 Sudoku; prints the solution grid (or JSON with --json)."""
+    from dream_agent.planning import result_fields
     from environments import get_environment
 
     problem = get_environment("sudoku").parse_problem(puzzle)
@@ -33,8 +34,8 @@ def sudoku(
         steps=steps, alg=alg, threshold=threshold, max_rounds=max_rounds, seed=seed, temperature=temperature,
         constraints=constraints, no_hard_constraints=no_hard_constraints, trace=trace, candidates=candidates)
     result = sc.run_solve(env, problem, model=model, trace=trace, quiet=json_out, options=options)
-    solution = env.format_plan(env.parse_plan(problem, result.values))
-    out = {"solved": result.solved, "solution": solution, **{k: v for k, v in sc.summary(result, options).items() if k != "solved"}}
+    out = result_fields(env, problem, result, options)
+    solution = out["solution"]
 
     def human() -> None:
         n = problem.size
@@ -60,6 +61,7 @@ def countdown(
     json_out: bool = sc.JSON,
 ) -> None:
     """Reach the target with + - * / using each number once; prints the equations (or JSON)."""
+    from dream_agent.planning import result_fields
     from environments import get_environment
 
     env = get_environment("countdown")
@@ -68,8 +70,8 @@ def countdown(
         steps=steps, alg=alg, threshold=threshold, max_rounds=max_rounds, seed=seed, temperature=temperature,
         constraints=constraints, no_hard_constraints=no_hard_constraints, trace=trace, candidates=candidates)
     result = sc.run_solve(env, problem, model=model, trace=trace, quiet=json_out, options=options)
-    answer = env.format_plan(env.parse_plan(problem, result.values))
-    out = {"solved": result.solved, "answer": answer, **{k: v for k, v in sc.summary(result, options).items() if k != "solved"}}
+    out = result_fields(env, problem, result, options)
+    answer = out["answer"]
 
     def human() -> None:
         typer.echo(answer)

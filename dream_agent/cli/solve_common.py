@@ -90,18 +90,6 @@ def _progress() -> Any:
                     console=Console(stderr=True), transient=True)
 
 
-def summary(result: Any, options: PlanOptions) -> dict[str, Any]:
-    """The fields every solve/plan JSON object carries."""
-    return {
-        "solved": result.solved,
-        "constraints": options.constraints,
-        "nfe": result.nfe,
-        "rounds": result.rounds,
-        "seconds": round(result.seconds, 4),
-        "violations": [v.to_dict() for v in result.violations],
-    }
-
-
 def emit(obj: dict[str, Any], json_out: bool, human: Callable[[], None]) -> None:
     """Print `obj` as JSON, or the human form; exit 1 when not solved (the output stays complete)."""
     from dream_agent.cli.common import print_json

@@ -7,15 +7,13 @@ Output: `{"valid": bool, "violations": [...]}`.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from constraints import InputError
-from environments import get_environment, validate
-
-# Keys that may hold the plan, in the order they are looked for.
-PLAN_KEYS = ("plan", "solution", "answer")
+from environments import get_environment
+from environments.validation import read_request, validate_request
 
 
 class PlanValidator(Runnable[dict, dict]):
@@ -23,7 +21,8 @@ class PlanValidator(Runnable[dict, dict]):
 
     Args:
         env: an environment or its registry name; None reads PDDL inputs
-            (`{"domain", "problem", "plan"}`) and inputs that carry an `"env"` key.
+            (`{"domain", "problem", "plan"}`) and inputs that carry an `"env"` key. Inputs are read
+            by `environments.validation.read_request`, as `dream-agent batch validate` reads lines.
         name: the run name shown in traces.
     """
 
@@ -73,36 +72,9 @@ class PlanValidator(Runnable[dict, dict]):
 
     def check(self, item: Any) -> dict:
         """Validate one input (see the class docstring); bad input raises InputError."""
-        env, problem, plan = self.split(item)
-        report = validate(env, problem, plan)
+        report = validate_request(item, self.env)
         return {"valid": report.valid, "violations": list(report.violations)}
 
     def split(self, item: Any) -> tuple[Any, Any, Any]:
-        """(environment, problem, plan) from one input."""
-        if not isinstance(item, Mapping):
-            raise InputError(f"validator input must be a dict with a problem and a plan ({' / '.join(PLAN_KEYS)}), got {type(item).__name__}")
-        data = dict(item)
-        plan_key = next((k for k in PLAN_KEYS if k in data), None)
-        if plan_key is None:
-            raise InputError(f"validator input needs the plan under one of {', '.join(PLAN_KEYS)}; got keys {', '.join(map(str, data)) or '(none)'}")
-        plan = data.pop(plan_key)
-        env = self.env
-        if "env" in data:
-            env = get_environment(str(data.pop("env")))
-        if "domain" in data and (env is None or getattr(env, "name", None) == "pddl"):
-            return _pddl(data, plan)
-        if env is None:
-            raise InputError("no environment: give PlanValidator(env=...) or an \"env\" key (or PDDL \"domain\" and \"problem\")")
-        problem = data.pop("problem") if set(data) == {"problem"} else data
-        return env, problem, plan
-
-
-def _pddl(data: dict, plan: Any) -> tuple[Any, Any, Any]:
-    from environments.pddl import load_pddl, read_plan
-
-    if "problem" not in data:
-        raise InputError('a PDDL input needs "domain", "problem" and "plan"')
-    env, problem = load_pddl(data["domain"], data["problem"])
-    if isinstance(plan, str):
-        plan = read_plan(plan)
-    return env, problem, plan
+        """(environment, problem, plan) from one input (`environments.validation.read_request`)."""
+        return read_request(item, self.env)
