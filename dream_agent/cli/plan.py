@@ -86,8 +86,8 @@ def register(app: typer.Typer) -> None:
         options = sc.plan_options(
             steps=steps, alg=alg, threshold=threshold, max_rounds=max_rounds, seed=seed, temperature=temperature,
             constraints=constraints, no_hard_constraints=no_hard_constraints, trace=trace, candidates=candidates)
-        result = sc.run_solve(env, prob, model=model, trace=trace, quiet=json_out, options=options)
-        out = result_fields(env, prob, result, options)
+        result, options = sc.run_solve(env, prob, model=model, trace=trace, quiet=json_out, options=options)
+        out = result_fields(env, prob, result, options, options.rendering)
         out = {"solved": out.pop("solved"), "plan": out.pop("plan"), **extra, **out}
         plan = out["plan"]
 

@@ -33,8 +33,8 @@ def sudoku(
     options = sc.plan_options(
         steps=steps, alg=alg, threshold=threshold, max_rounds=max_rounds, seed=seed, temperature=temperature,
         constraints=constraints, no_hard_constraints=no_hard_constraints, trace=trace, candidates=candidates)
-    result = sc.run_solve(env, problem, model=model, trace=trace, quiet=json_out, options=options)
-    out = result_fields(env, problem, result, options)
+    result, options = sc.run_solve(env, problem, model=model, trace=trace, quiet=json_out, options=options)
+    out = result_fields(env, problem, result, options, options.rendering)
     solution = out["solution"]
 
     def human() -> None:
@@ -69,8 +69,8 @@ def countdown(
     options = sc.plan_options(
         steps=steps, alg=alg, threshold=threshold, max_rounds=max_rounds, seed=seed, temperature=temperature,
         constraints=constraints, no_hard_constraints=no_hard_constraints, trace=trace, candidates=candidates)
-    result = sc.run_solve(env, problem, model=model, trace=trace, quiet=json_out, options=options)
-    out = result_fields(env, problem, result, options)
+    result, options = sc.run_solve(env, problem, model=model, trace=trace, quiet=json_out, options=options)
+    out = result_fields(env, problem, result, options, options.rendering)
     answer = out["answer"]
 
     def human() -> None:

@@ -53,17 +53,23 @@ FLAG_NAMES = {"steps": "--steps", "alg": "--alg", "confidence_threshold": "--thr
 
 
 def run_solve(env: Any, problem: Any, *, model: Optional[Path], options: PlanOptions, trace: Optional[Path],
-              quiet: bool) -> Any:
-    """Solve `problem` of `env` on the request path every entry point shares; draws the trace when asked."""
+              quiet: bool) -> tuple[Any, PlanOptions]:
+    """Solve `problem` of `env` on the request path every entry point shares; draws the trace when asked.
+
+    Returns the result and the options it ran with (the rendering resolved for the model).
+    """
     if trace is not None:
         check_output_file(trace, (".png", ".gif"), option="--trace")  # before any work
     import torch
 
-    from dream_agent.planning import solve
+    from dream_agent.planning import model_for, solve
+    from planners.solving import rendering_for
 
     # the shipped models are small: one thread avoids contention and is as fast as two
     if model is None:
         torch.set_num_threads(1)
+    lm = model_for(model, env.name)
+    options = options.replace(rendering=rendering_for(lm, options))
     progress = None if quiet or not sys.stderr.isatty() else _progress()
     on_step = None
     if progress is not None:
@@ -71,7 +77,7 @@ def run_solve(env: Any, problem: Any, *, model: Optional[Path], options: PlanOpt
         task = progress.add_task("denoising", total=None)
         on_step = lambda event: progress.update(task, description=f"round {event.round} step {event.step + 1}")  # noqa: E731
     try:
-        result = solve(env, problem, model, options=options, on_step=on_step)
+        result = solve(env, problem, lm, options=options, on_step=on_step)
     finally:
         if progress is not None:
             progress.stop()
@@ -79,7 +85,7 @@ def run_solve(env: Any, problem: Any, *, model: Optional[Path], options: PlanOpt
         from dream_agent.trace_plot import plot_trace
 
         plot_trace(env, problem, result, trace, slot_positions=result.slots)
-    return result
+    return result, options
 
 
 def _progress() -> Any:
