@@ -136,14 +136,7 @@ def countdown_allowed_values(
                 if not held:
                     allowed[f"{part}{i}"] = {spell(c[index]) if index != 1 else c[index] for c in combos}
         else:  # an earlier result is unknown: operands are free; ops and results follow the committed parts
-            if not has_op and a is not None and b is not None:
-                allowed[f"op{i}"] = {o for o in OPS if _fits(apply(a, o, b), r if has_r else None, last, problem.target, limit)}
-            if not has_r:
-                if a is not None and b is not None and op in OPS:
-                    z = apply(a, op, b)
-                    allowed[f"r{i}"] = {spell(z)} if _fits(z, None, last, problem.target, limit) else set()
-                elif last:
-                    allowed[f"r{i}"] = {spell(problem.target)}
+            allowed.update(_committed_rules(i, eq, last, problem.target, limit, spell))
         # numbers after this equation (a superset when parts are still open)
         exact = exact and a is not None and b is not None and a in pool and b in pool - Counter([a])
         for value in (a, b):
@@ -156,6 +149,22 @@ def countdown_allowed_values(
         else:
             exact = complete = False
     return allowed
+
+
+def _committed_rules(i: int, eq: tuple, last: bool, target: int, limit: int | None, spell) -> dict[str, set[str]]:
+    """Equation i's operator and result from its committed parts alone: an operator gives a whole
+    result (equal to a committed one), a result is the committed equation's value, the last the target."""
+    a, op, b, r, _, has_op, _, has_r = eq
+    rules: dict[str, set[str]] = {}
+    if not has_op and a is not None and b is not None:
+        rules[f"op{i}"] = {o for o in OPS if _fits(apply(a, o, b), r if has_r else None, last, target, limit)}
+    if not has_r:
+        if a is not None and b is not None and op in OPS:
+            z = apply(a, op, b)
+            rules[f"r{i}"] = {spell(z)} if _fits(z, None, last, target, limit) else set()
+        elif last:
+            rules[f"r{i}"] = {spell(target)}
+    return rules
 
 
 def countdown_local_values(
@@ -183,21 +192,15 @@ def countdown_local_values(
     steps = len(problem.numbers) - 1
     allowed: dict[str, set[str]] = {}
     for i in range(steps):
-        a, op, b, r, has_a, has_op, has_b, has_r = _equation({part: partial.get(f"{part}{i}") for part in ("a", "op", "b", "r")})
+        eq = _equation({part: partial.get(f"{part}{i}") for part in ("a", "op", "b", "r")})
+        a, op, b, r, has_a, _, has_b, _ = eq
         last = i == steps - 1
         if pool is not None:
-            for part, mine, other, held in (("a", a, b, has_a), ("b", b, a, has_b)):
+            for part, other, held in (("a", b, has_a), ("b", a, has_b)):
                 if not held:
                     rest = pool - Counter([other]) if other is not None else pool
                     allowed[f"{part}{i}"] = {spell(x) for x in rest if limit is None or x <= limit}
-        if not has_op and a is not None and b is not None:
-            allowed[f"op{i}"] = {o for o in OPS if _fits(apply(a, o, b), r if has_r else None, last, problem.target, limit)}
-        if not has_r:
-            if a is not None and b is not None and op in OPS:
-                z = apply(a, op, b)
-                allowed[f"r{i}"] = {spell(z)} if _fits(z, None, last, problem.target, limit) else set()
-            elif last:
-                allowed[f"r{i}"] = {spell(problem.target)}
+        allowed.update(_committed_rules(i, eq, last, problem.target, limit, spell))
         committed = None not in (a, b, r) and op in OPS
         if pool is None or not committed or pool[a] < 1 or (pool - Counter([a]))[b] < 1:
             pool = None
