@@ -1,9 +1,8 @@
-"""Any STRIPS PDDL domain and problem as an environment: parse, ground, plan optimally, check plans.
-
-Parsing uses the `pddl` package; see `environments.pddl.parsing` for why.
+"""Any PDDL domain and problem (STRIPS, ADL, action costs) as an environment: parse, ground, plan
+optimally, check plans. See `environments.pddl.parsing` for what is read and what is refused.
 """
 
-from environments.pddl.checks import check_plan, read_plan
+from environments.pddl.checks import PlanReport, check_plan, read_plan, validate_plan
 from environments.pddl.environment import PDDLEnvironment, PDDLProblem, load_pddl
 from environments.pddl.grounding import GroundAction, GroundTask, apply, ground, is_applicable
 from environments.pddl.parsing import parse_domain_text, parse_problem_text
@@ -17,6 +16,7 @@ __all__ = [
     "GroundTask",
     "PDDLEnvironment",
     "PDDLProblem",
+    "PlanReport",
     "SearchResult",
     "Wording",
     "apply",
@@ -28,4 +28,5 @@ __all__ = [
     "parse_problem_text",
     "read_plan",
     "search",
+    "validate_plan",
 ]

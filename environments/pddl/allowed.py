@@ -29,7 +29,7 @@ def pddl_allowed_values(task: GroundTask, partial: Mapping[str, str | None], max
         held = [partial.get(name) for name in names]
         held = [None if v is None else (v.strip().lower() or PAD) for v in held]
         options = [(n, args, a) for n, args, a in every if not known or is_applicable(a, state)]
-        reached = known and task.goal_pos <= state and not task.goal_neg & state
+        reached = known and task.is_goal(state)
         if reached:
             options = []
         if not known or reached or not options:

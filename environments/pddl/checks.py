@@ -1,11 +1,17 @@
-"""Check a sequential plan by simulation: blame the first bad step, then any unmet goal atoms."""
+"""Check a sequential plan by simulation: blame the first bad step, then any unmet goal atoms.
+
+Diagnostics follow what VAL reports: the first failing step, its false precondition literals
+(for a quantifier, the witness that breaks it), the goal literals still unmet, and the plan's cost.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Sequence
 
 from constraints.violation import Violation
+from environments.pddl.formulas import explain
 from environments.pddl.grounding import GroundAction, GroundTask, apply, atom_str, instantiate, is_applicable
 
 CONSTRAINT = "pddl"
@@ -62,16 +68,50 @@ def ground_step(task: GroundTask, step: str) -> tuple[GroundAction | None, str, 
             return None, "unknown", f"unknown object {obj!r}"
         if not task.is_of_type(types[obj], wanted):
             return None, "domain", f"{obj} is not of type {' or '.join(sorted(wanted))} (parameter {var} of {name})"
-    return instantiate(schema, args), "", ""
+    return instantiate(schema, args, task), "", ""
 
 
-def failed_preconditions(action: GroundAction, state: frozenset) -> list[str]:
-    """Each precondition literal of `action` that is false in `state`, as PDDL text."""
+def failed_preconditions(action: GroundAction, state: frozenset, task: GroundTask | None = None) -> list[str]:
+    """Each precondition literal of `action` that is false in `state`, as PDDL text; for other
+    parts (or, forall, exists) the reason from the lifted schema, naming a quantifier's witness."""
     failed = [atom_str(a) + " is false" for a in sorted(action.pre_pos - state)]
     failed += [atom_str(a) + " is true" for a in sorted(action.pre_neg & state)]
     if not action.equality_ok:
         failed.append("an equality precondition is false")
+    schema = task.schema(action.name) if task is not None else None
+    if action.pre_rest and schema is not None:
+        binding = {var: obj for (var, _), obj in zip(schema.params, action.args)}
+        for part in schema.pre_rest:
+            failed += explain(part, binding, state, task.objects_of)
+    elif action.pre_rest:
+        failed.append("a precondition formula is false")
     return failed
+
+
+def unmet_goals(task: GroundTask, state: frozenset) -> list[str]:
+    """The goal's literals false in `state` and, for other goal parts, why they are false."""
+    unmet = [atom_str(a) + " is false" for a in sorted(task.goal_pos - state)]
+    unmet += [atom_str(a) + " is true" for a in sorted(task.goal_neg & state)]
+    for part in task.problem.goal_rest:
+        unmet += explain(part, {}, state, task.objects_of)
+    return unmet
+
+
+@dataclass(frozen=True)
+class PlanReport:
+    """What checking a plan found: its violations, the cost of the steps executed, how many ran.
+
+    `cost` is the sum of the actions' `(increase (total-cost) c)` amounts in a domain with action
+    costs, else the number of steps executed.
+    """
+
+    violations: tuple[Violation, ...]
+    cost: float
+    executed: int
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.violations
 
 
 def simulate(task: GroundTask, steps: Sequence[str]) -> tuple[list[frozenset], int | None]:
@@ -90,15 +130,22 @@ def check_plan(task: GroundTask, steps: Sequence[str], constraint: str = CONSTRA
 
     Reasons count steps from 1 ("step 3 (stack a b): (clear b) is false"); `steps` holds 0-based indices.
     """
+    return list(validate_plan(task, steps, constraint).violations)
+
+
+def validate_plan(task: GroundTask, steps: Sequence[str], constraint: str = CONSTRAINT) -> PlanReport:
+    """Simulate a plan: its violations (as `check_plan`) and the cost of the steps that ran."""
     violations: list[Violation] = []
     state = task.init
+    cost: float = 0
+    executed = 0
     for i, step in enumerate(steps):
         action, kind, reason = ground_step(task, step)
         if action is None:
             violations.append(Violation(constraint, f"step {i + 1} {step}: {reason}", kind, steps=(i,), details={"step": step}))
             break
         if not is_applicable(action, state):
-            failed = failed_preconditions(action, state)
+            failed = failed_preconditions(action, state, task)
             violations.append(
                 Violation(
                     constraint, f"step {i + 1} {step}: {', '.join(failed)}", "precondition", steps=(i,),
@@ -106,12 +153,20 @@ def check_plan(task: GroundTask, steps: Sequence[str], constraint: str = CONSTRA
                 )
             )
             break
+        if action.cost is None:
+            schema = task.schema(action.name)
+            binding = {var: obj for (var, _), obj in zip(schema.params, action.args)}
+            missing = atom_str(tuple(binding.get(t, t) for t in schema.cost))
+            reason = f"step {i + 1} {step}: its cost {missing} has no value in the problem's :init"
+            violations.append(Violation(constraint, reason, "precondition", steps=(i,), details={"step": step, "failed": [reason]}))
+            break
         state = apply(action, state)
-    unmet = [atom_str(a) + " is false" for a in sorted(task.goal_pos - state)]
-    unmet += [atom_str(a) + " is true" for a in sorted(task.goal_neg & state)]
-    if unmet:
+        cost += action.cost
+        executed += 1
+    if not task.is_goal(state):
+        unmet = unmet_goals(task, state) or ["the goal is false"]
         where = "at the end of the plan" if not violations else "before the failing step"
         violations.append(
             Violation(constraint, f"goal not reached {where}: {', '.join(unmet)}", "missing_step", details={"unmet": unmet})
         )
-    return violations
+    return PlanReport(tuple(violations), cost, executed)

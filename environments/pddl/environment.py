@@ -1,4 +1,4 @@
-"""A STRIPS PDDL domain as an Environment: problems are PDDL problem texts over that domain."""
+"""A PDDL domain (STRIPS or ADL) as an Environment: problems are PDDL problem texts over that domain."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from constraints.template import Template
 from constraints.violation import Violation
 from environments.base import BoundRules, SlotRules, Tier, check_tier, no_values
 from environments.pddl.allowed import pddl_allowed_values
-from environments.pddl.checks import CONSTRAINT, check_plan, read_plan
+from environments.pddl.checks import CONSTRAINT, PlanReport, check_plan, read_plan, validate_plan
 from environments.pddl.grounding import GroundTask, apply, bind, ground, is_applicable
 from environments.pddl.parsing import LiftedDomain, parse_domain_text, parse_problem_text
 from environments.pddl.oracle import SEARCHES, SearchResult, search
@@ -39,7 +39,7 @@ class PDDLProblem(BaseModel):
 
 
 class PDDLEnvironment:
-    """A STRIPS domain (typing, constants, negative preconditions, equality) as an environment.
+    """A PDDL domain (STRIPS, typing, ADL, action costs; see docs/pddl.md) as an environment.
 
     Plans are lists of "(action arg ...)" strings. `generate` needs a base problem: it walks
     randomly from the base problem's initial state and asks for some atoms reached.
@@ -178,6 +178,10 @@ class PDDLEnvironment:
     def check(self, problem: PDDLProblem, plan: Sequence[str] | str) -> list[Violation]:
         """Simulate `plan` (a list of actions or a plan text): the first bad step, then unmet goal atoms."""
         return check_plan(self._checking_task(problem), plan_steps(plan), CONSTRAINT)
+
+    def report(self, problem: PDDLProblem, plan: Sequence[str] | str) -> PlanReport:
+        """`check` plus the plan's cost (total-cost with :action-costs, else the steps executed)."""
+        return validate_plan(self._checking_task(problem), plan_steps(plan), CONSTRAINT)
 
     def check_values(self, problem: PDDLProblem, values: Mapping[str, str], rendering: str = "compact") -> list[Violation]:
         """`check(parse_plan(values))`, blaming the slots of the bad step; unmet goals blame the empty steps."""

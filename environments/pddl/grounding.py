@@ -1,15 +1,29 @@
-"""Ground a lifted STRIPS task over its typed objects, and simulate ground actions on states."""
+"""Ground a lifted task over its typed objects, and simulate ground actions on states.
+
+Quantifiers are expanded over the objects of their types when an action is grounded; equality
+and static atoms fold to constants then, so most ADL preconditions end up as plain literals.
+Conditional effects are evaluated against the state before the action; deletes are applied
+before adds, as in PDDL.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from constraints.errors import InputError
+from environments.pddl.formulas import FALSE, TRUE, Formula, atom_text, bind_atom, bindings, formula_atoms, ground_formula, holds, literals
 from environments.pddl.parsing import Atom, LiftedDomain, LiftedProblem, Schema
 
-def atom_str(atom: Atom) -> str:
-    """PDDL text of an atom: ("on", "a", "b") -> "(on a b)"."""
-    return "(" + " ".join(atom) + ")"
+atom_str = atom_text
+
+
+@dataclass(frozen=True)
+class CondEffect:
+    """A ground conditional effect: when `condition` holds before the action, delete then add."""
+
+    condition: Formula
+    add: frozenset[Atom]
+    delete: frozenset[Atom]
 
 
 @dataclass(frozen=True)
@@ -23,6 +37,9 @@ class GroundAction:
     add: frozenset[Atom]
     delete: frozenset[Atom]
     equality_ok: bool = True  # False when an (= ...) / (not (= ...)) precondition fails
+    pre_rest: tuple[Formula, ...] = ()  # ground precondition parts beyond literals (or, ...)
+    cond: tuple[CondEffect, ...] = ()
+    cost: float | None = 1  # None: its cost function has no value in :init, so it cannot run
 
     def __str__(self) -> str:
         return atom_str((self.name, *self.args))
@@ -30,7 +47,7 @@ class GroundAction:
 
 @dataclass(frozen=True, eq=False)
 class GroundTask:
-    """A grounded STRIPS task. `actions` holds the ground actions reachable from `init`."""
+    """A grounded task. `actions` holds the ground actions reachable from `init` (none when only bound)."""
 
     domain: LiftedDomain
     problem: LiftedProblem
@@ -42,6 +59,9 @@ class GroundTask:
     actions: tuple[GroundAction, ...]
     _schemas: dict = field(default_factory=dict, repr=False)
     _ancestors: dict = field(default_factory=dict, repr=False)
+    goal_rest: tuple[Formula, ...] = ()  # ground goal parts beyond literals
+    static: frozenset[str] = frozenset()  # predicates no action changes
+    numbers: dict = field(default_factory=dict, repr=False)  # cost function values from :init
 
     def schema(self, name: str) -> Schema | None:
         """The action schema called `name` (case-insensitive), or None."""
@@ -58,11 +78,19 @@ class GroundTask:
         return "object" in wanted or any(self._ancestors.get(t, frozenset({t, "object"})) & wanted for t in own)
 
     def is_goal(self, state: frozenset[Atom]) -> bool:
-        return self.goal_pos <= state and not (self.goal_neg & state)
+        return self.goal_pos <= state and not (self.goal_neg & state) and all(holds(f, state) for f in self.goal_rest)
+
+    def static_value(self, atom: Atom) -> bool | None:
+        """The truth of a static atom (it never changes), None for an atom actions may change."""
+        return (atom in self.init) if atom[0] in self.static else None
 
 
-def instantiate(schema: Schema, args: tuple[str, ...]) -> GroundAction:
-    """Bind the schema's parameters to `args` (no type check; see `check_arguments`)."""
+def instantiate(schema: Schema, args: tuple[str, ...], task: GroundTask | None = None) -> GroundAction:
+    """Bind the schema's parameters to `args` (no type check; see `check_arguments`).
+
+    ADL parts (quantifiers, conditional effects, cost functions) need the `task` for its objects,
+    static atoms and :init numbers.
+    """
     binding = {var: obj for (var, _), obj in zip(schema.params, args)}
 
     def bind(atom: Atom) -> Atom:
@@ -70,25 +98,79 @@ def instantiate(schema: Schema, args: tuple[str, ...]) -> GroundAction:
 
     ok = all(binding.get(a, a) == binding.get(b, b) for a, b in schema.equal)
     ok = ok and all(binding.get(a, a) != binding.get(b, b) for a, b in schema.unequal)
+    pre_rest: tuple[Formula, ...] = ()
+    add, delete = set(map(bind, schema.add)), set(map(bind, schema.delete))
+    cond: list[CondEffect] = []
+    if not schema.is_strips:
+        if task is None:
+            raise ValueError(f"action {schema.name} has ADL parts: instantiate it with its task")
+        rest = ground_formula(("and", schema.pre_rest), binding, task.objects_of, task.static_value)
+        pre_rest = () if rest == TRUE else (rest,)
+        for effect in schema.effects:
+            for extra in bindings(effect.params, task.objects_of):
+                inner = {**binding, **extra}
+                condition = ground_formula(effect.condition, inner, task.objects_of, task.static_value)
+                if condition == FALSE:
+                    continue
+                adds = frozenset(bind_atom(a, inner) for a in effect.add)
+                dels = frozenset(bind_atom(a, inner) for a in effect.delete)
+                if condition == TRUE:
+                    add |= adds
+                    delete |= dels
+                else:
+                    cond.append(CondEffect(condition, adds, dels))
     return GroundAction(
         schema.name,
         tuple(args),
         frozenset(map(bind, schema.pre_pos)),
         frozenset(map(bind, schema.pre_neg)),
-        frozenset(map(bind, schema.add)),
-        frozenset(map(bind, schema.delete)),
+        frozenset(add),
+        frozenset(delete),
         ok,
+        pre_rest,
+        _merge(cond),
+        _cost(schema, bind, task),
     )
+
+
+def _merge(effects: list[CondEffect]) -> tuple[CondEffect, ...]:
+    """Conditional effects with the same condition as one (fewer condition tests per step)."""
+    merged: dict[Formula, tuple[set, set]] = {}
+    for e in effects:
+        add, delete = merged.setdefault(e.condition, (set(), set()))
+        add |= e.add
+        delete |= e.delete
+    return tuple(CondEffect(c, frozenset(a), frozenset(d)) for c, (a, d) in merged.items())
+
+
+def _cost(schema: Schema, bind, task: GroundTask | None) -> float | None:
+    if schema.cost is None:
+        return 0 if task is not None and task.domain.has_costs else 1
+    if not isinstance(schema.cost, tuple):
+        return schema.cost
+    if task is None:
+        raise ValueError(f"action {schema.name} has a cost function: instantiate it with its task")
+    return task.numbers.get(bind(schema.cost))
 
 
 def is_applicable(action: GroundAction, state: frozenset[Atom]) -> bool:
     """True when every precondition of `action` holds in `state`."""
-    return action.equality_ok and action.pre_pos <= state and not (action.pre_neg & state)
+    return (
+        action.equality_ok and action.pre_pos <= state and not (action.pre_neg & state)
+        and all(holds(f, state) for f in action.pre_rest)
+    )
 
 
 def apply(action: GroundAction, state: frozenset[Atom]) -> frozenset[Atom]:
-    """The successor state (deletes first, then adds, as in PDDL)."""
-    return (state - action.delete) | action.add
+    """The successor state: effects whose condition holds in `state`, deletes first, then adds (PDDL)."""
+    if not action.cond:
+        return (state - action.delete) | action.add
+    add, delete = set(action.add), set(action.delete)
+    for effect in action.cond:
+        if holds(effect.condition, state):
+            add |= effect.add
+            delete |= effect.delete
+    return (state - delete) | add
 
 
 def _ancestors(domain: LiftedDomain) -> dict[str, frozenset[str]]:
@@ -103,9 +185,10 @@ def _ancestors(domain: LiftedDomain) -> dict[str, frozenset[str]]:
     return result
 
 
-def _static_predicates(domain: LiftedDomain) -> set[str]:
+def _static_predicates(domain: LiftedDomain) -> frozenset[str]:
     changed = {atom[0] for s in domain.schemas for atom in (*s.add, *s.delete)}
-    return {name for name, _ in domain.predicates} - changed
+    changed |= {atom[0] for s in domain.schemas for e in s.effects for atom in (*e.add, *e.delete)}
+    return frozenset(name for name, _ in domain.predicates) - changed
 
 
 def _ground_schema(task: GroundTask, schema: Schema, static: set[str]) -> list[GroundAction]:
@@ -123,7 +206,7 @@ def _ground_schema(task: GroundTask, schema: Schema, static: set[str]) -> list[G
 
     def extend(i: int) -> None:
         if i == len(variables):
-            out.append(instantiate(schema, tuple(binding[v] for v in variables)))
+            out.append(instantiate(schema, tuple(binding[v] for v in variables), task))
             return
         for obj in domains[i]:
             binding[variables[i]] = obj
@@ -133,7 +216,7 @@ def _ground_schema(task: GroundTask, schema: Schema, static: set[str]) -> list[G
 
     if not variables:
         if all(((a in task.init) == pos) for pos, a in checks[0]):
-            out.append(instantiate(schema, ()))
+            out.append(instantiate(schema, (), task))
         return out
     extend(0)
     return out
@@ -154,24 +237,30 @@ def bind(domain: LiftedDomain, problem: LiftedProblem) -> GroundTask:
     for name, types in problem.objects:
         objects[name] = types
     arity = dict(domain.predicates)
-    for atom in (*problem.init, *problem.goal_pos, *problem.goal_neg):
+    for atom in (*problem.init, *formula_atoms(problem.goal)):
         if arity.get(atom[0]) != len(atom) - 1:
             raise InputError(f"problem atom {atom_str(atom)} does not match a domain predicate")
         for obj in atom[1:]:
-            if obj not in objects:
+            if obj not in objects and not obj.startswith("?"):
                 raise InputError(f"problem atom {atom_str(atom)} uses undeclared object {obj!r}")
-    return GroundTask(
+    task = GroundTask(
         domain, problem, tuple(sorted(objects.items())), frozenset(), problem.init, problem.goal_pos, problem.goal_neg, (),
-        {s.name: s for s in domain.schemas}, _ancestors(domain),
+        {s.name: s for s in domain.schemas}, _ancestors(domain), (), _static_predicates(domain), dict(problem.numbers),
     )
+    if not problem.goal_rest:
+        return task
+    rest = ground_formula(("and", problem.goal_rest), {}, task.objects_of)
+    return replace(task, goal_rest=() if rest == TRUE else (rest,))
 
 
 def ground(domain: LiftedDomain, problem: LiftedProblem) -> GroundTask:
     """Ground `problem` over `domain`, keeping actions reachable in the delete relaxation."""
     task = bind(domain, problem)
-    static = _static_predicates(domain)
-    candidates = [a for s in domain.schemas for a in _ground_schema(task, s, static) if a.equality_ok]
-    # Delete-relaxed reachability: an action whose positive preconditions never hold is dropped.
+    candidates = [
+        a for s in domain.schemas for a in _ground_schema(task, s, set(task.static)) if a.equality_ok and FALSE not in a.pre_rest and a.cost is not None
+    ]
+    # Delete-relaxed reachability: an action whose positive preconditions never hold is dropped
+    # (other precondition parts are ignored here, which only keeps more actions).
     reached, kept, pending = set(problem.init), [], candidates
     while True:
         ready = [a for a in pending if a.pre_pos <= reached]
@@ -181,12 +270,12 @@ def ground(domain: LiftedDomain, problem: LiftedProblem) -> GroundTask:
         kept.extend(ready)
         for action in ready:
             reached |= action.add
+            for effect in action.cond:
+                reached |= effect.add
     kept.sort(key=lambda a: (a.name, a.args))
-    atoms = frozenset(reached) | problem.goal_pos | problem.goal_neg
-    return GroundTask(
-        domain, problem, task.objects, atoms, problem.init, problem.goal_pos, problem.goal_neg, tuple(kept),
-        task._schemas, task._ancestors,
-    )
+    goal_atoms = {a for f in task.goal_rest for a in formula_atoms(f)}
+    atoms = frozenset(reached) | problem.goal_pos | problem.goal_neg | goal_atoms
+    return replace(task, atoms=atoms, actions=tuple(kept))
 
 
-__all__ = ["GroundAction", "GroundTask", "apply", "atom_str", "bind", "ground", "instantiate", "is_applicable"]
+__all__ = ["CondEffect", "GroundAction", "GroundTask", "apply", "atom_str", "bind", "ground", "instantiate", "is_applicable"]

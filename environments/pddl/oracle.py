@@ -1,9 +1,13 @@
 """Optimal planning for small ground tasks: breadth-first search and A* with h_max.
 
 h_max (Bonet & Geffner, 2001) is the cost of the most expensive goal atom in the delete
-relaxation; it never overestimates, so A* with it returns shortest (unit-cost) plans.
-Goal counting is not used: one action can achieve several goal atoms, so it can overestimate.
-States are bit sets over the task's atoms so that applicability is two integer operations.
+relaxation; it never overestimates, so A* with it returns optimal plans. With action costs it
+counts relaxed layers times the cheapest action's cost, and "bfs" becomes uniform-cost search
+(Dijkstra), so both stay optimal. Goal counting is not used: one action can achieve several goal
+atoms, so it can overestimate. States are bit sets over the task's atoms so that a STRIPS
+action's applicability is two integer operations; ADL parts (formulas, conditional effects) are
+compiled to tests on those bit sets. The relaxation ignores conditions of conditional effects and
+precondition formulas, which keeps it optimistic.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ import heapq
 import time
 from collections import deque
 from dataclasses import dataclass
+from typing import Callable
 
+from environments.pddl.formulas import compile_mask
 from environments.pddl.grounding import GroundAction, GroundTask
 
 SEARCHES = ("astar", "bfs")
@@ -26,6 +32,7 @@ class SearchResult:
     reason: str
     expanded: int
     seconds: float
+    cost: float | None = None  # the plan's cost (its length under unit costs)
 
 
 @dataclass(frozen=True)
@@ -33,27 +40,60 @@ class _Compiled:
     init: int
     goal_pos: int
     goal_neg: int
-    ops: tuple[tuple[int, int, int, int], ...]  # (pre_pos, pre_neg, add, delete) masks
+    goal_test: Callable[[int], bool] | None  # goal parts beyond literals
+    ops: tuple[tuple, ...]  # (pre_pos, pre_neg, add, delete, extra) masks; extra: None or (test, ((test, add, delete), ...))
     actions: tuple[GroundAction, ...]
     relaxed: tuple[tuple[int, int], ...]  # (pre_pos, add) of operators that add something
+    costs: tuple[float, ...]
+    unit: bool  # every action costs 1
 
 
 def _compile(task: GroundTask) -> _Compiled:
     index = {atom: i for i, atom in enumerate(sorted(task.atoms | task.init))}
 
+    def bit(atom) -> int:
+        return 1 << index[atom] if atom in index else 0
+
     def mask(atoms) -> int:
         bits = 0
         for atom in atoms:
-            if atom in index:
-                bits |= 1 << index[atom]
+            bits |= bit(atom)
         return bits
 
-    ops = []
+    ops, relaxed = [], set()
     for a in task.actions:
         # A negative precondition on an atom that can never become true always holds.
-        ops.append((mask(a.pre_pos), mask(a.pre_neg), mask(a.add), mask(a.delete)))
-    relaxed = tuple({(pre, add) for pre, _, add, _ in ops if add})
-    return _Compiled(mask(task.init), mask(task.goal_pos), mask(task.goal_neg), tuple(ops), task.actions, relaxed)
+        extra = None
+        if a.pre_rest or a.cond:
+            test = compile_mask(("and", a.pre_rest), bit) if a.pre_rest else None
+            conds = tuple((compile_mask(e.condition, bit), mask(e.add), mask(e.delete)) for e in a.cond)
+            extra = (test, conds)
+        ops.append((mask(a.pre_pos), mask(a.pre_neg), mask(a.add), mask(a.delete), extra))
+        adds = mask(a.add) | mask(x for e in a.cond for x in e.add)
+        if adds:
+            relaxed.add((mask(a.pre_pos), adds))
+    goal_test = compile_mask(("and", task.goal_rest), bit) if task.goal_rest else None
+    costs = tuple(a.cost for a in task.actions)
+    return _Compiled(
+        mask(task.init), mask(task.goal_pos), mask(task.goal_neg), goal_test, tuple(ops), task.actions, tuple(relaxed),
+        costs, all(c == 1 for c in costs),
+    )
+
+
+def _successors(state: int, c: _Compiled):
+    """(operator index, next state) for each operator applicable in `state`."""
+    for i, (pre, neg, add, delete, extra) in enumerate(c.ops):
+        if pre & state == pre and not neg & state:
+            if extra is None:
+                yield i, (state & ~delete) | add
+                continue
+            test, conds = extra
+            if test is not None and not test(state):
+                continue
+            for holds, more_add, more_delete in conds:
+                if holds(state):  # conditions read the state before the action
+                    add, delete = add | more_add, delete | more_delete
+            yield i, (state & ~delete) | add
 
 
 def _h_max(state: int, c: _Compiled) -> int | None:
@@ -81,11 +121,11 @@ def _plan(parents: dict[int, tuple[int, int] | None], state: int, c: _Compiled) 
 
 
 def search(task: GroundTask, *, algorithm: str = "astar", max_nodes: int = 200_000, timeout: float = 30.0) -> SearchResult:
-    """A shortest plan for `task`.
+    """An optimal plan for `task` (shortest under unit costs, cheapest with action costs).
 
     Args:
         task: the ground task.
-        algorithm: "astar" (A* with h_max) or "bfs" (breadth-first).
+        algorithm: "astar" (A* with h_max) or "bfs" (breadth-first; uniform-cost with action costs).
         max_nodes: stop after expanding this many states.
         timeout: stop after this many seconds.
 
@@ -98,14 +138,15 @@ def search(task: GroundTask, *, algorithm: str = "astar", max_nodes: int = 200_0
     c = _compile(task)
 
     def is_goal(s: int) -> bool:
-        return s & c.goal_pos == c.goal_pos and not s & c.goal_neg
+        return s & c.goal_pos == c.goal_pos and not s & c.goal_neg and (c.goal_test is None or c.goal_test(s))
 
     def done(plan, reason: str, expanded: int) -> SearchResult:
-        return SearchResult(plan, reason, expanded, time.perf_counter() - start_time)
+        cost = None if plan is None else sum(a.cost for a in plan)
+        return SearchResult(plan, reason, expanded, time.perf_counter() - start_time, cost)
 
     parents: dict[int, tuple[int, int] | None] = {c.init: None}
     expanded = 0
-    if algorithm == "bfs":
+    if algorithm == "bfs" and c.unit:
         frontier: deque[int] = deque([c.init])
         if is_goal(c.init):
             return done((), "solved", 0)
@@ -114,17 +155,22 @@ def search(task: GroundTask, *, algorithm: str = "astar", max_nodes: int = 200_0
             expanded += 1
             if expanded > max_nodes or (expanded % 1024 == 0 and time.perf_counter() - start_time > timeout):
                 return done(None, _limit_reason(expanded, max_nodes, timeout), expanded)
-            for i, (pre, neg, add, delete) in enumerate(c.ops):
-                if pre & state == pre and not neg & state:
-                    nxt = (state & ~delete) | add
-                    if nxt not in parents:
-                        parents[nxt] = (state, i)
-                        if is_goal(nxt):
-                            return done(_plan(parents, nxt, c), "solved", expanded)
-                        frontier.append(nxt)
+            for i, nxt in _successors(state, c):
+                if nxt not in parents:
+                    parents[nxt] = (state, i)
+                    if is_goal(nxt):
+                        return done(_plan(parents, nxt, c), "solved", expanded)
+                    frontier.append(nxt)
         return done(None, "unsolvable: every reachable state was explored", expanded)
 
-    h0 = _h_max(c.init, c)
+    # A* (h_max), or uniform-cost search (h = 0) for "bfs" with action costs.
+    scale = min(c.costs, default=1) if algorithm == "astar" else 0
+
+    def heuristic(state: int) -> float | None:
+        h = _h_max(state, c)
+        return None if h is None else h * scale
+
+    h0 = heuristic(c.init)
     if h0 is None:
         return done(None, "unsolvable: a goal atom is unreachable even ignoring deletes", 0)
     best_g = {c.init: 0}
@@ -139,17 +185,16 @@ def search(task: GroundTask, *, algorithm: str = "astar", max_nodes: int = 200_0
         expanded += 1
         if expanded > max_nodes or (expanded % 256 == 0 and time.perf_counter() - start_time > timeout):
             return done(None, _limit_reason(expanded, max_nodes, timeout), expanded)
-        for i, (pre, neg, add, delete) in enumerate(c.ops):
-            if pre & state == pre and not neg & state:
-                nxt = (state & ~delete) | add
-                if g + 1 < best_g.get(nxt, 1 << 30):
-                    h = _h_max(nxt, c)
-                    if h is None:
-                        continue
-                    best_g[nxt] = g + 1
-                    parents[nxt] = (state, i)
-                    counter += 1
-                    heapq.heappush(heap, (g + 1 + h, -(g + 1), counter, g + 1, nxt))
+        for i, nxt in _successors(state, c):
+            g2 = g + c.costs[i]
+            if g2 < best_g.get(nxt, float("inf")):
+                h = heuristic(nxt)
+                if h is None:
+                    continue
+                best_g[nxt] = g2
+                parents[nxt] = (state, i)
+                counter += 1
+                heapq.heappush(heap, (g2 + h, -g2, counter, g2, nxt))
     return done(None, "unsolvable: every reachable state was explored", expanded)
 
 

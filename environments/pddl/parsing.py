@@ -1,63 +1,68 @@
-"""Read STRIPS PDDL (typing, constants, negative preconditions, equality) into lifted frozen data.
+"""Read PDDL domains and problems (STRIPS, typing, ADL, action costs) into lifted frozen data.
 
-Parsing uses the `pddl` package (AI-Planning): a light, pure-Python parser with no solver engines,
-chosen over unified-planning because only parsing is needed here and checking must stay light.
+The reader is the project's own (`sexpr.read_sexpr` plus the sections below). It accepts what
+VAL and unified-planning accept: `forall` inside `when`, features used without being declared in
+:requirements, and problem objects of types the domain never declares (read as kinds of
+`object`). Features it cannot execute are refused by name, one line each.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import lru_cache
-
-from lark import Lark
-from lark.exceptions import UnexpectedInput
-from pddl.exceptions import PDDLError, PDDLMissingRequirementError
-from pddl.logic.base import And, ExistsCondition, ForallCondition, Imply, Not, OneOf, Or
-from pddl.logic.effects import Forall, When
-from pddl.logic.predicates import EqualTo, Predicate
-from pddl.parser import GRAMMAR_FILE, PARSERS_DIRECTORY
-from pddl.parser.domain import DomainTransformer
-from pddl.parser.problem import ProblemTransformer
 
 from constraints.errors import InputError
+from environments.pddl.formulas import FALSE, TRUE, Formula, conjunction, disjunction, literals, negation
+from environments.pddl.sexpr import SList, read_sexpr, where
 
 Atom = tuple[str, ...]  # ("on", "a", "b"); in schemas, arguments may be "?x" variables
-
-# Requirements whose features this reader cannot execute, with the name users see.
+SUPPORTED = "STRIPS with typing, constants, negative preconditions, equality, ADL (forall, exists, or, imply, when) and action costs"
+# Declaring one of these is enough to be refused: the reader cannot execute any of them.
 UNSUPPORTED_REQUIREMENTS = {
-    "conditional-effects": "conditional effects (:conditional-effects)",
+    "durative-actions": "durative actions (:durative-actions)",
+    "duration-inequalities": "duration inequalities",
+    "continuous-effects": "continuous effects",
+    "timed-initial-literals": "timed initial literals",
     "derived-predicates": "derived predicates (:derived-predicates)",
-    "fluents": "numeric/object fluents (:fluents)",
-    "numeric-fluents": "numeric fluents (:numeric-fluents)",
     "object-fluents": "object fluents (:object-fluents)",
     "non-deterministic": "non-deterministic effects (:non-deterministic)",
-    "action-costs": "action costs (:action-costs)",
+    "preferences": "preferences",
+    "constraints": "state-trajectory constraints (:constraints)",
+    "time": "PDDL+ processes and events (:time)",
 }
-# Requirements a domain may declare while using only STRIPS; using the feature is still refused.
-FORMULA_REQUIREMENTS = {
-    "disjunctive-preconditions": "disjunctive preconditions (or / imply)",
-    "universal-preconditions": "universal quantifiers (forall)",
-    "existential-preconditions": "existential quantifiers (exists)",
-    "quantified-preconditions": "quantifiers (forall / exists)",
-    "adl": "ADL features",
-}
-# Keywords the grammar itself rejects; found in the text first so the error names the feature.
-UNSUPPORTED_KEYWORDS = {
+# Domain sections refused by name.
+UNSUPPORTED_SECTIONS = {
     ":durative-action": "durative actions (:durative-actions)",
-    ":timed-initial-literals": "timed initial literals",
-    ":duration-inequalities": "duration inequalities",
-    ":continuous-effects": "continuous effects",
     ":process": "processes (PDDL+)",
     ":event": "events (PDDL+)",
-    ":preferences": "preferences",
+    ":derived": "derived predicates (:derived)",
     ":constraints": "state-trajectory constraints (:constraints)",
 }
+NUMERIC_EFFECTS = ("increase", "decrease", "assign", "scale-up", "scale-down")
+COMPARISONS = ("<", ">", "<=", ">=")
+TOTAL_COST = "total-cost"
+TEMPORAL = ("at", "over", "always", "sometime", "within", "at-most-once", "sometime-after", "sometime-before", "hold-during")
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A conditional or quantified effect: for each binding of `params`, if `condition` holds
+    in the state before the action, delete `delete` and add `add`."""
+
+    params: tuple[tuple[str, frozenset[str]], ...]
+    condition: Formula
+    add: tuple[Atom, ...]
+    delete: tuple[Atom, ...]
 
 
 @dataclass(frozen=True)
 class Schema:
-    """A lifted action: typed parameters and literal lists over variables and constants."""
+    """A lifted action: typed parameters, its precondition and its effects.
+
+    The precondition's top-level literals are `pre_pos`, `pre_neg`, `equal`, `unequal`; any other
+    conjunct (or, forall, exists, ...) is in `pre_rest`. Unconditional effect literals are `add` and
+    `delete`; conditional and quantified ones are `effects`. `cost` is the `(increase (total-cost) c)`
+    amount: a number, a function atom read from the problem's :init, or None (no cost effect).
+    """
 
     name: str
     params: tuple[tuple[str, frozenset[str]], ...]  # (variable "?x", allowed types)
@@ -67,22 +72,40 @@ class Schema:
     delete: tuple[Atom, ...]
     equal: tuple[tuple[str, str], ...] = ()  # pairs that must be the same object
     unequal: tuple[tuple[str, str], ...] = ()  # pairs that must differ
+    pre_rest: tuple[Formula, ...] = ()
+    effects: tuple[Effect, ...] = ()
+    cost: float | Atom | None = None
+    precondition: Formula = TRUE  # the whole precondition, for explanations
+
+    @property
+    def is_strips(self) -> bool:
+        return not self.pre_rest and not self.effects
 
 
 @dataclass(frozen=True)
 class LiftedDomain:
-    """A parsed domain: type parents, typed constants, predicate arities and action schemas."""
+    """A parsed domain: type parents, typed constants, predicate arities and action schemas.
+
+    `has_costs` is True when the domain declares `total-cost` or increases it: plan quality is then
+    the total cost (actions without an increase cost 0), else the number of steps.
+    """
 
     name: str
     types: tuple[tuple[str, str | None], ...]  # (type, parent); "object" is the root
     constants: tuple[tuple[str, frozenset[str]], ...]
     predicates: tuple[tuple[str, int], ...]
     schemas: tuple[Schema, ...]
+    has_costs: bool = False
+    functions: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
 class LiftedProblem:
-    """A parsed problem: typed objects, the initial atoms and the goal literals."""
+    """A parsed problem: typed objects, the initial atoms and the goal.
+
+    The goal's top-level literals are `goal_pos` and `goal_neg`; other conjuncts are `goal_rest`;
+    `goal` is the whole formula. `numbers` holds the :init values of cost functions.
+    """
 
     name: str
     domain_name: str
@@ -90,175 +113,295 @@ class LiftedProblem:
     init: frozenset[Atom]
     goal_pos: frozenset[Atom]
     goal_neg: frozenset[Atom]
+    goal_rest: tuple[Formula, ...] = ()
+    goal: Formula = TRUE
+    numbers: tuple[tuple[Atom, float], ...] = ()
 
 
-@lru_cache(maxsize=None)
-def _grammar(kind: str) -> Lark:
-    """The package's LALR grammar, compiled once per start symbol (compiling takes ~50 ms)."""
-    return Lark(GRAMMAR_FILE.read_text(), parser="lalr", import_paths=[PARSERS_DIRECTORY], start=kind)
+def _unsupported(feature: str, where_: str) -> InputError:
+    return InputError(f"unsupported PDDL feature in {where_}: {feature}; supported: {SUPPORTED}")
 
 
-def _parse(text: str, kind: str):
-    # A fresh transformer per text: the package's transformers keep per-file state.
-    tree = _grammar(kind).parse(text)
-    return (DomainTransformer() if kind == "domain" else ProblemTransformer()).transform(tree)
+def _invalid(what: str, message: str, node: object = None) -> InputError:
+    at = where(node)
+    return InputError(f"invalid PDDL {what}: {message}" + (f" (at {at})" if at else ""))
 
 
-def _strip_comments(text: str) -> str:
-    return re.sub(r";[^\n]*", "", text)
-
-
-def _scan_unsupported(text: str, what: str) -> None:
-    lowered = _strip_comments(text).lower()
-    # Declared requirements first: the grammar may stop at the feature's syntax before naming it.
-    for group in re.findall(r"\(\s*:requirements([^()]*)\)", lowered):
-        for key in group.split():
-            if key.lstrip(":") in UNSUPPORTED_REQUIREMENTS:
-                raise _unsupported(UNSUPPORTED_REQUIREMENTS[key.lstrip(":")], what)
-    for keyword, feature in UNSUPPORTED_KEYWORDS.items():
-        if re.search(re.escape(keyword) + r"(?![\w-])", lowered) or (keyword == ":durative-action" and ":durative-actions" in lowered):
-            raise InputError(f"unsupported PDDL feature in {what}: {feature}; supported: STRIPS with typing, constants, negative preconditions, equality")
-
-
-def _unsupported(feature: str, where: str) -> InputError:
-    return InputError(f"unsupported PDDL feature in {where}: {feature}; supported: STRIPS with typing, constants, negative preconditions, equality")
-
-
-def _run_parser(text: str, what: str):
+def _read(text: str, what: str) -> tuple[str, list]:
+    """(name, sections) of `(define (domain|problem NAME) sections...)`."""
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"empty {what}: give PDDL text starting with (define ...)")
-    _scan_unsupported(text, what)
-    try:
-        return _parse(text, what)
-    except UnexpectedInput as err:
-        detail = re.sub(r",? at line \d+,? col(umn)? \d+\.?$", "", str(err).strip().splitlines()[0])
-        raise InputError(f"PDDL syntax error in {what} at line {err.line}, column {err.column}: {detail}") from None
-    except Exception as err:  # noqa: BLE001 - lark wraps the transformer's errors in VisitError
-        inner = getattr(err, "orig_exc", err)
-    if isinstance(inner, PDDLMissingRequirementError):
-        key = str(inner.requirement).lstrip(":").lower()
-        feature = {**UNSUPPORTED_REQUIREMENTS, **FORMULA_REQUIREMENTS}.get(key)
-        if feature:
-            raise _unsupported(feature, what)
-        raise InputError(f"invalid PDDL {what}: it uses :{key} without declaring it in :requirements")
-    if isinstance(inner, (PDDLError, AssertionError, ValueError, TypeError, KeyError)):
-        message = getattr(inner, "message", None) or str(inner) or type(inner).__name__
-        raise InputError(f"invalid PDDL {what}: {message}")
-    raise inner
+    top = read_sexpr(text, what)
+    if len(top) < 2 or top[0] != "define" or not isinstance(top[1], list) or len(top[1]) != 2 or top[1][0] != what:
+        raise _invalid(what, f"expected (define ({what} NAME) ...)", top)
+    sections = top[2:]
+    for section in sections:
+        if not isinstance(section, list) or not section or not isinstance(section[0], str) or not section[0].startswith(":"):
+            raise _invalid(what, f"expected a section like (:init ...), got {_show(section)}", section)
+    return top[1][1], sections
 
 
-def _types_of(term) -> frozenset[str]:
-    tags = getattr(term, "type_tags", None) or frozenset()
-    return frozenset(str(t).lower() for t in tags) or frozenset({"object"})
+def _show(node: object) -> str:
+    if isinstance(node, list):
+        return "(" + " ".join(_show(n) for n in node) + ")"
+    return str(node)
 
 
-def _term(term) -> str:
-    text = str(term)
-    return text if text.startswith("?") else text.lower()
-
-
-def _atom(pred: Predicate) -> Atom:
-    return (str(pred.name).lower(), *(_term(t) for t in pred.terms))
-
-
-def _literals(formula, where: str, allow_equality: bool = True):
-    """Yield (positive, atom-or-equality) pairs of a conjunction of literals."""
-    if formula is None:
-        return
-    if isinstance(formula, And):
-        for operand in formula.operands:
-            yield from _literals(operand, where, allow_equality)
-        return
-    positive = True
-    if isinstance(formula, Not):
-        positive, formula = False, formula.argument
-        if isinstance(formula, Not):  # double negation
-            yield from _literals(formula.argument, where, allow_equality)
-            return
-    if isinstance(formula, EqualTo) and allow_equality:
-        yield positive, ("=", _term(formula.left), _term(formula.right))
-    elif isinstance(formula, Predicate):
-        yield positive, _atom(formula)
-    else:
-        raise _unsupported(_feature_name(formula), where)
-
-
-def _feature_name(formula) -> str:
-    if isinstance(formula, (Or, Imply)):
-        return "disjunctive preconditions (or / imply)"
-    if isinstance(formula, ForallCondition):
-        return "universal quantifiers (forall)"
-    if isinstance(formula, ExistsCondition):
-        return "existential quantifiers (exists)"
-    if isinstance(formula, When):
-        return "conditional effects (when)"
-    if isinstance(formula, Forall):
-        return "universally quantified effects (forall)"
-    if isinstance(formula, OneOf):
-        return "non-deterministic effects (oneof)"
-    if type(formula).__module__.endswith("functions"):
-        return "numeric fluents (" + type(formula).__name__ + ")"
-    return type(formula).__name__
-
-
-def _check_requirements(requirements, where: str) -> None:
-    for req in requirements:
-        key = str(req).lstrip(":").lower()
+def _requirements(sections: list, what: str) -> set[str]:
+    declared = {word.lstrip(":") for s in sections if s[0] == ":requirements" for word in s[1:] if isinstance(word, str)}
+    for key in sorted(declared):
         if key in UNSUPPORTED_REQUIREMENTS:
-            raise _unsupported(UNSUPPORTED_REQUIREMENTS[key], where)
+            raise _unsupported(UNSUPPORTED_REQUIREMENTS[key], what)
+    return declared
 
 
-def _schema(action) -> Schema:
-    where = f"action {action.name}"
-    params = tuple((_term(v), _types_of(v)) for v in action.parameters)
-    pre_pos, pre_neg, equal, unequal = [], [], [], []
-    for positive, atom in _literals(action.precondition, where):
-        if atom[0] == "=":
-            (equal if positive else unequal).append((atom[1], atom[2]))
-        else:
-            (pre_pos if positive else pre_neg).append(atom)
-    add, delete = [], []
-    for positive, atom in _literals(action.effect, where, allow_equality=False):
-        (add if positive else delete).append(atom)
+def typed_list(items: list, what: str) -> list[tuple[str, frozenset[str]]]:
+    """[("a", {"t"}), ("b", {"object"})] from `a - t b` (types may be `(either t u)`)."""
+    out: list[tuple[str, frozenset[str]]] = []
+    pending: list[str] = []
+    i = 0
+    while i < len(items):
+        item = items[i]
+        if item == "-":
+            if i + 1 >= len(items) or not pending:
+                raise _invalid(what, f"a '-' without names before it or a type after it in {_show(items)}")
+            kind = items[i + 1]
+            if isinstance(kind, list):
+                if not kind or kind[0] != "either" or not all(isinstance(k, str) for k in kind[1:]):
+                    raise _invalid(what, f"bad type {_show(kind)}", kind)
+                types = frozenset(kind[1:])
+            else:
+                types = frozenset({kind})
+            out += [(name, types) for name in pending]
+            pending, i = [], i + 2
+            continue
+        if not isinstance(item, str):
+            raise _invalid(what, f"expected a name, got {_show(item)}", item)
+        pending.append(item)
+        i += 1
+    return out + [(name, frozenset({"object"})) for name in pending]
+
+
+class _Reader:
+    """Formulas and effects of one domain, checked against its predicates, constants and functions."""
+
+    def __init__(self, predicates: dict[str, int] | None, functions: dict[str, int], constants: set[str] | None) -> None:
+        self.predicates, self.functions, self.constants = predicates, functions, constants
+        self.uses_costs = False
+
+    def term(self, word: object, scope: set[str], where_: str) -> str:
+        if not isinstance(word, str):
+            raise _invalid("domain", f"{where_}: expected a variable or a constant, got {_show(word)}", word)
+        if word.startswith("?") and word not in scope:
+            raise _invalid("domain", f"{where_}: variable {word} is not a parameter or a quantified variable")
+        if not word.startswith("?") and self.constants is not None and word not in self.constants:
+            raise _invalid("domain", f"{where_}: {word} is not a declared constant")
+        return word
+
+    def atom(self, node: list, scope: set[str], where_: str) -> Atom:
+        name = node[0]
+        if not isinstance(name, str):
+            raise _invalid("domain", f"{where_}: expected an atom, got {_show(node)}", node)
+        if self.predicates is None:  # a goal read before its domain: checked when the problem is bound
+            pass
+        elif name not in self.predicates:
+            raise InputError(f"invalid PDDL domain: {where_} uses predicate {name} (undeclared)")
+        elif self.predicates[name] != len(node) - 1:
+            raise InputError(f"invalid PDDL domain: {where_} uses predicate {name} (declared with {self.predicates[name]} argument(s))")
+        return (name, *(self.term(t, scope, where_) for t in node[1:]))
+
+    def formula(self, node: object, scope: set[str], where_: str) -> Formula:
+        if not isinstance(node, list):
+            raise _invalid("domain", f"{where_}: expected a formula, got {_show(node)}", node)
+        if not node:
+            return TRUE
+        head = node[0]
+        if head == "and":
+            return conjunction(self.formula(n, scope, where_) for n in node[1:])
+        if head == "or":
+            return disjunction(self.formula(n, scope, where_) for n in node[1:])
+        if head == "not" and len(node) == 2:
+            inner = self.formula(node[1], scope, where_)
+            return negation(inner) if inner[0] != "atom" else ("not", inner)
+        if head == "imply" and len(node) == 3:
+            return disjunction([negation(self.formula(node[1], scope, where_)), self.formula(node[2], scope, where_)])
+        if head in ("forall", "exists") and len(node) == 3 and isinstance(node[1], list):
+            params = tuple(typed_list(node[1], "domain"))
+            return (head, params, self.formula(node[2], scope | {v for v, _ in params}, where_))
+        if head == "=" and len(node) == 3 and all(isinstance(t, str) for t in node[1:]):
+            return ("eq", self.term(node[1], scope, where_), self.term(node[2], scope, where_))
+        if head == "preference":
+            raise _unsupported("preferences", where_)
+        if head in COMPARISONS or head == "=":
+            raise _unsupported(f"numeric fluents (comparison {_show(node)})", where_)
+        undeclared = self.predicates is not None and head not in self.predicates
+        if (head in ("at", "over") and len(node) == 3 and node[1] in ("start", "end", "all")) or (head in TEMPORAL and undeclared):
+            raise _unsupported(f"temporal or trajectory operator ({head})", where_)
+        return ("atom", self.atom(node, scope, where_))
+
+    def effects(self, node: object, scope: set[str], where_: str, params=(), condition: Formula = TRUE) -> tuple[list[Effect], list]:
+        """Flattened effects of `node` and the cost expressions it increases total-cost by."""
+        if not isinstance(node, list):
+            raise _invalid("domain", f"{where_}: expected an effect, got {_show(node)}", node)
+        if not node:
+            return [], []
+        head = node[0]
+        if head == "and":
+            effects, costs = [], []
+            for part in node[1:]:
+                e, c = self.effects(part, scope, where_, params, condition)
+                effects, costs = effects + e, costs + c
+            return effects, costs
+        if head == "forall" and len(node) == 3 and isinstance(node[1], list):
+            more = tuple(typed_list(node[1], "domain"))
+            return self.effects(node[2], scope | {v for v, _ in more}, where_, params + more, condition)
+        if head == "when" and len(node) == 3:
+            cond = conjunction([condition, self.formula(node[1], scope, where_)])
+            return self.effects(node[2], scope, where_, params, cond)
+        if head in NUMERIC_EFFECTS:
+            return [], [self.cost(node, scope, where_, conditional=bool(params) or condition != TRUE)]
+        if head == "oneof":
+            raise _unsupported("non-deterministic effects (oneof)", where_)
+        positive = head != "not"
+        target = node[1] if not positive and len(node) == 2 else node
+        if not isinstance(target, list) or not target or target[0] in ("and", "or", "not", "forall", "when", "exists", "="):
+            raise _invalid("domain", f"{where_}: an effect literal must be an atom or (not atom), got {_show(node)}", node)
+        atom = self.atom(target, scope, where_)
+        return [Effect(params, condition, (atom,) if positive else (), () if positive else (atom,))], []
+
+    def cost(self, node: list, scope: set[str], where_: str, conditional: bool) -> float | Atom:
+        if node[0] != "increase" or len(node) != 3 or node[1] != [TOTAL_COST]:
+            raise _unsupported(f"numeric fluents ({_show(node)}); only (increase (total-cost) N) is read", where_)
+        if conditional:
+            raise _unsupported("conditional or quantified action costs", where_)
+        self.uses_costs = True
+        amount = node[2]
+        if isinstance(amount, str):
+            try:
+                value = float(amount)
+            except ValueError:
+                raise _invalid("domain", f"{where_}: the cost {amount!r} is not a number") from None
+            if value < 0:
+                raise _invalid("domain", f"{where_}: negative action cost {amount}")
+            return int(value) if value.is_integer() else value
+        if amount and isinstance(amount[0], str) and amount[0] in self.functions and amount[0] != TOTAL_COST:
+            if self.functions[amount[0]] != len(amount) - 1:
+                raise _invalid("domain", f"{where_}: function {amount[0]} takes {self.functions[amount[0]]} argument(s)")
+            return (amount[0], *(self.term(t, scope, where_) for t in amount[1:]))
+        raise _unsupported(f"numeric fluents (cost expression {_show(amount)}); a cost is a number or a function of :init", where_)
+
+
+def _schema(node: list, reader: _Reader) -> Schema:
+    if len(node) < 2 or not isinstance(node[1], str):
+        raise _invalid("domain", "an action needs a name", node)
+    name, where_ = node[1], f"action {node[1]}"
+    fields = {}
+    rest = node[2:]
+    if len(rest) % 2:
+        raise _invalid("domain", f"{where_}: expected :parameters, :precondition and :effect with one value each", node)
+    for key, value in zip(rest[::2], rest[1::2]):
+        if key not in (":parameters", ":precondition", ":effect"):
+            raise _invalid("domain", f"{where_}: unknown field {_show(key)}", node)
+        fields[key] = value
+    params = tuple(typed_list(fields.get(":parameters", []), "domain"))
+    scope = {v for v, _ in params}
+    precondition = reader.formula(fields.get(":precondition", []), scope, where_)
+    split = literals(precondition)
+    if split is None:
+        pre_pos, pre_neg, parts = (), (), [FALSE]
+    else:
+        pre_pos, pre_neg, parts = sorted(split[0]), sorted(split[1]), list(split[2])
+    equal = [(p[1], p[2]) for p in parts if p[0] == "eq"]
+    unequal = [(p[1][1], p[1][2]) for p in parts if p[0] == "not" and p[1][0] == "eq"]
+    rest_parts = [p for p in parts if p[0] != "eq" and not (p[0] == "not" and p[1][0] == "eq")]
+    effects, costs = reader.effects(fields.get(":effect", []), scope, where_)
+    if len(costs) > 1:
+        raise _unsupported("several total-cost increases in one action", where_)
+    plain = [e for e in effects if not e.params and e.condition == TRUE]
     return Schema(
-        str(action.name).lower(), params, tuple(pre_pos), tuple(pre_neg), tuple(add), tuple(delete), tuple(equal), tuple(unequal)
+        name, params, tuple(pre_pos), tuple(pre_neg),
+        tuple(a for e in plain for a in e.add), tuple(a for e in plain for a in e.delete),
+        tuple(equal), tuple(unequal), tuple(rest_parts), tuple(e for e in effects if e not in plain),
+        costs[0] if costs else None, precondition,
     )
+
+
+def _declared(sections: list, key: str) -> list:
+    return [item for s in sections if s[0] == key for item in s[1:]]
 
 
 def parse_domain_text(text: str) -> LiftedDomain:
     """Parse a domain; unsupported features and syntax errors raise one InputError."""
-    domain = _run_parser(text, "domain")
-    _check_requirements(domain.requirements, "domain")
-    if domain.derived_predicates:
-        raise _unsupported("derived predicates (:derived)", "domain")
-    if domain.functions:
-        raise _unsupported("numeric fluents (:functions)", "domain")
-    types = tuple(sorted((str(t).lower(), None if p is None else str(p).lower()) for t, p in domain.types.items()))
-    constants = tuple(sorted((_term(c), _types_of(c)) for c in domain.constants))
-    predicates = tuple(sorted((str(p.name).lower(), p.arity) for p in domain.predicates))
-    schemas = tuple(sorted((_schema(a) for a in domain.actions), key=lambda s: s.name))
-    arity = dict(predicates)
-    for schema in schemas:
-        for atom in (*schema.pre_pos, *schema.pre_neg, *schema.add, *schema.delete):
-            if arity.get(atom[0]) != len(atom) - 1:
-                known = "undeclared" if atom[0] not in arity else f"declared with {arity[atom[0]]} argument(s)"
-                raise InputError(f"invalid PDDL domain: action {schema.name} uses predicate {atom[0]} ({known})")
-    return LiftedDomain(str(domain.name).lower(), types, constants, predicates, schemas)
+    name, sections = _read(text, "domain")
+    _requirements(sections, "domain")
+    for section in sections:
+        if section[0] in UNSUPPORTED_SECTIONS:
+            raise _unsupported(UNSUPPORTED_SECTIONS[section[0]], "domain")
+        if section[0] not in (":requirements", ":types", ":constants", ":predicates", ":functions", ":action"):
+            raise _invalid("domain", f"unknown section {section[0]}", section)
+    types = {t: next(iter(parents)) for t, parents in typed_list(_declared(sections, ":types"), "domain") if t != "object"}
+    types = {t: (None if p == "object" else p) for t, p in types.items()}
+    constants = typed_list(_declared(sections, ":constants"), "domain")
+    predicates: dict[str, int] = {}
+    for node in _declared(sections, ":predicates"):
+        if not isinstance(node, list) or not node or not isinstance(node[0], str):
+            raise _invalid("domain", f"bad predicate declaration {_show(node)}", node)
+        predicates[node[0]] = len(typed_list(node[1:], "domain"))
+    functions: dict[str, int] = {}
+    for node in _declared(sections, ":functions"):
+        if isinstance(node, list) and node and isinstance(node[0], str):
+            functions[node[0]] = len(typed_list(node[1:], "domain"))
+    reader = _Reader(predicates, functions, {c for c, _ in constants})
+    schemas = tuple(sorted((_schema(s, reader) for s in sections if s[0] == ":action"), key=lambda s: s.name))
+    return LiftedDomain(
+        name, tuple(sorted(types.items())), tuple(sorted(constants)), tuple(sorted(predicates.items())), schemas,
+        TOTAL_COST in functions or reader.uses_costs, tuple(sorted(functions.items())),
+    )
 
 
 def parse_problem_text(text: str) -> LiftedProblem:
-    """Parse a problem; numeric init/goal parts or disjunctive goals raise InputError."""
-    problem = _run_parser(text, "problem")
-    _check_requirements(problem.requirements, "problem")
+    """Parse a problem; numeric parts beyond action costs, preferences or constraints raise InputError."""
+    name, sections = _read(text, "problem")
+    _requirements(sections, "problem")
+    domain_name = next((s[1] for s in sections if s[0] == ":domain" and len(s) == 2), None)
+    if domain_name is None:
+        raise _invalid("problem", "missing (:domain NAME)")
     init: set[Atom] = set()
-    for positive, atom in _literals(And(*problem.init) if problem.init else None, "problem :init", allow_equality=False):
-        if not positive:  # closed world: a negated initial atom is simply absent
-            continue
-        init.add(atom)
-    goal_pos, goal_neg = set(), set()
-    for positive, atom in _literals(problem.goal, "problem :goal", allow_equality=False):
-        (goal_pos if positive else goal_neg).add(atom)
-    objects = tuple(sorted((_term(o), _types_of(o)) for o in problem.objects))
+    numbers: dict[Atom, float] = {}
+    for node in _declared(sections, ":init"):
+        if isinstance(node, list) and node and node[0] == "at" and len(node) == 3 and isinstance(node[2], list):
+            raise _unsupported("timed initial literals", "problem :init")
+        flat = isinstance(node, list) and node and all(isinstance(w, str) for w in node)
+        if not flat and not (isinstance(node, list) and node and node[0] in ("=", "not")):
+            raise _invalid("problem", f"an :init entry must be an atom, got {_show(node)}", node)
+        if node[0] == "=":
+            if len(node) != 3 or not isinstance(node[1], list) or not isinstance(node[2], str):
+                raise _invalid("problem", f"bad numeric :init entry {_show(node)}", node)
+            try:
+                numbers[tuple(node[1])] = float(node[2])
+            except ValueError:
+                raise _invalid("problem", f"bad number in {_show(node)}", node) from None
+        elif node[0] == "not":
+            continue  # closed world: a negated initial atom is simply absent
+        else:
+            init.add(tuple(node))
+    goal_nodes = _declared(sections, ":goal")
+    reader = _Reader(None, {}, None)
+    goal = reader.formula(goal_nodes[0] if len(goal_nodes) == 1 else ["and", *goal_nodes], set(), "problem :goal")
+    for section in sections:
+        if section[0] == ":constraints":
+            raise _unsupported("state-trajectory constraints (:constraints)", "problem")
+        if section[0] == ":metric" and (len(section) != 3 or section[1] != "minimize" or section[2] != [TOTAL_COST]):
+            raise _unsupported(f"numeric fluents (metric {_show(section[1:])}); only (:metric minimize (total-cost)) is read", "problem")
+        if section[0] not in (":domain", ":requirements", ":objects", ":init", ":goal", ":metric"):
+            raise _invalid("problem", f"unknown section {section[0]}", section)
+    split = literals(goal)
+    goal_pos, goal_neg, rest = split if split is not None else (frozenset(), frozenset(), (FALSE,))
+    objects = tuple(sorted(typed_list(_declared(sections, ":objects"), "problem")))
     return LiftedProblem(
-        str(problem.name).lower(), str(problem.domain_name).lower(), objects, frozenset(init), frozenset(goal_pos), frozenset(goal_neg)
+        name, domain_name, objects, frozenset(init), frozenset(goal_pos), frozenset(goal_neg), tuple(rest), goal,
+        tuple(sorted(numbers.items())),
     )
+
+
+__all__ = ["Atom", "Effect", "LiftedDomain", "LiftedProblem", "Schema", "parse_domain_text", "parse_problem_text", "typed_list"]

@@ -30,11 +30,11 @@ def _feature_domain(requirement: str, body: str) -> str:
 @pytest.mark.parametrize(
     "text, feature",
     [
-        (_feature_domain(":conditional-effects", "(:action a :parameters (?x) :precondition (p ?x) :effect (when (q ?x) (not (p ?x))))"), "conditional effects"),
-        (_feature_domain("", "(:action a :parameters (?x) :precondition (or (p ?x) (q ?x)) :effect (p ?x))"), "disjunctive preconditions"),
-        (_feature_domain(":disjunctive-preconditions", "(:action a :parameters (?x) :precondition (or (p ?x) (q ?x)) :effect (p ?x))"), "disjunctive preconditions"),
-        (_feature_domain(":universal-preconditions", "(:action a :parameters (?x) :precondition (forall (?y) (p ?y)) :effect (q ?x))"), "universal quantifiers"),
-        (_feature_domain(":existential-preconditions", "(:action a :parameters (?x) :precondition (exists (?y) (p ?y)) :effect (q ?x))"), "existential quantifiers"),
+        (_feature_domain("", "(:action a :parameters (?x) :precondition (preference p1 (p ?x)) :effect (q ?x))"), "preferences"),
+        (_feature_domain("", "(:functions (fuel)) (:action a :parameters (?x) :precondition (>= (fuel) 1) :effect (q ?x))"), "numeric fluents"),
+        (_feature_domain("", "(:action a :parameters (?x) :precondition (p ?x) :effect (oneof (q ?x) (p ?x)))"), "non-deterministic"),
+        (_feature_domain("", "(:constraints (always (p a))) (:action a :parameters (?x) :precondition (p ?x) :effect (q ?x))"), "trajectory constraints"),
+        (_feature_domain("", "(:process flow :parameters (?x) :precondition (p ?x) :effect (q ?x))"), "PDDL\\+"),
         (_feature_domain(":derived-predicates", "(:derived (q ?x) (p ?x)) (:action a :parameters (?x) :precondition (q ?x) :effect (p ?x))"), "derived predicates"),
         (_feature_domain(":numeric-fluents", "(:functions (fuel)) (:action a :parameters (?x) :precondition (p ?x) :effect (increase (fuel) 1))"), "numeric fluents"),
         (_feature_domain(":durative-actions", "(:durative-action a :parameters (?x) :duration (= ?duration 1) :condition (at start (p ?x)) :effect (at end (q ?x)))"), "durative actions"),

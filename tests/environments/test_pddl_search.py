@@ -3,7 +3,6 @@
 import pytest
 from helpers import SHARED_DATA
 
-from constraints.errors import InputError
 from environments.pddl import check_plan, ground, load_pddl, parse_domain_text, parse_problem_text, search
 
 DATA = SHARED_DATA / "pddl"
@@ -60,9 +59,12 @@ def test_unknown_search_is_refused():
 
 @needs_data
 @pytest.mark.parametrize(
-    "folder, problem, feature",
-    [("household_viplan", "sorting_books", "conditional effects"), ("alfworld", "example_problem", "disjunctive preconditions")],
+    "problem, length", [("sorting_books", 4), ("cleaning_out_drawers", 5), ("putting_away_toys", 8)]
 )
-def test_public_domains_beyond_strips_are_refused_by_name(folder, problem, feature):
-    with pytest.raises(InputError, match=feature):
-        load_pddl(DATA / folder / "domain.pddl", DATA / folder / f"{problem}.pddl")
+def test_household_adl_domain_is_solved_optimally(problem, length):
+    """forall + conditional effects; lengths from the data set's README (unified-planning + pyperplan)."""
+    env, p = load_pddl(DATA / "household_viplan" / "domain.pddl", DATA / "household_viplan" / f"{problem}.pddl")
+    for algorithm in ("bfs", "astar"):
+        result = env.search(p, algorithm=algorithm)
+        assert result.reason == "solved" and len(result.plan) == length and result.cost == length
+    assert env.check(p, env.solve(p)) == []
