@@ -261,3 +261,10 @@ class TestRun:
                              env={**os.environ, "PYTHONPATH": str(REPO)})
         assert out.returncode == 0, out.stderr
         assert read_out(tmp_path / "o.jsonl")[0]["valid"]
+
+
+def test_a_deeply_nested_line_is_an_error_line_not_a_crash() -> None:
+    from dream_agent.batch.lines import parse_line
+
+    line = parse_line(4, '{"id": 1, "problem": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    assert line.request is None and line.error == "line 4: nests deeper than 64 levels"
