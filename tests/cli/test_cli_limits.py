@@ -109,3 +109,16 @@ def test_an_unexpected_error_is_not_masked_by_the_abort_handler(monkeypatch, cap
 
 def _boom() -> None:
     raise ZeroDivisionError("a bug, reported as itself")
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["solve", "sudoku", "1200340000000000", "--max-rounds", "1000000000"], "--max-rounds must be an integer from 1 to 10000"),
+    (["batch", "validate", "--input", "in.jsonl", "--output", "out.jsonl", "--batch-size", "1000000"],
+     "--batch-size must be an integer from 1 to 4096"),
+    (["batch", "validate", "--input", "in.jsonl", "--output", "out.jsonl", "--workers", "100000"],
+     "--workers must be an integer from 1 to 256"),
+])
+def test_counts_that_would_run_without_end_are_bounded(capsys, tmp_path, monkeypatch, args: list[str], needle: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in.jsonl").write_text('{"id": 1, "env": "countdown", "numbers": "3,4", "target": 7, "answer": "3+4=7"}\n')
+    assert needle in one_line_error(capsys, *args)

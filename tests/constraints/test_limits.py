@@ -72,3 +72,19 @@ class TestReadText:
         (tmp_path / "b").write_bytes(b"ab\xff")
         with pytest.raises(InputError, match=r"is not UTF-8 text \(byte 2\)"):
             read_text(tmp_path / "b", "problem file")
+
+
+def test_a_template_reserves_at_most_the_longest_context() -> None:
+    """A 10 KB template text ("{a:131072}" a thousand times) once built a canvas of 10**8 tokens."""
+    from constraints.template import MAX_SLOT_TOKENS, Slot, Template
+    from planners import parse_template
+
+    assert len(parse_template("{a:131071} and {b|x,y}").slots) == 2
+    with pytest.raises(InputError, match=f"the slots reserve 131073 tokens; a template holds at most {MAX_SLOT_TOKENS}"):
+        parse_template("{a:131072}{b:1}")
+    start = time.perf_counter()
+    with pytest.raises(InputError, match="a template holds at most"):
+        parse_template("".join(f"{{s{i}:131072}}" for i in range(1000)))
+    assert time.perf_counter() - start < 2
+    with pytest.raises(ValueError, match="a template holds at most"):
+        Template((Slot("a", length=MAX_SLOT_TOKENS), Slot("b", max_length=1)))
