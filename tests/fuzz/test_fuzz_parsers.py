@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 from typing import Any, Literal, Optional
 
 import pytest
@@ -161,7 +162,7 @@ def test_schema_that_contains_itself_is_an_input_error() -> None:
 
 LINES = st.one_of(
     JSON_TEXT, st.text(max_size=40),
-    st.builds(lambda id, body: __import__("json").dumps({"id": id, **body}),
+    st.builds(lambda id, body: json.dumps({"id": id, **body}),
               st.one_of(st.integers(), st.text(max_size=4), st.none(), st.booleans(), st.lists(st.integers(), max_size=2)),
               st.dictionaries(st.sampled_from(["env", "problem", "options", "numbers", "target", "answer", "puzzle",
                                                "solution", "plan", "domain", "x"]),
