@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from typing import Iterator, Union
 
 
+MAX_SLOT_TOKENS = 131_072  # tokens all slots of a template reserve: the longest context of a supported model
+
+
 @dataclass(frozen=True)
 class Slot:
     """An open part of a template that the model fills.
@@ -52,13 +55,17 @@ class Template:
     def __post_init__(self) -> None:
         object.__setattr__(self, "segments", tuple(self.segments))
         seen: set[str] = set()
+        reserved = 0
         for seg in self.segments:
             if isinstance(seg, Slot):
                 if seg.name in seen:
                     raise ValueError(f"slot name {seg.name!r} appears twice in the template")
                 seen.add(seg.name)
+                reserved += seg.length or seg.max_length or 1
             elif not isinstance(seg, str):
                 raise TypeError(f"template segments are str or Slot, got {type(seg).__name__}")
+        if reserved > MAX_SLOT_TOKENS:  # checked before any canvas is built: a 10 KB text once asked for 10**8
+            raise ValueError(f"the slots reserve {reserved} tokens; a template holds at most {MAX_SLOT_TOKENS}")
 
     @property
     def slots(self) -> tuple[Slot, ...]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import torch
 
 from constraints.errors import InputError
+from constraints.limits import describe_os_error
 from dream_agent.devices import resolve_device, resolve_dtype
 from dream_agent.dream.config import read_json
 from dream_agent.protocols import DiffusionLM
@@ -33,7 +34,11 @@ def load_model(
             SUPPORTED_MODEL_TYPES (load such models yourself and use `from_transformers`).
     """
     root = Path(path)
-    if not root.is_dir():
+    try:
+        found = root.is_dir()
+    except OSError as err:  # e.g. a name longer than the file system allows
+        raise InputError(f"{str(root)[:80]}: not a checkpoint directory ({describe_os_error(err)})") from None
+    if not found:
         raise InputError(f"{root}: checkpoint directory not found")
     resolve_device(device)  # fail early and clearly, whatever the model type
     resolve_dtype(dtype)

@@ -20,6 +20,7 @@ from planners.remasking import POLICIES
 # set is enforced); "local" and "search" are the environment's tiers (`environments.base.TIERS`).
 CONSTRAINT_TIERS: tuple[str, ...] = ("none", *TIERS)
 MAX_CANDIDATES = 256  # rows per problem in one batch; past this the batch, not the search, is the limit
+MAX_ROUNDS = 10_000  # rounds per plan; a plan not found in 10,000 rounds is not found in 10**9 (which never ends)
 
 
 def _is_int(value: Any) -> bool:
@@ -69,8 +70,8 @@ class PlanOptions:
     def __post_init__(self) -> None:
         if not isinstance(self.sampling, SamplingOptions):
             raise InputError(f"sampling must be SamplingOptions, got {type(self.sampling).__name__}")
-        if not _is_int(self.max_rounds) or self.max_rounds < 1:
-            raise InputError(f"max_rounds must be an integer >= 1, got {self.max_rounds!r}")
+        if not _is_int(self.max_rounds) or not 1 <= self.max_rounds <= MAX_ROUNDS:
+            raise InputError(f"max_rounds must be an integer from 1 to {MAX_ROUNDS}, got {self.max_rounds!r}")
         if self.max_nfe is not None and (not _is_int(self.max_nfe) or self.max_nfe < 1):
             raise InputError(f"max_nfe must be an integer >= 1 or None, got {self.max_nfe!r}")
         timeout = self.timeout_s

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, Any, Iterable
 
 from constraints.errors import InputError
+from constraints.limits import MAX_FILE_BYTES, loads_json
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,14 @@ def parse_line(number: int, text: str) -> Line:
     >>> parse_line(3, '[1]').error
     'line 3: expected a JSON object with an "id", got list'
     """
+    if len(text) > MAX_FILE_BYTES:
+        return Line(number, None, error=f"line {number}: {len(text):,} characters; a line holds at most {MAX_FILE_BYTES:,}")
     try:
-        data = json.loads(text)
+        data = loads_json(text, f"line {number}:")
     except json.JSONDecodeError as err:
         return Line(number, None, error=f"line {number}: not JSON ({err.msg} at column {err.colno})")
+    except InputError as err:
+        return Line(number, None, error=str(err))
     if not isinstance(data, dict):
         return Line(number, None, error=f'line {number}: expected a JSON object with an "id", got {type(data).__name__}')
     if "id" not in data:
@@ -98,8 +103,8 @@ def resume(path: str | Path) -> set[str]:
         if not raw.strip():
             continue
         try:
-            row = json.loads(raw)
-        except json.JSONDecodeError:
+            row = loads_json(raw)
+        except (json.JSONDecodeError, InputError):
             row = None
         if not isinstance(row, dict) or "id" not in row:
             raise InputError(f"--output {str(path)!r} line {number} is not a result line; remove it or use a new file")

@@ -19,6 +19,8 @@ from dream_agent.batch.work import COMMANDS, Chunk, Item, solve_work, validate_w
 
 ENGINES: tuple[str, ...] = ("local", "ray")
 BATCH_SIZES: dict[str, int] = {"validate": 256, "solve": 16, "plan": 16}  # default lines per chunk
+MAX_BATCH_SIZE = 4096  # lines per chunk: a solve chunk is one model batch, rows x canvas in memory
+MAX_WORKERS = 256
 
 OnProgress = Callable[[int, int], None]
 
@@ -97,11 +99,11 @@ def run(
         raise InputError(f"unknown batch command {command!r}; valid: {', '.join(COMMANDS)}")
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}")
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise InputError(f"--workers must be an integer >= 1, got {workers!r}")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS):
+        raise InputError(f"--workers must be an integer from 1 to {MAX_WORKERS}, got {workers!r}")
     size = BATCH_SIZES[command] if batch_size is None else batch_size
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise InputError(f"--batch-size must be an integer >= 1, got {size!r}")
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_BATCH_SIZE:
+        raise InputError(f"--batch-size must be an integer from 1 to {MAX_BATCH_SIZE}, got {size!r}")
     if ray_address is not None and engine != "ray":
         raise InputError("--ray-address needs --engine ray")
     if model is not None and not Path(model).is_dir():

@@ -8,6 +8,8 @@ import typer
 
 # typer raises click's exceptions from the click it bundles (newer typer) or from click itself
 _click_exceptions = sys.modules[typer.BadParameter.__module__]
+# typer 0.2x bundles click without its Abort; typer's own Abort is the one it raises then
+_ABORTS = tuple({typer.Abort, getattr(_click_exceptions, "Abort", typer.Abort)})
 
 app = typer.Typer(
     name="dream-agent",
@@ -63,7 +65,7 @@ def main(args: list[str] | None = None) -> None:
         hint = f" (see '{context.command_path} --help')" if context is not None else ""
         typer.echo(f"error: {message}{hint}", err=True)
         sys.exit(2 if isinstance(err, _click_exceptions.UsageError) else err.exit_code)
-    except (typer.Abort, _click_exceptions.Abort):
+    except _ABORTS:
         typer.echo("error: aborted", err=True)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)

@@ -8,8 +8,9 @@ from typing import Any, Optional
 import typer
 
 from constraints.errors import InputError
+from constraints.limits import read_text
 from dream_agent.cli import solve_common as sc
-from dream_agent.cli.common import friendly_errors
+from dream_agent.cli.common import friendly_errors, pddl_source
 
 KITCHEN = "kitchen"
 
@@ -20,7 +21,7 @@ def _pddl_env(domain: Path, problem: Path, model: Optional[Path], max_steps: Opt
     from environments import get_environment
     from environments.pddl import load_pddl
 
-    env, base = load_pddl(domain, problem)
+    env, base = load_pddl(pddl_source(domain, "domain"), pddl_source(problem, "problem"))
     blocks = get_environment("blocksworld")
     same = {s.name for s in env.domain.schemas} == {s.name for s in blocks.domain.schemas} and \
         set(env.domain.predicates) == set(blocks.domain.predicates)
@@ -38,9 +39,7 @@ def _pddl_env(domain: Path, problem: Path, model: Optional[Path], max_steps: Opt
 
 def _kitchen_problem(env: Any, problem: Optional[Path], seed: int, task: Optional[str], objects: int) -> Any:
     if problem is not None:
-        if not problem.is_file():
-            raise InputError(f"kitchen problem file not found: {str(problem)!r}")
-        return env.parse_problem(problem.read_text(encoding="utf-8"))
+        return env.parse_problem(read_text(problem, "kitchen problem file"))
     from environments.kitchen.problem import TASKS
 
     if task is not None and task not in TASKS:

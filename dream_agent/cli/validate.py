@@ -12,7 +12,8 @@ from typing import Any, Optional
 import typer
 
 from constraints.errors import InputError
-from dream_agent.cli.common import fail, friendly_errors, print_json
+from constraints.limits import is_file, read_text
+from dream_agent.cli.common import fail, friendly_errors, pddl_source, print_json
 
 
 def _emit(report: Any, as_json: bool) -> None:
@@ -47,16 +48,16 @@ def _group_json(ctx: typer.Context) -> bool:
 
 
 def _read_plan_text(plan: str) -> str:
-    """A plan file's text, or `plan` itself when it is inline actions like '(unstack a c)'."""
-    path = Path(plan)
-    if path.is_file():
-        try:
-            return path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise InputError(f"plan file {plan!r} is not UTF-8 text") from None
+    """A plan file's text, or `plan` itself when it is inline actions like '(unstack a c)'.
+
+    Text that cannot name a file (too long for a path, a NUL) is never looked up as one.
+    """
+    if is_file(plan):
+        return read_text(plan, "plan file")
     if plan.lstrip().startswith("("):
         return plan
-    raise InputError(f"plan file {plan!r} not found (give a file, or actions inline like '(pick-up a)')")
+    shown = repr(plan if len(plan) <= 80 else plan[:77] + "...")
+    raise InputError(f"plan file {shown} not found (give a file, or actions inline like '(pick-up a)')")
 
 
 def register(app: typer.Typer) -> None:
@@ -84,16 +85,14 @@ def register(app: typer.Typer) -> None:
             return
         if not all(given):
             fail("give --domain, --problem and --plan together, or use `validate sudoku` / `validate countdown`")
-        for label, path in (("domain", domain), ("problem", problem)):
-            if not path.is_file():
-                raise InputError(f"{label} file {str(path)!r} not found")
+        domain_text, problem_text = pddl_source(domain, "domain"), pddl_source(problem, "problem")
         try:
             from environments.pddl import load_pddl, read_plan
         except ImportError:
             raise InputError("PDDL support (environments.pddl) is not available in this installation") from None
         from environments.validation import validate
 
-        env, pddl_problem = load_pddl(str(domain), str(problem))
+        env, pddl_problem = load_pddl(domain_text, problem_text)
         _emit(validate(env, pddl_problem, read_plan(_read_plan_text(plan))), as_json)
 
     @group.command("sudoku")

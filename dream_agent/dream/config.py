@@ -8,12 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from constraints.errors import InputError
+from constraints.limits import loads_json, read_text
 
 MODEL_TYPE = "Dream"
 
 # Dream's README documents 2048 tokens of usable context, although its config inherits
 # Qwen2.5's 131,072 rotary positions; canvases longer than this are refused.
 DREAM_CONTEXT = 2048
+# upper bounds of config.json sizes: far above Dream 7B's (3584 wide, 18944 MLP, 28 layers, 28 heads,
+# 152064 tokens) and below what would exhaust memory; positions past DREAM_CONTEXT are never allocated
+MOST = {"hidden_size": 65_536, "intermediate_size": 262_144, "num_hidden_layers": 1_024,
+        "num_attention_heads": 1_024, "num_key_value_heads": 1_024, "vocab_size": 4_194_304,
+        "max_position_embeddings": 2**40}
 
 
 @dataclass(frozen=True)
@@ -119,8 +125,8 @@ def read_json(file: Path) -> dict[str, Any]:
     if not file.is_file():
         raise InputError(f"{file}: file not found")
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        data = loads_json(read_text(file, "model file"), str(file))
+    except json.JSONDecodeError as error:
         raise InputError(f"{file}: not valid JSON ({error})") from None
     if not isinstance(data, dict):
         raise InputError(f"{file}: expected a JSON object, got {type(data).__name__}")
@@ -163,6 +169,8 @@ def _positive_int(data: dict[str, Any], name: str, source: str, *, required: boo
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise InputError(f"{source}: {name} must be a positive integer, got {value!r}")
+    if value > MOST.get(name, value):
+        raise InputError(f"{source}: {name} is {value}; at most {MOST[name]} is supported")
     return value
 
 

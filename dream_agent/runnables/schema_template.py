@@ -19,6 +19,9 @@ from pydantic import BaseModel, ValidationError
 from constraints import InputError, Slot, Template, Violation
 from dream_agent.runnables.schema_values import compact_lists, convert_text, get_value, put_value, is_related, to_float
 
+MAX_DEPTH = 32  # nested fields and list items, outermost first
+MAX_SEGMENTS = 16_384  # fixed texts and slots of one template: far past any model's canvas
+
 # How a slot's text becomes a Python value before pydantic sees it.
 Convert = Literal["str", "int", "bool", "literal", "float_int", "float_frac"]
 # Which tokens a non-domain slot may hold (the chat model turns this into a logits hook).
@@ -181,6 +184,12 @@ def _model(model: type[BaseModel], path: tuple, segments: list, fields: list, si
 def _value(annotation: Any, metadata: list, path: tuple, segments: list, fields: list, sizes: dict, *, required: bool) -> None:
     annotation, metadata = _unwrap(annotation, metadata)
     name = ".".join(map(str, path))
+    if len(path) > MAX_DEPTH:  # a model that contains itself would recurse forever
+        raise InputError(f"field {'.'.join(map(str, path[:3]))}...: the schema nests deeper than {MAX_DEPTH} levels "
+                         "(a model that contains itself cannot be a fixed template)")
+    if len(segments) > MAX_SEGMENTS:  # e.g. list[int] with max_length=10**9
+        raise InputError(f"field {name!r}: the schema needs more than {MAX_SEGMENTS} template pieces; "
+                         "bound its lists with a smaller max_length")
     origin = typing.get_origin(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         _model(annotation, path, segments, fields, sizes)

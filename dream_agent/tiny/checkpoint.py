@@ -10,6 +10,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from constraints.errors import InputError
+from constraints.limits import loads_json, read_text
 from dream_agent.protocols import DiffusionLM
 from dream_agent.tiny.denoiser import TinyDenoiser
 from dream_agent.tiny.model import TinyConfig, TinyMDM
@@ -19,6 +20,12 @@ MODEL_TYPE = "dream-agent-mdm"
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 CARD_FILE = "card.md"
+# upper bounds of a config.json, far above any small model and below what would exhaust memory
+# before the weights file is even compared (a 2**40-position config once asked for 35 TB)
+MAX_LENGTH = 131_072  # positions: Dream's context
+MAX_WIDTH = 8_192
+MAX_LAYERS = 256
+MAX_VOCAB = 1_000_000
 
 
 class TinyConfigFile(BaseModel):
@@ -27,13 +34,13 @@ class TinyConfigFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model_type: str
-    max_length: int = Field(ge=1)
-    dim: int = Field(ge=1)
-    n_layers: int = Field(ge=1)
-    n_heads: int = Field(ge=1)
-    ffn_dim: int = Field(ge=1)
+    max_length: int = Field(ge=1, le=MAX_LENGTH)
+    dim: int = Field(ge=1, le=MAX_WIDTH)
+    n_layers: int = Field(ge=1, le=MAX_LAYERS)
+    n_heads: int = Field(ge=1, le=MAX_LAYERS)
+    ffn_dim: int = Field(ge=1, le=4 * MAX_WIDTH)
     dropout: float = Field(default=0.0, ge=0, lt=1)
-    vocab: list[str] = Field(min_length=1)
+    vocab: list[str] = Field(min_length=1, max_length=MAX_VOCAB)
     mask_token: str
     pad_token: str | None
 
@@ -74,7 +81,7 @@ def read_tiny_config(path: str | Path) -> tuple[TinyConfig, VocabTokenizer]:
     if not file.is_file():
         raise InputError(f"{path}: no {CONFIG_FILE}; a tiny model directory holds {CONFIG_FILE} and {WEIGHTS_FILE}")
     try:
-        raw = json.loads(file.read_text(encoding="utf-8"))
+        raw = loads_json(read_text(file, "model file"), str(file))
     except json.JSONDecodeError as err:
         raise InputError(f"{file}: not valid JSON ({err})") from None
     if not isinstance(raw, dict) or raw.get("model_type") != MODEL_TYPE:
@@ -107,6 +114,7 @@ def load_tiny(path: str | Path, *, device: str | torch.device = "cpu") -> Diffus
     weights = path / WEIGHTS_FILE
     if not weights.is_file():
         raise InputError(f"{path}: no {WEIGHTS_FILE}")
+    _check_shapes(config, weights)  # before allocating: a config that disagrees with the file fails here
     model = TinyMDM(config)
     try:
         safetensors.torch.load_model(model, str(weights), strict=True, device=str(device))
@@ -115,3 +123,22 @@ def load_tiny(path: str | Path, *, device: str | torch.device = "cpu") -> Diffus
     model.to(device)
     denoiser = TinyDenoiser(model, mask_id=tokenizer.mask_id, pad_id=tokenizer.pad_id)
     return DiffusionLM(denoiser=denoiser, tokenizer=tokenizer, name=path.name)
+
+
+def _check_shapes(config: TinyConfig, weights: Path) -> None:
+    """Every tensor of `weights` has the shape `config` implies, and none is missing (the tied head may be)."""
+    with torch.device("meta"):  # shapes only, no memory
+        expected = {name: tuple(t.shape) for name, t in TinyMDM(config).state_dict().items()}
+    try:
+        with safetensors.safe_open(str(weights), "pt") as f:
+            stored = {name: tuple(f.get_slice(name).get_shape()) for name in f.keys()}
+    except (OSError, safetensors.SafetensorError) as err:
+        raise InputError(f"{weights}: cannot read safetensors ({str(err).splitlines()[0]})") from None
+    for name, shape in stored.items():
+        if name not in expected:
+            raise InputError(f"{weights}: unexpected tensor {name!r}; the weights do not match config.json")
+        if shape != expected[name]:
+            raise InputError(f"{weights}: tensor {name} has shape {shape}, config.json implies {expected[name]}")
+    missing = sorted(set(expected) - set(stored) - {"head.weight"})  # the head is tied to embed
+    if missing:
+        raise InputError(f"{weights}: missing tensor(s) {', '.join(missing[:5])}; the weights do not match config.json")

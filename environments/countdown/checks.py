@@ -21,6 +21,20 @@ def _v(constraint: str, reason: str, kind: str, step: int | None = None, parts: 
     )
 
 
+MAX_CHECKED = 64  # equations checked one by one; a solution has at most 7, the rest are blamed together
+MAX_SHOWN = 10  # numbers a reason lists; a long answer must not repeat the whole pool in every violation
+
+
+def _shown(entries: list[tuple[int, ...]]) -> str:
+    """The claimed values of `entries`, at most MAX_SHOWN of them.
+
+    >>> _shown([(1,), (2,)]), _shown([(7,)] * 12)
+    ('1, 2', '7, 7, 7, 7, 7, 7, 7, 7, 7, 7 and 2 more')
+    """
+    shown = ", ".join(str(e[0]) for e in entries[:MAX_SHOWN])
+    return shown + (f" and {len(entries) - MAX_SHOWN} more" if len(entries) > MAX_SHOWN else "")
+
+
 def _take(pool: list[tuple[int, ...]], value: int) -> bool:
     """Remove one available entry that can stand for `value` (entries of correct steps first)."""
     for exact_only in (True, False):
@@ -40,8 +54,8 @@ def check_equations(numbers: tuple[int, ...], target: int, steps: list[str]) -> 
     need = len(numbers) - 1
     if not steps:
         return [_v("target", f"no equations; {len(numbers)} numbers need {need} to reach {target}", "missing_step")]
-    for i, text in enumerate(steps):
-        label = f"step {i + 1} ({text})"
+    for i, text in enumerate(steps[:MAX_CHECKED]):
+        label = f"step {i + 1} ({text if len(text) <= 40 else text[:37] + '...'})"
         eq = parse_equation(text)
         if isinstance(eq, str):
             found.append(_v("syntax", f"step {i + 1}: {eq}", "syntax", i, ("a", "op", "b", "r")))
@@ -49,8 +63,7 @@ def check_equations(numbers: tuple[int, ...], target: int, steps: list[str]) -> 
             continue
         for part, value in (("a", eq.a), ("b", eq.b)):
             if not _take(pool, value):
-                shown = ", ".join(str(e[0]) for e in pool) or "nothing"
-                reason = f"{label} uses {value}, which is not available (available: {shown})"
+                reason = f"{label} uses {value}, which is not available (available: {_shown(pool) or 'nothing'})"
                 found.append(_v("available", reason, "precondition", i, (part,)))
         true = eq.value()
         if eq.op == "/" and eq.b == 0:
@@ -71,11 +84,14 @@ def check_equations(numbers: tuple[int, ...], target: int, steps: list[str]) -> 
         found.append(
             Violation(
                 "countdown.count",
-                f"{len(steps)} equations for {len(numbers)} numbers; a solution has {need}",
+                f"{len(steps)} equations for {len(numbers)} numbers; a solution has {need}"
+                + (f" (the first {MAX_CHECKED} are checked)" if len(steps) > MAX_CHECKED else ""),
                 kind="extra_step",
                 steps=tuple(range(need, len(steps))),
             )
         )
+    if len(steps) > MAX_CHECKED:  # the target and the unused numbers say nothing more about such an answer
+        return found
     if last_entry is not None and last_result != target:
         reason = f"the last equation gives {last_result}, not the target {target}"
         found.append(_v("target", reason, "missing_step", len(steps) - 1, ("r",)))
@@ -83,8 +99,7 @@ def check_equations(numbers: tuple[int, ...], target: int, steps: list[str]) -> 
     if last_entry is not None and last_entry in left:
         left.remove(last_entry)
     if left:
-        shown = ", ".join(str(e[0]) for e in left)
         found.append(
-            _v("unused", f"numbers left unused: {shown}; each number must be used exactly once", "missing_step")
+            _v("unused", f"numbers left unused: {_shown(left)}; each number must be used exactly once", "missing_step")
         )
     return found

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from constraints.errors import InputError
+from constraints.limits import loads_json
 
 MAX_NUMBERS = 8
 MAX_NUMBER = 999_999
@@ -90,7 +91,7 @@ def _as_fields(data: Any) -> dict[str, Any]:
         text = data.strip()
         if text.startswith("{"):
             try:
-                return _as_fields(json.loads(text))
+                return _as_fields(loads_json(text, "countdown input"))
             except json.JSONDecodeError as err:
                 raise InputError(f"countdown input looks like JSON but does not parse: {err}") from None
         values = [whole_number(tok, "number") for tok in re.split(r"[,\s]+", text) if tok]

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from constraints.errors import InputError
+from constraints.limits import loads_json
 from environments.sudoku.oracle import geometry
 
 _PUZZLE_KEYS = ("puzzle", "givens", "input", "quizzes", "quiz", "grid")
@@ -144,7 +145,7 @@ def _as_fields(data: Any) -> dict[str, Any]:
         text = data.strip()
         if text.startswith("{"):
             try:
-                return _as_fields(json.loads(text))
+                return _as_fields(loads_json(text, "sudoku input"))
             except json.JSONDecodeError as err:
                 raise InputError(f"sudoku input looks like JSON but does not parse: {err}") from None
         if ":" in text:  # tdoku: puzzle:count[:solution]

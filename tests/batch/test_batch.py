@@ -164,7 +164,8 @@ class TestBadLines:
         monkeypatch.chdir(tmp_path)
         write_lines(tmp_path / "IN", [{"id": 1, "env": "sudoku4x4", "problem": SUDOKU4[0]}])
         out = invoke(cli, "batch", "solve", *args)
-        assert out.exit_code == 2 and "Traceback" not in out.output
+        assert isinstance(out.exception, SystemExit), repr(out.exception)  # CliRunner keeps tracebacks out of the output
+        assert out.exit_code == 2
         assert out.output.count("error: ") == 1 and needle in out.output, out.output
         assert not (tmp_path / "OUT").exists()
 
@@ -261,3 +262,10 @@ class TestRun:
                              env={**os.environ, "PYTHONPATH": str(REPO)})
         assert out.returncode == 0, out.stderr
         assert read_out(tmp_path / "o.jsonl")[0]["valid"]
+
+
+def test_a_deeply_nested_line_is_an_error_line_not_a_crash() -> None:
+    from dream_agent.batch.lines import parse_line
+
+    line = parse_line(4, '{"id": 1, "problem": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    assert line.request is None and line.error == "line 4: nests deeper than 64 levels"

@@ -49,16 +49,16 @@ def test_solve_sudoku_9x9_with_dots_and_options(runner_app):
     puzzle = "53..7....6..195....98....6.8...6...34..8.3..17...2...6.6....28....419..5....8..79"
     out = run(runner_app, "solve", "sudoku", puzzle, "--json", "--max-rounds", "4", "--seed", "1")
     obj = json.loads(out.stdout)
-    assert out.exit_code == (0 if obj["solved"] else 1) and len(obj["solution"]) == 81
+    assert out.exit_code == 0 and obj["solved"] is True and len(obj["solution"]) == 81  # measured: solved in 1 round
+    assert obj["solution"].startswith("534678912")
 
 
 def test_solve_countdown_json_is_arithmetic_checked(runner_app):
     out = run(runner_app, "solve", "countdown", "--numbers", "44,15,79", "--target", "50", "--json")
     obj = json.loads(out.stdout)
     assert set(obj) == SUMMARY | {"answer"}
-    assert out.exit_code == (0 if obj["solved"] else 1)
-    if obj["solved"]:
-        assert obj["answer"].count("=") == 2 and obj["answer"].endswith("=50")
+    assert out.exit_code == 0 and obj["solved"] is True
+    assert obj["answer"].count("=") == 2 and obj["answer"].endswith("=50")
 
 
 @pytest.mark.parametrize("args, needle", [
@@ -73,7 +73,8 @@ def test_solve_countdown_json_is_arithmetic_checked(runner_app):
 ])
 def test_bad_input_is_one_line_and_exit_2(runner_app, args, needle):
     out = run(runner_app, *args)
-    assert out.exit_code == 2 and needle in out.output and "Traceback" not in out.output
+    assert isinstance(out.exception, SystemExit), repr(out.exception)  # CliRunner keeps tracebacks out of the output
+    assert out.exit_code == 2 and needle in out.output
 
 
 def test_trace_picture_is_written(runner_app, tmp_path):
@@ -82,7 +83,7 @@ def test_trace_picture_is_written(runner_app, tmp_path):
     assert out.exit_code == 0 and path.stat().st_size > 1000
     gif = tmp_path / "trace.gif"
     out = run(runner_app, "solve", "countdown", "--numbers", "44,15,79", "--target", "50", "--trace", str(gif))
-    assert out.exit_code in (0, 1) and gif.read_bytes()[:3] == b"GIF"
+    assert out.exit_code == 0 and gif.read_bytes()[:3] == b"GIF"
 
 
 def test_plan_blocksworld_pddl_uses_the_shipped_model(runner_app, tmp_path):
@@ -92,10 +93,8 @@ def test_plan_blocksworld_pddl_uses_the_shipped_model(runner_app, tmp_path):
                        " (:goal (and (on a b))))")
     out = run(runner_app, "plan", "--domain", str(BLOCKS_DOMAIN), "--problem", str(problem), "--json")
     obj = json.loads(out.stdout)
-    assert set(obj) == SUMMARY | {"plan"} and out.exit_code == (0 if obj["solved"] else 1)
-    assert all(step.startswith("(") for step in obj["plan"])
-    if obj["solved"]:
-        assert "(stack a b)" in obj["plan"]  # a starts on the table and must end on b
+    assert set(obj) == SUMMARY | {"plan"} and out.exit_code == 0 and obj["solved"] is True
+    assert obj["plan"][-1] == "(stack a b)"  # a starts under c and must end on b
 
 
 @pytest.mark.skipif(not (SHARED_DATA / "pddl" / "gripper").is_dir(), reason="needs ../shared/data/pddl (absent in this clone)")
@@ -108,7 +107,8 @@ def test_plan_other_domain_without_a_model_names_the_option(runner_app):
 def test_plan_kitchen_json(runner_app):
     out = run(runner_app, "plan", "kitchen", "--task", "pick_place", "--task-seed", "3", "--json", "--max-rounds", "2")
     obj = json.loads(out.stdout)
-    assert set(obj) == SUMMARY | {"plan", "instruction"} and out.exit_code == (0 if obj["solved"] else 1)
+    assert set(obj) == SUMMARY | {"plan", "instruction"} and out.exit_code == 0 and obj["solved"] is True
+    assert obj["plan"][-1] == "place(bowl, dishwasher)"
     assert obj["instruction"] and all("(" in step for step in obj["plan"])
 
 

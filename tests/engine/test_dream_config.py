@@ -44,8 +44,15 @@ def test_transformers5_rope_parameters_and_short_context() -> None:
         ({"head_dim": 64}, "head_dim 64 differs"),
         ({"mask_token_id": -1}, "mask_token_id must be a non-negative integer"),
         ({"tie_word_embeddings": "no"}, "tie_word_embeddings must be true or false"),
+        ({"hidden_size": 2**40}, "hidden_size is 1099511627776; at most 65536 is supported"),
+        ({"vocab_size": 2**40}, "vocab_size is 1099511627776; at most 4194304 is supported"),
     ],
 )
 def test_refuses(changes: dict, pattern: str) -> None:
     with pytest.raises(InputError, match=pattern):
         DreamConfig.from_dict({**DREAM_7B, **changes})
+
+
+def test_positions_past_the_context_are_never_allocated() -> None:
+    """A config asking for 2**40 positions reads; the model uses only DREAM_CONTEXT of them."""
+    assert DreamConfig.from_dict({**DREAM_7B, "max_position_embeddings": 2**40}).context_length == DREAM_CONTEXT

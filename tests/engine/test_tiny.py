@@ -106,7 +106,11 @@ def test_too_long_input_is_an_input_error(saved):
         (lambda c: c.update(vocab=["a", "a"]), "more than once"),
         (lambda c: c.update(mask_token="<m>"), "must be entries of vocab"),
         (lambda c: c.update(surprise=1), "surprise"),
-        (lambda c: c.update(n_layers=3), "do not match"),
+        (lambda c: c.update(n_layers=3), "missing tensor"),
+        # sizes are bounded before anything is allocated (2**40 positions once asked the allocator for 35 TB)
+        (lambda c: c.update(max_length=2**40), "max_length: Input should be less than or equal to 131072"),
+        (lambda c: c.update(dim=2**20, n_heads=1), "dim: Input should be less than or equal to 8192"),
+        (lambda c: c.update(max_length=4096), r"tensor pos.weight has shape \(\d+, \d+\), config.json implies \(4096,"),
     ],
 )
 def test_bad_config_is_a_clear_error(saved, tmp_path, change, match):

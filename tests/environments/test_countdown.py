@@ -216,3 +216,16 @@ def test_oracle_passes_and_one_corruption_is_blamed(case: tuple[CountdownProblem
     moved = {x for x, y in ((new.a, old.a), (new.b, old.b)) if x != y}
     if not moved & seen:
         assert all(s == (step,) for s in blamed), "only the corrupted step is blamed"
+
+
+def test_a_long_answer_is_checked_in_bounded_output() -> None:
+    """Each violation once listed the whole pool: 20,000 equations gave 50 MB of reasons."""
+    from environments.countdown.checks import MAX_CHECKED, check_equations
+
+    found = check_equations((1, 2, 3), 5, ["1+1=2"] * 20_000)
+    assert len(found) == 2 * MAX_CHECKED  # step 1 lacks one 1, steps 2..64 lack both, then the count
+    assert max(len(v.reason) for v in found) < 200
+    assert found[-2].reason == ("step 64 (1+1=2) uses 1, which is not available "
+                                "(available: 2, 3, 2, 2, 2, 2, 2, 2, 2, 2 and 55 more)")
+    assert found[-1].constraint == "countdown.count" and found[-1].steps == tuple(range(2, 20_000))
+    assert found[-1].reason == "20000 equations for 3 numbers; a solution has 2 (the first 64 are checked)"

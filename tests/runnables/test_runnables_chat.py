@@ -220,8 +220,8 @@ def test_tool_calls_name_a_bound_tool_with_valid_arguments(chat, tiny_model):
     tools = [plan_tool, check_tool, Add]
     for choice in (None, "any"):
         message = chat.bind_tools(tools, tool_choice=choice).invoke("Solve the sudoku 4312020020310000")
-        for call in message.tool_calls:
-            assert call["name"] in ("plan_sudoku4x4", "validate_sudoku4x4", "Add")
+        [call] = message.tool_calls  # measured: this seeded random model calls the planner, with or without "any"
+        assert call["name"] == "plan_sudoku4x4" and set(call["args"]) == {"problem"}
     message = chat.bind_tools(tools, tool_choice="Add").invoke("What is 2 + 3?")
     [call] = message.tool_calls
     assert call["name"] == "Add" and Add(**call["args"])
