@@ -93,6 +93,7 @@ class Job:
     seen: set[tuple[tuple[int, ...], int]] = field(default_factory=set)  # (canvas, steps) of rounds run
     rounds: int = 0
     nfe: int = 0
+    calls: set[int] = field(default_factory=set)  # which model calls of the run this job took part in
     seconds: float = 0.0
     done: bool = False
     restarted: bool = False
@@ -175,8 +176,9 @@ def refine_batch(
     first with the options' sampling, the others sampled (at the options' temperature, or
     `retry_temperature` when that is 0), each checked and remasked on its own blame. A request
     stops at its first valid plan; of candidates valid in the same round the lower `rank` wins.
-    Its NFE is the most any of its candidates took part in (the calls are shared; each call
-    carries K rows), its rounds the most any ran.
+    Its NFE counts the model calls any of its candidates took part in (a call carries several
+    rows; greedy and sampled rows go in separate calls), its rounds the most any ran; `max_nfe`
+    applies to each candidate.
 
     A round runs the largest step count any of its jobs asks for, capped so that no job exceeds
     its NFE budget; each job's `nfe` counts the model calls it took part in until it had no
@@ -215,10 +217,11 @@ def refine_batch(
                     job.done, job.seconds = True, budget.elapsed()
                 continue
             generator = generators.setdefault(group[0].sampling, _generator(model, group[0].sampling))
-            t0 = time.perf_counter()
+            t0, first_call = time.perf_counter(), budget.calls
             drafts, calls = _denoise_round(model, group, steps, generator, emit)
             budget.record(time.perf_counter() - t0, calls)
             for job, (tokens, confidence, nfe) in zip(group, drafts):
+                job.calls.update(range(first_call, first_call + nfe))
                 job.seen.add((tuple(job.tokens), job.steps))
                 job.rounds += 1
                 _absorb(job, tokens, confidence, nfe, options, emit)
@@ -252,7 +255,7 @@ def _request_result(group: list[Job], keep_trace: bool) -> PlanResult:
     if len(group) == 1:
         return chosen
     trace = None if not keep_trace else tuple(e for job in group for e in job.trace)
-    return dataclasses.replace(chosen, rounds=max(j.rounds for j in group), nfe=max(j.nfe for j in group),
+    return dataclasses.replace(chosen, rounds=max(j.rounds for j in group), nfe=len(set().union(*(j.calls for j in group))),
                                seconds=max(j.seconds for j in group), trace=trace)
 
 

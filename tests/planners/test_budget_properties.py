@@ -72,8 +72,9 @@ def test_candidates_share_the_budget_and_a_valid_candidate_wins(goal, candidates
     options = PlanOptions.of(steps=2, max_rounds=max_rounds, max_nfe=10, candidates=candidates, seed=seed)
     result = refine(model, TEMPLATE, checker(goal), options=options,
                     on_step=lambda event: checks.append(event.violations) if event.kind == "check" else None)
-    assert result.rounds <= max_rounds and result.nfe <= 10
+    assert result.rounds <= max_rounds
     # max_nfe holds per candidate; the greedy first candidate and the sampled others are separate denoise
-    # calls (one per sampling), so the model may be called up to twice max_nfe in all
-    assert model.denoiser.calls <= 2 * 10
+    # calls (one per sampling), so the model may be called up to twice max_nfe in all, and the
+    # request's NFE counts every call any of its candidates took part in
+    assert result.nfe == model.denoiser.calls <= 2 * 10
     assert result.solved == (0 in checks)
