@@ -106,5 +106,6 @@ def describe_os_error(err: OSError | ValueError) -> str:
     return str(err)
 
 
-def _shown(text: str, limit: int = 80) -> str:
+def _shown(text: str, limit: int = 160) -> str:
+    """A path or name for an error line: whole up to `limit` characters (paths run long), else cut."""
     return repr(text if len(text) <= limit else text[: limit - 3] + "...")

@@ -19,13 +19,15 @@ class Slot:
     Give exactly one size: `length` (exactly this many tokens), `max_length` (at most this many;
     the unused tail holds the tokenizer's empty/pad token), or `choices` alone (the finite set of
     values the slot may take; its size is the longest value's token count, shorter values padded).
-    `choices` may also be combined with `max_length` to reserve room.
+    `choices` may also be combined with `max_length` to reserve room. A `pattern` (a regular
+    expression, given with a size and without choices) is one the value must fullmatch.
     """
 
     name: str
     length: int | None = None
     max_length: int | None = None
     choices: tuple[str, ...] | None = None
+    pattern: str | None = None
 
     def __post_init__(self) -> None:
         if not self.name or not isinstance(self.name, str):
@@ -41,6 +43,13 @@ class Slot:
             if isinstance(self.choices, str) or not self.choices:
                 raise ValueError(f"slot {self.name!r}: choices must be a non-empty tuple of strings")
             object.__setattr__(self, "choices", tuple(self.choices))
+        if self.pattern is not None:
+            if not isinstance(self.pattern, str) or not self.pattern:
+                raise ValueError(f"slot {self.name!r}: a pattern must be a non-empty string, got {self.pattern!r}")
+            if self.choices is not None:
+                raise ValueError(f"slot {self.name!r}: give choices or a pattern, not both")
+            if self.length is None and self.max_length is None:
+                raise ValueError(f"slot {self.name!r}: a pattern slot needs a length or a max_length")
 
 
 Segment = Union[str, Slot]

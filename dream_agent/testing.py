@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Sequence
 
 # Qwen2.5's special tokens in their published order, then the two Dream adds (<|mask|> last).
 # (content, special) pairs; the tool-call markers are not special in Qwen2.5.
@@ -246,3 +247,61 @@ def _special(content: str) -> dict:
 
 def _dump(file: Path, data: dict) -> None:
     file.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+# Written patterns for pattern-slot tests and the bench: alternation, bounded repeats, classes,
+# optional parts, escaped characters; each fullmatches text a byte-level BPE can spell.
+WRITTEN_PATTERNS: tuple[str, ...] = (
+    r"[0-9]{3}-[0-9]{4}", r"\d{4}-\d{2}-\d{2}", r"(cat|dog|bird)s?", r"[A-Z][a-z]{1,6}", r"[a-z]+@[a-z]+\.(com|org|net)",
+    r"\(\d{3}\) \d{3}-\d{4}", r"-?\d{1,3}(\.\d{1,2})?", r"[0-9a-f]{8}", r"(yes|no|maybe)", r"v\d+\.\d+\.\d+",
+    r"#[0-9A-F]{6}", r"[a-z]{2,4}( [a-z]{2,4}){0,2}", r"\$\d+(\.\d\d)?", r"(pick|place|open) the (cup|mug|box)",
+    r"[A-Z]{2}\d{2}", r"\d+%", r"[^ ]{3,5}", r"(ab|cd)+", r"x?y?z", r"\+?\d{2,3}", r"[a-c][d-f]?[g-i]{0,2}",
+    r"(true|false)", r"[01]{4}", r"(\d\d:){2}\d\d", r"\[\d(, \d){0,2}\]", r"[a-z]+_[a-z]+", r"\w{2,5}", r"[.,;!?]{1,3}",
+    r"(Mon|Tue|Wed|Thu|Fri)day", r"\d{1,2}/\d{1,2}", r"(a|b|c)(1|2|3)", r"[aeiou]{2}[^aeiou ]", r"\{\d\}",
+    r"(the )?(red|blue) (ball|cube)", r"[0-9]+(, [0-9]+)?", r"0x[0-9a-f]{2,4}", r"[A-Za-z]{3}[0-9]?", r"\d\.\d[eE]-?\d",
+    r"(https?://)?[a-z]{3,6}\.(io|ai)", r"step [1-9]: [a-z]{3,8}",
+)
+
+
+def random_patterns(n: int, *, seed: int = 0, words: Sequence[str] | None = None) -> list[str]:
+    """`n` random regular expressions for pattern-slot tests and benches (seeded).
+
+    Pieces are literals, escaped characters, character classes, groups of alternatives,
+    with optional and bounded-repeat quantifiers. With `words`, the atoms are those words and
+    the pieces are separated by single spaces, as a word vocabulary decodes a slot.
+
+    >>> len(random_patterns(3)), random_patterns(2, seed=1) == random_patterns(2, seed=1)
+    (3, True)
+    """
+    import random
+    import re as _re
+
+    rng = random.Random(seed)
+    chars = ["a", "b", "e", "x", "1", "7", "0", r"\.", r"\-", r"\(", r"\)", r"\+", ":", "_",
+             "[a-z]", "[0-9]", "[A-Z]", r"\d", "[aeiou]", "[^ ]", "[a-f0-9]"]
+    quantifiers = ["", "", "", "?", "{2}", "{1,3}", "{0,2}", "+", "*"]
+
+    def atom(group: bool) -> str:
+        if words is not None:
+            if group and rng.random() < 0.3:
+                return "(" + "|".join(_re.escape(w) for w in rng.sample(list(words), rng.randint(2, 3))) + ")"
+            return _re.escape(rng.choice(list(words)))
+        if group and rng.random() < 0.25:  # alternatives of short unquantified runs: small automata
+            runs = ("".join(atom(False) for _ in range(rng.randint(1, 3))) for _ in range(rng.randint(2, 3)))
+            return "(" + "|".join(runs) + ")"
+        return rng.choice(chars)
+
+    def sequence() -> str:
+        parts = []
+        for i in range(rng.randint(1, 4)):
+            q = rng.choice(quantifiers)
+            if words is None:
+                parts.append(atom(True) + q)
+            elif i == 0:
+                parts.append(atom(True))
+            else:  # words stay separated by one space whatever repeats
+                piece = " " + atom(True)
+                parts.append(piece if q in ("", "+") else f"({piece}){q}")
+        return "".join(parts)
+
+    return [sequence() for _ in range(n)]

@@ -7,7 +7,10 @@ constraint on slot values as one logits hook.
 
 from planners.compile import Canvas, compile_template, decode_slots, parse_template
 from planners.options import OPTION_NAMES, PlanOptions
-from planners.refinement import Request, choice_violations, plan, refine, refine_batch, requests_for, round_steps
+from planners.patterns import TokenAutomaton, token_automaton
+from planners.refinement import (
+    Request, choice_violations, pattern_violations, plan, refine, refine_batch, requests_for, round_steps,
+)
 from planners.remasking import POLICIES, blamed_slots, remask_positions
 from planners.result import PlanResult, TraceEvent
 from planners.solving import solve, solve_batch
@@ -21,6 +24,7 @@ __all__ = [
     "PlanResult",
     "Request",
     "SlotTokens",
+    "TokenAutomaton",
     "TraceEvent",
     "ValueMasks",
     "blamed_slots",
@@ -28,6 +32,7 @@ __all__ = [
     "compile_template",
     "decode_slots",
     "parse_template",
+    "pattern_violations",
     "plan",
     "refine",
     "refine_batch",
@@ -36,4 +41,5 @@ __all__ = [
     "round_steps",
     "solve",
     "solve_batch",
+    "token_automaton",
 ]

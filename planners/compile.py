@@ -8,6 +8,11 @@ Template text syntax (`parse_template`)::
 - ``{name:<=N}``: a slot of at most N tokens; the unused tail holds the empty (pad) token.
 - ``{name|a,b,c}``: a slot whose value is one of ``a``, ``b``, ``c`` (values are stripped; they
   may contain spaces but not ``, | { }``). ``{name:N|a,b}`` or ``{name:<=N|a,b}`` reserves N tokens.
+- ``{name:N~REGEX}`` or ``{name:<=N~REGEX}``: a slot whose value fullmatches the regular
+  expression REGEX (Python syntax, everything after the ``~``), e.g. ``{phone:<=9~[0-9]{3}-[0-9]{4}}``.
+  Its braces nest (``{3}``, ``{2,4}``); an unbalanced brace is written ``\\{`` or inside ``[...]``.
+  Enforced while denoising in any commit order (`planners.patterns`); the value is the slot's
+  text exactly (only the folded space below is dropped). Backreferences and lookarounds are refused.
 - ``{{`` and ``}}`` are literal braces. Names start with a letter or ``_``, then letters, digits, ``_``.
 
 A single space right before a slot belongs to the slot's tokens (``" pick"`` rather than
@@ -17,11 +22,12 @@ A single space right before a slot belongs to the slot's tokens (``" pick"`` rat
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping, Sequence
 
 from constraints.errors import InputError
 from constraints.template import Slot, Template
+from planners.patterns import TokenAutomaton, check_budget, normalize_pattern, token_automaton
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _SIZE = re.compile(r"(<=)?\s*(\d{1,7})\Z")
@@ -42,6 +48,7 @@ class Canvas:
             `pad_id` to the slot's size, in the order of `Slot.choices`.
         mask_id / pad_id: the tokenizer's mask and empty token ids.
         tokenizer: the tokenizer used (decodes slot values).
+        patterns: pattern slot name -> its pattern lifted to the tokenizer (`planners.patterns`).
     """
 
     ids: tuple[int, ...]
@@ -51,6 +58,7 @@ class Canvas:
     mask_id: int
     pad_id: int | None
     tokenizer: Any = field(repr=False, compare=False)
+    patterns: dict[str, TokenAutomaton] = field(default_factory=dict, repr=False, compare=False)
     _by_name: dict[str, Slot] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -78,11 +86,14 @@ def compile_template(
     *,
     prefix: str | Sequence[int] = "",
     shift: bool = False,
+    patterns: Mapping[str, str] | None = None,
 ) -> Canvas:
     """Turn a template into a canvas of token ids with masks at the slots.
 
     Args:
         template: a Template, or text in the syntax of `parse_template`.
+        patterns: slot name -> a regular expression its value must fullmatch (on top of
+            patterns written in the template; see `with_patterns`).
         tokenizer: anything with `encode`, `decode`, `mask_id`, `pad_id` (and optionally `bos_id`).
         prefix: a prompt placed before the template, as text or token ids.
         shift: the model predicts each token from the one before it (Dream), so position 0
@@ -105,6 +116,7 @@ def compile_template(
         template = parse_template(template)
     if not isinstance(template, Template):
         raise TypeError(f"template must be a Template or template text, got {type(template).__name__}")
+    template = with_patterns(template, patterns)
     mask_id, pad_id = int(tokenizer.mask_id), tokenizer.pad_id
     pad_id = None if pad_id is None else int(pad_id)
     ids = _encode(tokenizer, prefix) if isinstance(prefix, str) else [int(t) for t in prefix]
@@ -119,6 +131,7 @@ def compile_template(
 
     slots: dict[str, tuple[int, ...]] = {}
     choices: dict[str, tuple[tuple[int, ...], ...]] = {}
+    automata: dict[str, TokenAutomaton] = {}
     for index, seg in enumerate(segments):
         if isinstance(seg, str):
             ids.extend(_encode(tokenizer, _strip_space(segments, index)))
@@ -127,9 +140,34 @@ def compile_template(
         size, values = _slot_size(seg, tokenizer, space, pad_id)
         if values is not None:
             choices[seg.name] = values
+        if seg.pattern is not None:
+            automata[seg.name] = token_automaton(tokenizer, seg.pattern, space,
+                                                 seg.max_length is not None and pad_id is not None)
+            check_budget(automata[seg.name], seg.name, size, exact=seg.max_length is None)
         slots[seg.name] = tuple(range(len(ids), len(ids) + size))
         ids.extend([mask_id] * size)
-    return Canvas(tuple(ids), slots, template, choices, mask_id, pad_id, tokenizer)
+    return Canvas(tuple(ids), slots, template, choices, mask_id, pad_id, tokenizer, automata)
+
+
+def with_patterns(template: Template, patterns: Mapping[str, str] | None) -> Template:
+    """`template` with `patterns` (slot name -> regular expression) set on its slots.
+
+    Raises:
+        InputError: an unknown slot name, a choice slot, or a pattern that is not a supported
+            regular expression.
+    """
+    if not patterns:
+        return template
+    names = {slot.name: slot for slot in template.slots}
+    for name, pattern in patterns.items():
+        if name not in names:
+            raise InputError(f"patterns: no slot {name!r}; slots: {', '.join(names)}")
+        if names[name].choices is not None:
+            raise InputError(f"patterns: slot {name!r} has choices; give choices or a pattern, not both")
+        normalize_pattern(pattern)
+    segments = [replace(seg, pattern=patterns[seg.name]) if isinstance(seg, Slot) and seg.name in patterns else seg
+                for seg in template.segments]
+    return Template(tuple(segments))
 
 
 def _strip_space(segments: list, index: int) -> str:
@@ -169,7 +207,8 @@ def _as_list(tokens: Any) -> list[int]:
 def decode_slots(canvas: Canvas, tokens: Any) -> dict[str, str]:
     """Slot name -> text filled in `tokens` (a canvas-length sequence or 1-D tensor).
 
-    Empty (pad) tokens are dropped and values stripped; a choice slot holding exactly one of
+    Empty (pad) tokens are dropped and values stripped (a pattern slot's value is its text less
+    the space folded into the slot, so that it fullmatches as it was filled); a choice slot holding exactly one of
     its values' token sequences decodes to that value as written in the template.
     """
     tokens = _as_list(tokens)
@@ -183,7 +222,9 @@ def decode_slots(canvas: Canvas, tokens: Any) -> dict[str, str]:
             values[name] = canvas.slot(name).choices[choices.index(held)]
             continue
         kept = [t for t in held if t != canvas.pad_id]
-        values[name] = canvas.tokenizer.decode(kept).strip() if kept else ""
+        text = canvas.tokenizer.decode(kept) if kept else ""
+        automaton = canvas.patterns.get(name)
+        values[name] = automaton.value_of(text) if automaton is not None else text.strip()
     return values
 
 
@@ -210,9 +251,8 @@ def parse_template(text: str) -> Template:
         elif ch == "}":
             raise InputError(f"template column {i + 1}: '}}' without an opening '{{' (write '}}}}' for a brace)")
         elif ch == "{":
-            end = text.find("}", i + 1)
-            nested = text.find("{", i + 1)
-            if end < 0 or 0 <= nested < end:
+            end = _slot_end(text, i)
+            if end < 0:
                 raise InputError(f"template column {i + 1}: '{{' is not closed (write '{{{{' for a brace)")
             if literal:
                 segments.append("".join(literal))
@@ -230,9 +270,56 @@ def parse_template(text: str) -> Template:
         raise InputError(f"template: {err}") from None
 
 
+def _slot_end(text: str, start: int) -> int:
+    """Index of the '}' closing the slot opened at `start`, or -1 (unclosed, or a '{' inside)."""
+    j = start + 1
+    while j < len(text) and text[j] not in "{}|~":
+        j += 1
+    if j < len(text) and text[j] == "~":
+        return _pattern_end(text, j + 1)
+    end, nested = text.find("}", j), text.find("{", j)
+    return -1 if end < 0 or 0 <= nested < end else end
+
+
+def _pattern_end(text: str, k: int) -> int:
+    """Index of the '}' ending a pattern that starts at `k`: quantifier braces nest, while escaped
+    characters and characters inside [...] are skipped."""
+    depth, in_class = 0, False
+    while k < len(text):
+        ch = text[k]
+        if ch == "\\":
+            k += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class, k = True, k + 1
+            k += text.startswith("^", k)
+            k += text.startswith("]", k)  # a ']' right after '[' or '[^' is literal
+            continue
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            if depth == 0:
+                return k
+            depth -= 1
+        k += 1
+    return -1
+
+
 def _parse_slot(body: str, column: int) -> Slot:
-    """One `{...}` body: `name`, then `:N` or `:<=N`, then `|v1,v2,...`."""
+    """One `{...}` body: `name`, then `:N` or `:<=N`, then `|v1,v2,...` or `~REGEX`."""
     where = f"template column {column} ({{{body}}})"
+    cut = min((i for i in (body.find("|"), body.find("~")) if i >= 0), default=-1)
+    if cut >= 0 and body[cut] == "~":
+        slot = _parse_slot(body[:cut], column)
+        if slot.choices is not None or (slot.length is None and slot.max_length is None):
+            raise InputError(f"{where}: a pattern slot needs a size before '~' (:N or :<=N)")
+        try:
+            normalize_pattern(body[cut + 1:])
+        except InputError as err:
+            raise InputError(f"{where}: {err}") from None
+        return replace(slot, pattern=body[cut + 1:])
     head, bar, choices_text = body.partition("|")
     name, colon, size_text = head.partition(":")
     name = name.strip()

@@ -55,6 +55,17 @@ def choice_violations(canvas: Canvas, values: Mapping[str, str]) -> list[Violati
     return out
 
 
+def pattern_violations(canvas: Canvas, values: Mapping[str, str]) -> list[Violation]:
+    """A violation for each pattern slot whose value does not fullmatch its pattern."""
+    out = []
+    for name, automaton in canvas.patterns.items():
+        value = values.get(name, "")
+        if not automaton.matches(value):
+            out.append(Violation("pattern", f"slot {name} holds {value!r}, which does not match {automaton.pattern!r}",
+                                 kind="domain", slots=(name,)))
+    return out
+
+
 @dataclass(frozen=True)
 class Draft:
     """A checked draft of one canvas."""
@@ -66,7 +77,10 @@ class Draft:
 
 @dataclass(frozen=True)
 class Request:
-    """One canvas to fill and what judges it: the unit `refine_batch` takes per row."""
+    """One canvas to fill and what judges it: the unit `refine_batch` takes per row.
+
+    The canvas carries its slots' choices and patterns (compiled once by `requests_for`).
+    """
 
     canvas: Canvas
     check: Check
@@ -366,7 +380,7 @@ def _absorb(job: Job, tokens: list[int], confidence: list[float], nfe: int, opti
     found = job.request.check(values)
     if found is None:
         raise TypeError("the check returned None; it must return a list of Violation")
-    violations = tuple(choice_violations(canvas, values)) + tuple(found)
+    violations = tuple(choice_violations(canvas, values)) + tuple(pattern_violations(canvas, values)) + tuple(found)
     if job.best is None or len(violations) < len(job.best.violations):
         job.best = Draft(tuple(tokens), values, violations)
     draft, positions = tuple(tokens), ()
@@ -396,19 +410,25 @@ def requests_for(
     allow: Sequence[SlotTokens | None] | None = None,
     ban: Sequence[SlotTokens | None] | None = None,
     rules: Sequence[SlotRules | None] | None = None,
+    patterns: Sequence[Mapping[str, str] | None] | None = None,
 ) -> list[Request]:
-    """Compile each template (after its prefix) once, and pair it with its check and constraints."""
+    """Compile each template (after its prefix) once, and pair it with its check and constraints.
+
+    `patterns` gives, per template, slot name -> a regular expression the slot's value must
+    fullmatch (see `planners.patterns`); a pattern no value of its slot's budget can match
+    raises InputError here, before any model call.
+    """
     n = len(templates)
     checks = [checks] * n if callable(checks) else list(checks)
     columns = {"checks": checks, "prefixes": prefixes, "logits_hooks": logits_hooks, "allow": allow, "ban": ban,
-               "rules": rules}
+               "rules": rules, "patterns": patterns}
     columns = {what: [None] * n if seq is None else list(seq) for what, seq in columns.items()}
     for what, seq in columns.items():
         if len(seq) != n:
             raise ValueError(f"{what}: got {len(seq)} entries for {n} templates")
     shift = model.denoiser.shift
-    return [Request(compile_template(t, model.tokenizer, prefix=p or "", shift=shift), c, h, a, b, r)
-            for t, c, p, h, a, b, r in zip(templates, *columns.values())]
+    return [Request(compile_template(t, model.tokenizer, prefix=p or "", shift=shift, patterns=x), c, h, a, b, r)
+            for t, c, p, h, a, b, r, x in zip(templates, *columns.values())]
 
 
 def refine(
@@ -422,6 +442,7 @@ def refine(
     on_step: OnStep | None = None,
     allow: SlotTokens | None = None,
     ban: SlotTokens | None = None,
+    patterns: Mapping[str, str] | None = None,
 ) -> PlanResult:
     """Fill `template` with `model`, refining blamed slots until `check` finds nothing or the budget ends.
 
@@ -434,12 +455,14 @@ def refine(
         logits_hook: an extra `(step, x, logits) -> logits` hook, applied before the value masks.
         on_step: called with every TraceEvent as it happens (drafts after each step, checks).
         allow / ban: per-slot allowed and banned tokens (see `planners.value_masks.ValueMasks`).
+        patterns: slot name -> a regular expression the value must fullmatch, e.g.
+            ``{"phone": r"[0-9]{3}-[0-9]{4}"}`` (the same as ``{phone:<=9~[0-9]{3}-[0-9]{4}}``).
 
     Returns:
         The PlanResult of the best plan seen.
     """
     requests = requests_for(model, [template], [check], prefixes=[prefix], logits_hooks=[logits_hook],
-                            allow=[allow], ban=[ban])
+                            allow=[allow], ban=[ban], patterns=[patterns])
     return refine_batch(model, requests, options=options, on_step=on_step)[0]
 
 
@@ -453,6 +476,7 @@ def plan(
     on_step: OnStep | None = None,
     allow: SlotTokens | None = None,
     ban: SlotTokens | None = None,
+    patterns: Mapping[str, str] | None = None,
     **overrides: Any,
 ) -> PlanResult:
     """Plan with a template and constraints: the generic Python entry point.
@@ -462,7 +486,7 @@ def plan(
         template: a Template or template text, e.g. ``"Step 1: {action|pick,place} the {obj:<=3}."``.
         constraints: checkers (see `constraints.checkers`), run on every draft.
         options: a PlanOptions; keyword `overrides` (steps=..., seed=...) replace its fields.
-        prefix, on_step, allow, ban: as in `refine`.
+        prefix, on_step, allow, ban, patterns: as in `refine`.
 
     Returns:
         The PlanResult, e.g. ``plan(lm, "{a|x,y} {b|x,y}", [all_different(["a", "b"])], steps=8)``.
@@ -470,4 +494,4 @@ def plan(
     opts = (options or PlanOptions()).replace(**overrides) if overrides else (options or PlanOptions())
     constraints = list(constraints)
     return refine(model, template, lambda values: check_all(constraints, values), options=opts, prefix=prefix,
-                  on_step=on_step, allow=allow, ban=ban)
+                  on_step=on_step, allow=allow, ban=ban, patterns=patterns)

@@ -7,6 +7,9 @@ At every denoising step an open position of a slot may take a token only if
 - it passes the slot's `allow`/`ban` tokens (ids, one-token strings or boolean rows over the
   vocabulary: digits in a Sudoku cell, a token class of structured output), and the empty token
   only forms the tail of a max_length slot;
+- a slot with a pattern (`Canvas.patterns`) can still be completed, from what is committed in
+  it, to a text that fullmatches the pattern within its tokens (`planners.patterns`); `repair`
+  keeps that true when several of its positions are committed in the same step;
 - some value that the canvas's `rules` still allow, given what is committed, agrees with the slot
   (an environment's dynamic constraints, asked every step). A slot with no such value left (a
   dead end) is left free, so that the checker blames the draft and the refine loop re-masks it.
@@ -20,12 +23,14 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence, Union
 
+import numpy as np
 import torch
 
 from constraints.errors import InputError
 from constraints.template import Slot, Template
 from environments.base import SlotRules
 from planners.compile import Canvas, decode_slots
+from planners.patterns import TokenAutomaton
 
 # Per slot: token ids or one-token strings, or a boolean row over the vocabulary (V,); one for
 # every position of the slot, or one per position (a list of lists, or a (positions, V) tensor).
@@ -81,6 +86,8 @@ class ValueMasks:
         self._tables = self._collect(_per_canvas(allow, n, "allow"), _per_canvas(ban, n, "ban"), choices)
         self._dense_counts = torch.bincount(self._tables["dense_idx"], minlength=len(self._tables["dense_block"])).tolist()
         self._device_tables: dict[torch.device, dict[str, torch.Tensor]] = {}
+        self._classes: dict[tuple[int, torch.device], torch.Tensor] = {}  # a pattern's token classes on a device
+        self._seen: tuple[torch.Tensor, torch.Tensor] | None = None  # (x, logits) of the last step, for `repair`
 
     def _collect(self, allow: list[Mapping], ban: list[Mapping], choices: list[bool]) -> dict[str, torch.Tensor]:
         """Static restrictions per (row, position), and the choice and tail slots, as tensors."""
@@ -91,6 +98,7 @@ class ValueMasks:
         banned: list[tuple[int, int, int]] = []  # (row, position, id)
         choice_slots: list[tuple[int, tuple[int, ...], list[tuple[int, ...]]]] = []
         tails: list[tuple[int, tuple[int, ...]]] = []  # max_length slots without choices
+        self._patterns: list[tuple[int, tuple[int, ...], TokenAutomaton]] = []  # (row, positions, automaton)
         for r, canvas in enumerate(self.canvases):
             for what, given in (("allow", allow[r]), ("ban", ban[r])):
                 unknown = [name for name in given if name not in canvas.slots]
@@ -98,6 +106,10 @@ class ValueMasks:
                     raise InputError(f"{what}: no slot {unknown[0]!r}; slots: {', '.join(canvas.slots)}")
             for name, positions in canvas.slots.items():
                 slot = canvas.slot(name)
+                if name in canvas.patterns:
+                    if name in allow[r] or name in ban[r]:
+                        raise InputError(f"slot {name!r} has a pattern; give it a pattern or allow/ban tokens, not both")
+                    self._patterns.append((r, positions, canvas.patterns[name]))
                 allows = self._position_tokens(canvas, name, allow[r][name], "allow") if name in allow[r] else None
                 bans = self._position_tokens(canvas, name, ban[r][name], "ban") if name in ban[r] else [set()] * len(positions)
                 if slot.choices is not None and not choices[r]:
@@ -210,7 +222,83 @@ class ValueMasks:
             self._tail_rule(t, x, logits, neg)
         if len(t["choice_row"]):
             self._choice_rule(t, x, logits, neg)
+        if self._patterns:
+            self._pattern_rule(x, logits, neg)
+            self._seen = (x.clone(), logits)
         return logits
+
+    def _pattern_rule(self, x: torch.Tensor, logits: torch.Tensor, neg: torch.Tensor) -> None:
+        """Open positions of a pattern slot keep the tokens after which the slot can still match."""
+        held_rows = x.tolist()
+        groups: dict[int, tuple[TokenAutomaton, list[tuple[int, int]], list[np.ndarray]]] = {}
+        for r, positions, automaton in self._patterns:
+            held = self._held(held_rows[r], positions, automaton)
+            if held is None or all(h is not None for h in held):
+                continue
+            allowed = automaton.allowed(held)
+            if allowed is None:  # a dead end (a canvas given half-filled): left free for the checker to blame
+                continue
+            _, where, rows = groups.setdefault(id(automaton), (automaton, [], []))
+            for j, classes in allowed.items():
+                where.append((r, positions[j]))
+                rows.append(classes)
+        w = min(logits.shape[-1], self.vocab_size)
+        for automaton, where, rows in groups.values():
+            rc = torch.tensor(where, device=logits.device)  # (N, 2)
+            ok = torch.from_numpy(np.stack(rows)).to(logits.device)  # (N, U) allowed classes
+            block = ~ok[:, self._token_classes(automaton, logits.device)[:w]]  # (N, w)
+            r, p = rc[:, 0], rc[:, 1]
+            logits[r, p, :w] = logits[r, p, :w].masked_fill(block, neg)
+
+    def _held(self, row: list[int], positions: tuple[int, ...], automaton: TokenAutomaton) -> list[int | None] | None:
+        """A slot's tokens (None where open); None when one is outside the automaton's vocabulary."""
+        held = [None if row[p] == self.mask_id else row[p] for p in positions]
+        return None if any(h is not None and not 0 <= h < len(automaton.token_class) for h in held) else held
+
+    def _token_classes(self, automaton: TokenAutomaton, device: torch.device) -> torch.Tensor:
+        key = (id(automaton), device)
+        if key not in self._classes:
+            self._classes[key] = torch.from_numpy(automaton.token_class).to(device)
+        return self._classes[key]
+
+    def _repair_patterns(self, x: torch.Tensor) -> torch.Tensor:
+        """Pattern slots that tokens committed in one step left unmatchable, made matchable again.
+
+        Tokens committed before the step stay; the step's tokens are taken left to right, each
+        kept while the slot can still match, else replaced by the best token (by the step's
+        logits) that keeps it matchable, as if the positions had been committed one by one.
+        """
+        seen_x, seen_logits = self._seen if self._seen is not None and self._seen[0].shape == x.shape else (None, None)
+        rows, before = x.tolist(), (seen_x.tolist() if seen_x is not None else None)
+        fixes: list[tuple[int, int, int]] = []
+        for r, positions, automaton in self._patterns:
+            held = self._held(rows[r], positions, automaton)
+            if held is None or automaton.is_feasible(held):
+                continue
+            kept = [h if before is not None and before[r][p] == h else None for h, p in zip(held, positions)]
+            if not automaton.is_feasible(kept):
+                continue  # already a dead end before the step: left for the checker
+            for j, token in enumerate(held):
+                if token is None or kept[j] is not None:
+                    continue
+                kept[j] = token
+                if automaton.is_feasible(kept):
+                    continue
+                kept[j] = None
+                classes = torch.from_numpy(automaton.allowed(kept)[j])
+                ok = classes[torch.from_numpy(automaton.token_class)]  # (V,) tokens keeping a match possible
+                if seen_logits is not None:
+                    scores = seen_logits[r, positions[j], : len(ok)].float().cpu().masked_fill(~ok, float("-inf"))
+                    kept[j] = int(scores.argmax())
+                else:
+                    kept[j] = int(automaton.class_token[int(classes.float().argmax())])
+                fixes.append((r, positions[j], kept[j]))
+        if not fixes:
+            return x
+        x = x.clone()
+        r, p, t = torch.tensor(fixes, device=x.device).T
+        x[r, p] = t
+        return x
 
     def _rule_masks(self, x: torch.Tensor, logits: torch.Tensor, neg: torch.Tensor) -> None:
         """Each rules row: open positions keep the tokens of allowed values; later groups go flat."""
@@ -274,12 +362,17 @@ class ValueMasks:
         _keep_only(logits, t["choice_row"][d], t["choice_pos"][d, j], torch.where(ok, ids, first), neg)
 
     def repair(self, x: torch.Tensor) -> torch.Tensor:
-        """`x` with every choice slot consistent with one of its choices.
+        """`x` with every choice slot consistent with one of its choices, every pattern slot matchable.
 
         Positions committed in the same step may each agree with a different choice; such a
         slot takes the choice that agrees with most of its committed tokens (first in choice
-        order on ties), whose tokens replace the disagreeing committed ones. Masks stay masks.
+        order on ties), whose tokens replace the disagreeing committed ones. A pattern slot is
+        repaired as `_repair_patterns` says. Masks stay masks.
         """
+        x = self._repair_choices(x)
+        return self._repair_patterns(x) if self._patterns else x
+
+    def _repair_choices(self, x: torch.Tensor) -> torch.Tensor:
         if not len(self.canvases) or not len(self._tables["choice_row"]):
             return x
         t = self._on(x.device)

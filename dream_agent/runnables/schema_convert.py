@@ -5,7 +5,9 @@ Structured output for these returns plain dicts, as LangChain's own models do.
 
 from __future__ import annotations
 
+import datetime
 import typing
+import uuid
 from typing import Any, Literal, Optional
 
 import typing_extensions
@@ -48,6 +50,16 @@ def _from_json_schema(schema: dict, name: str) -> type[BaseModel]:
     return create_model(str(name).replace(" ", "_") or "Output", __doc__=schema.get("description"), **fields)
 
 
+def _email() -> Any:
+    from dream_agent.runnables.schema_template import FORMATS
+
+    return typing.Annotated[str, Field(pattern=FORMATS["email"][0])]
+
+
+# JSON Schema string formats with a template equivalent (each a pattern slot)
+_FORMATS = {"date": lambda: datetime.date, "time": lambda: datetime.time, "uuid": lambda: uuid.UUID, "email": _email}
+
+
 def _json_type(spec: dict, name: str) -> Any:
     if "anyOf" in spec or "oneOf" in spec:
         # a template slot has one type: take the first alternative it can express (strings first)
@@ -67,8 +79,12 @@ def _json_type(spec: dict, name: str) -> Any:
         item = _json_type(spec.get("items", {"type": "string"}), name + "_item")
         bounds = {k: spec[j] for k, j in (("max_length", "maxItems"), ("min_length", "minItems")) if j in spec}
         return typing.Annotated[list[item], Field(**bounds)] if bounds else list[item]
+    if kind == "string" and spec.get("format") in _FORMATS:
+        return _FORMATS[spec["format"]]()
     if kind in _JSON_TYPES:
-        bounds = {k: spec[j] for k, j in (("ge", "minimum"), ("le", "maximum"), ("max_length", "maxLength"), ("min_length", "minLength")) if j in spec}
+        bounds = {k: spec[j] for k, j in (("ge", "minimum"), ("le", "maximum"), ("gt", "exclusiveMinimum"),
+                                          ("lt", "exclusiveMaximum"), ("max_length", "maxLength"),
+                                          ("min_length", "minLength"), ("pattern", "pattern")) if j in spec}
         return typing.Annotated[_JSON_TYPES[kind], Field(**bounds)] if bounds else _JSON_TYPES[kind]
     raise InputError(f"JSON Schema property {name!r}: {spec!r} has no template equivalent; "
                      "allowed: string, integer, number, boolean, enum, array, object with properties")

@@ -1,15 +1,24 @@
 """Structured output as a plan template: a pydantic schema becomes fixed JSON keys and value slots.
 
-Enumerations (Literal, Enum, bool, small bounded ints) become domain slots; other values become
-slots whose tokens are restricted by class (text, digits), so a filled template always parses.
+Enumerations (Literal, Enum, bool, small bounded ints) become domain slots; strings with a
+`pattern`, dates, times and UUIDs, larger bounded ints and bounded floats become pattern slots
+(`planners.patterns`); other values become slots whose tokens are restricted by class (text,
+digits), so a filled template always parses.
+
+Bounds as patterns: a bounded int's pattern is the exact range (`int_range_pattern`), so every
+value is in range by construction; a bounded float's pattern fixes the sign and the integer
+digits the bounds allow, and pydantic's own check of the exact bound blames the slot otherwise.
 """
 
 from __future__ import annotations
 
+import datetime
 import enum
 import json
+import math
 import types
 import typing
+import uuid
 from dataclasses import dataclass
 from typing import Any, Literal, Mapping
 
@@ -47,6 +56,62 @@ class FieldSlot:
     token_class: TokenClass | None = None
     required: bool = True
     choices: tuple[tuple[str, Any], ...] = ()
+    pattern: str | None = None
+
+
+# JSON Schema string formats as the patterns of their slots (and the tokens each reserves)
+FORMATS: dict[str, tuple[str, int]] = {
+    "date": (r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", 12),
+    "time": (r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?", 10),
+    "uuid": (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", 40),
+    "email": (r"[a-z0-9._+-]{1,16}@[a-z0-9-]{1,12}(\.[a-z]{2,6}){1,2}", 32),
+}
+_FORMAT_TYPES = {datetime.date: "date", datetime.time: "time", uuid.UUID: "uuid"}
+
+
+def int_range_pattern(lo: int, hi: int) -> str:
+    """A regular expression matching exactly the integers lo..hi as written in JSON.
+
+    >>> import re
+    >>> p = int_range_pattern(-12, 105)
+    >>> [n for n in range(-200, 300) if re.fullmatch(p, str(n))] == list(range(-12, 106))
+    True
+    """
+    if lo > hi:
+        raise InputError(f"empty integer range {lo}..{hi}")
+    parts = []
+    if lo < 0:
+        parts.append("-(" + "|".join(_non_negative(max(1, -hi), -lo)) + ")")
+    if hi >= 0:
+        parts.extend(_non_negative(max(lo, 0), hi))
+    return "|".join(parts)
+
+
+def _non_negative(lo: int, hi: int) -> list[str]:
+    out = []
+    for n in range(len(str(lo)), len(str(hi)) + 1):
+        a, b = max(lo, 10 ** (n - 1) if n > 1 else 0), min(hi, 10 ** n - 1)
+        if a <= b:
+            out.extend(_same_length(str(a), str(b)))
+    return out
+
+
+def _same_length(a: str, b: str) -> list[str]:
+    """Patterns for the numbers a..b, both written with the same number of digits."""
+    if a == b:
+        return [a]
+    if set(a[1:]) <= {"0"} and set(b[1:]) <= {"9"}:  # a whole block: first digit a range, the rest any digit
+        head = a[0] if a[0] == b[0] else f"[{a[0]}-{b[0]}]"
+        return [head + r"\d" * (len(a) - 1)]
+    if len(a) == 1:
+        return [f"[{a}-{b}]"]
+    if a[0] == b[0]:
+        return [a[0] + x for x in _same_length(a[1:], b[1:])]
+    rest = len(a) - 1
+    out = [a[0] + x for x in _same_length(a[1:], "9" * rest)]
+    if int(b[0]) - int(a[0]) > 1:
+        out.append(f"[{int(a[0]) + 1}-{int(b[0]) - 1}]" + r"\d" * rest)
+    return out + [b[0] + x for x in _same_length("0" * rest, b[1:])]
 
 
 @dataclass(frozen=True)
@@ -144,6 +209,7 @@ def schema_template(
     frac_tokens: int = 2,
     list_items: int = 3,
     max_domain: int = 1000,
+    pattern_tokens: int = 24,
 ) -> SchemaTemplate:
     """Compile a pydantic model class to a template of JSON keys (fixed) and value slots.
 
@@ -153,14 +219,17 @@ def schema_template(
         int_tokens: digit tokens reserved for an unbounded int.
         frac_tokens: digit tokens after the decimal point of a float.
         list_items: items reserved for a list without a max_length.
-        max_domain: bounded ints with at most this many values become domain slots.
+        max_domain: bounded ints with at most this many values become domain slots (wider ranges
+            become pattern slots of their exact range).
+        pattern_tokens: tokens reserved for a string with a `pattern`.
 
     Raises:
         InputError: a field type the template cannot express (dicts, unions of several types, ...).
     """
     if not (isinstance(schema, type) and issubclass(schema, BaseModel)):
         raise InputError(f"structured output needs a pydantic BaseModel class, got {schema!r}")
-    sizes = dict(str_tokens=str_tokens, int_tokens=int_tokens, frac_tokens=frac_tokens, list_items=list_items, max_domain=max_domain)
+    sizes = dict(str_tokens=str_tokens, int_tokens=int_tokens, frac_tokens=frac_tokens, list_items=list_items,
+                 max_domain=max_domain, pattern_tokens=pattern_tokens)
     segments: list[str | Slot] = []
     fields: list[FieldSlot] = []
     _model(schema, (), segments, fields, sizes)
@@ -209,20 +278,31 @@ def _value(annotation: Any, metadata: list, path: tuple, segments: list, fields:
         raw = [o.value if isinstance(o, enum.Enum) else o for o in options]
         quoted = all(isinstance(r, str) for r in raw)
         _domain(name, path, tuple((str(r).lower() if isinstance(r, bool) else str(r), o) for r, o in zip(raw, options)), "literal", segments, fields, quoted=quoted)
+    elif annotation in _FORMAT_TYPES:
+        _pattern_slot(name, path, *FORMATS[_FORMAT_TYPES[annotation]], segments, fields, required, quoted=True)
     elif annotation is int:
         lo, hi = _int_bounds(metadata)
         if lo is not None and hi is not None and hi - lo + 1 <= sizes["max_domain"]:
             _domain(name, path, tuple((str(v), v) for v in range(lo, hi + 1)), "int", segments, fields, quoted=False)
+        elif lo is not None and hi is not None:  # a wide range: its exact pattern, one token per digit and a sign
+            width = max(len(str(lo)), len(str(hi)))
+            _pattern_slot(name, path, int_range_pattern(lo, hi), width + 2, segments, fields, required, quoted=False)
         else:
             width = max(len(str(abs(b))) for b in (lo, hi) if b is not None) if (lo, hi) != (None, None) else sizes["int_tokens"]
             segments.append(Slot(name, max_length=width))
             fields.append(FieldSlot(name, path, "int", "digits", required))
+    elif annotation is float and _float_bounds(metadata) != (None, None):
+        lo, hi = _float_bounds(metadata)
+        _pattern_slot(name, path, _float_pattern(lo, hi, sizes["frac_tokens"]), sizes["int_tokens"] + sizes["frac_tokens"] + 4,
+                      segments, fields, required, quoted=False)
     elif annotation is float:
         segments.append(Slot(name + "#int", max_length=sizes["int_tokens"]))
         segments.append(".")
         segments.append(Slot(name + "#frac", max_length=sizes["frac_tokens"]))
         fields.append(FieldSlot(name + "#int", path, "float_int", "digits", True))
         fields.append(FieldSlot(name + "#frac", path, "float_frac", "digits", True))
+    elif annotation is str and _pattern(metadata) is not None:
+        _pattern_slot(name, path, _pattern(metadata), sizes["pattern_tokens"], segments, fields, required, quoted=True)
     elif annotation is str or annotation is Any:
         max_chars = _bound(metadata, annotated_types.MaxLen, "max_length")
         # A character limit: one character per token, so the slot cannot overflow it.
@@ -235,6 +315,47 @@ def _value(annotation: Any, metadata: list, path: tuple, segments: list, fields:
             f"field {name!r}: type {annotation!r} is not supported in structured output; "
             "allowed: str, int, float, bool, Literal, Enum, list of these, nested BaseModel, Optional of these"
         )
+
+
+def _pattern_slot(name: str, path: tuple, pattern: str, size: int, segments: list, fields: list, required: bool,
+                  *, quoted: bool) -> None:
+    slot = Slot(name, max_length=size, pattern=pattern)
+    segments.extend(['"', slot, '"'] if quoted else [slot])
+    fields.append(FieldSlot(name, path, "str", None, required, pattern=pattern))
+
+
+def _pattern(metadata: list) -> str | None:
+    for item in metadata:
+        found = getattr(item, "pattern", None)
+        if isinstance(found, str):
+            return found
+        if hasattr(item, "metadata"):  # pydantic FieldInfo nested inside Annotated
+            found = _pattern(list(item.metadata))
+            if found is not None:
+                return found
+    return None
+
+
+def _float_bounds(metadata: list) -> tuple[float | None, float | None]:
+    lo = hi = None
+    for item in metadata:
+        for attr in ("ge", "gt"):
+            if getattr(item, attr, None) is not None:
+                lo = float(getattr(item, attr))
+        for attr in ("le", "lt"):
+            if getattr(item, attr, None) is not None:
+                hi = float(getattr(item, attr))
+    return lo, hi
+
+
+def _float_pattern(lo: float | None, hi: float | None, frac: int) -> str:
+    """Sign and integer digits within the bounds, then up to `frac` fraction digits; the exact bound is pydantic's."""
+    sign = "-?" if lo is None or lo < 0 else ""
+    if hi is not None and hi < 0:
+        sign = "-"
+    top = max(abs(b) for b in (lo, hi) if b is not None)
+    whole = int_range_pattern(0, int(math.floor(top))) if top < 10 ** 9 else r"\d+"
+    return f"{sign}({whole})(\\.\\d{{1,{frac}}})?"
 
 
 def _domain(name: str, path: tuple, choices: tuple, convert: Convert, segments: list, fields: list, *, quoted: bool) -> None:

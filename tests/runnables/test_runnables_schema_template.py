@@ -89,10 +89,11 @@ def test_unsupported_types_are_named():
         schema_template(dict)
 
 
-def test_wide_int_ranges_become_digit_slots():
+def test_wide_int_ranges_become_pattern_slots_of_the_exact_range():
     class Zip(BaseModel):
         code: int = Field(ge=10000, le=99999)
 
     st = schema_template(Zip)
-    assert st.template.slots == (Slot("code", max_length=5),) and st.field("code").token_class == "digits"
+    assert st.template.slots == (Slot("code", max_length=7, pattern="[1-9]\\d\\d\\d\\d"),)
+    assert st.field("code").token_class is None
     assert st.validate({"code": "123"})[1] == ["code"]  # out of range: remasked
