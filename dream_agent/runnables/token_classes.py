@@ -11,24 +11,14 @@ from typing import Any, Mapping
 
 import torch
 
+from planners.patterns import special_ids
+
 _FORBIDDEN_IN_TEXT = set('"\\') | {chr(c) for c in range(32)} | {"\x7f"}
-
-
-def _special_ids(tokenizer: Any) -> set[int]:
-    """Ids of special and added tokens (mask, pad, chat markers), never allowed inside a value."""
-    ids = {int(tokenizer.mask_id)}
-    if tokenizer.pad_id is not None:
-        ids.add(int(tokenizer.pad_id))
-    hf = getattr(tokenizer, "hf", None)
-    if hf is not None:
-        ids.update(int(i) for i in getattr(hf, "all_special_ids", []) or [])
-        ids.update(int(i) for i in (getattr(hf, "added_tokens_decoder", None) or {}))
-    return ids
 
 
 @functools.lru_cache(maxsize=8)
 def _class_table(tokenizer: Any, size: int) -> dict[str, torch.Tensor]:
-    specials = _special_ids(tokenizer)
+    specials = special_ids(tokenizer)
     n = min(int(tokenizer.vocab_size), size)
     table = {name: torch.zeros(size, dtype=torch.bool) for name in ("text", "text_start", "char", "digits")}
     for i in range(n):
