@@ -24,9 +24,12 @@ def read_plan(text: str) -> list[str]:
 
     One action per line, with or without parentheses; `;` comments and blank lines are skipped;
     timestamps and durations of IPC/VAL-style plan files, as PlanBench writes them, are dropped.
+    A line with other text around its parenthesised actions is kept as it is, not an action.
 
     >>> read_plan("(unstack A c)\\n; cost = 1 (unit cost)\\n\\nput-down a")
     ['(unstack a c)', '(put-down a)']
+    >>> read_plan("(move a b)junk")
+    ['(move a b)junk']
     """
     steps: list[str] = []
     for raw in text.splitlines():
@@ -34,6 +37,9 @@ def read_plan(text: str) -> list[str]:
         if not line:
             continue
         groups = re.findall(r"\(([^()]*)\)", line)
+        if groups and re.sub(r"\([^()]*\)", "", line).strip():
+            steps.append(line)  # text around the actions: kept whole, so the checker blames the line
+            continue
         for body in groups or [line]:
             steps.append("(" + " ".join(body.lower().split()) + ")")
     return steps

@@ -24,6 +24,14 @@ def test_read_plan_formats():
     assert read_plan("") == []
 
 
+@pytest.mark.parametrize("junk", ["(unstack a c)b034ow+bc", ")(unstack a c)", "x (unstack a c)"])
+def test_text_around_an_action_is_not_an_action(junk):
+    plan = "\n".join([junk, *PLAN[1:]])
+    found = ENV.check(PROBLEM, plan)
+    assert found and found[0].kind == "syntax" and found[0].steps == (0,)
+    assert ENV.check(PROBLEM, "\n".join(PLAN)) == []
+
+
 def test_optimal_plan_is_valid_and_checks_as_text():
     assert ENV.solve(PROBLEM) == PLAN
     assert ENV.check(PROBLEM, PLAN) == []
