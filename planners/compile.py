@@ -141,8 +141,11 @@ def compile_template(
         if values is not None:
             choices[seg.name] = values
         if seg.pattern is not None:
-            automata[seg.name] = token_automaton(tokenizer, seg.pattern, space,
-                                                 seg.max_length is not None and pad_id is not None)
+            try:
+                automata[seg.name] = token_automaton(tokenizer, seg.pattern, space,
+                                                     seg.max_length is not None and pad_id is not None)
+            except InputError as err:
+                raise InputError(f"slot {seg.name!r}: {err}") from None
             check_budget(automata[seg.name], seg.name, size, exact=seg.max_length is None)
         slots[seg.name] = tuple(range(len(ids), len(ids) + size))
         ids.extend([mask_id] * size)
@@ -309,7 +312,8 @@ def _pattern_end(text: str, k: int) -> int:
 
 def _parse_slot(body: str, column: int) -> Slot:
     """One `{...}` body: `name`, then `:N` or `:<=N`, then `|v1,v2,...` or `~REGEX`."""
-    where = f"template column {column} ({{{body}}})"
+    shown = body if len(body) <= 60 else body[:57] + "..."  # an error line stays one readable line
+    where = f"template column {column} ({{{shown}}})"
     cut = min((i for i in (body.find("|"), body.find("~")) if i >= 0), default=-1)
     if cut >= 0 and body[cut] == "~":
         slot = _parse_slot(body[:cut], column)

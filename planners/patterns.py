@@ -16,7 +16,10 @@ tokens with the same effect share a class, so a step works on (states x classes)
 from __future__ import annotations
 
 import functools
+import math
 import re
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -28,6 +31,12 @@ try:  # Python 3.11+
     import re._parser as _sre
 except ImportError:  # pragma: no cover
     import sre_parse as _sre  # type: ignore[no-redef]
+
+# What a pattern may cost, each checked before or while the work it bounds is done (InputError past it):
+MAX_PATTERN_SIZE = 2_000  # characters and classes once counted repeats are spelled out (a{3}b: 4)
+MAX_DFA_STATES = 10_000  # automaton states built while compiling a pattern (every intermediate one counts)
+MAX_DFA_SECONDS = 5.0  # CPU seconds of this thread spent building them (wide alternations cost time per state)
+MAX_LIFT_CELLS = 2**24  # automaton states times vocabulary size: the tables lifted to tokens (~44 bytes a cell)
 
 # parse-tree opcodes that a finite automaton cannot express, or that change the language
 _UNSUPPORTED = {
@@ -56,12 +65,75 @@ def normalize_pattern(pattern: str) -> str:
     try:
         tree = _sre.parse(core)
     except re.error as err:
-        raise InputError(f"pattern {pattern!r} is not a valid regular expression: {err}") from None
+        raise InputError(f"pattern {_short(pattern)} is not a valid regular expression: {err}") from None
     found = _features(tree)
     if found:
-        raise InputError(f"pattern {pattern!r} uses {found}, which slot patterns do not support "
+        raise InputError(f"pattern {_short(pattern)} uses {found}, which slot patterns do not support "
                          "(they must be regular: no backreferences, lookarounds or inner anchors)")
+    if _has_empty_braces(core):
+        raise InputError(f"pattern {_short(pattern)} holds '{{}}', which Python reads as two braces and the "
+                         "automaton as a repeat; write \\{\\} for braces")
+    size = spelled_size(tree)
+    if size > MAX_PATTERN_SIZE:
+        raise InputError(f"pattern {_short(pattern)} is too large: with its repeats spelled out it has more than "
+                         f"{MAX_PATTERN_SIZE:,} characters and classes (at most {MAX_PATTERN_SIZE:,}); "
+                         "use smaller repeat counts")
     return core
+
+
+def _has_empty_braces(pattern: str) -> bool:
+    """Whether `pattern` holds an unescaped `{}` outside a character class.
+
+    >>> _has_empty_braces("a{}"), _has_empty_braces(r"a\\{}"), _has_empty_braces("[{}]"), _has_empty_braces("a{2}")
+    (True, False, False, False)
+    """
+    i, n = 0, len(pattern)
+    while i < n:
+        if pattern[i] == "\\":
+            i += 2
+        elif pattern[i] == "[":  # skip the class; a ] right after [ or [^ is one of its characters
+            i += 1
+            i += pattern.startswith("^", i)
+            i += pattern.startswith("]", i)
+            while i < n and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+            i += 1
+        elif pattern.startswith("{}", i):
+            return True
+        else:
+            i += 1
+    return False
+
+
+def _short(pattern: str, limit: int = 60) -> str:
+    """The pattern quoted for an error line, cut to `limit` characters."""
+    return repr(pattern if len(pattern) <= limit else pattern[: limit - 3] + "...")
+
+
+def spelled_size(tree: Any, cap: int = MAX_PATTERN_SIZE) -> int:
+    """Characters and classes of a parsed pattern once counted repeats are spelled out, as an automaton builds it.
+
+    A repeat {m,n} counts n copies of its body (m + 1 when unbounded); counting stops past `cap`.
+
+    >>> spelled_size(_sre.parse("a{3}b")), spelled_size(_sre.parse("(ab|c)+")), spelled_size(_sre.parse("(a{10}){10}"))
+    (4, 6, 100)
+    """
+    total = 0
+    for op, arg in tree:
+        name = str(op)
+        if name in ("MAX_REPEAT", "MIN_REPEAT"):
+            lo, hi, sub = arg
+            copies = lo + 1 if hi == _sre.MAXREPEAT else hi
+            total += max(copies, 1) * spelled_size(sub, cap)
+        elif name == "SUBPATTERN":
+            total += spelled_size(arg[-1], cap)
+        elif name == "BRANCH":
+            total += sum(spelled_size(branch, cap) for branch in arg[1])
+        else:
+            total += 1
+        if total > cap:
+            return cap + 1
+    return total
 
 
 def _escaped_end(text: str) -> bool:
@@ -242,25 +314,118 @@ class TokenAutomaton:
         return None
 
 
+class _StateBudget(threading.local):
+    """What the automaton construction of this thread may still spend (None: no construction running)."""
+
+    left: int | None = None  # states
+    deadline: float = math.inf  # `time.thread_time()` past which it stops
+
+
+_BUDGET = _StateBudget()
+
+
+def _counted_crawl(alphabet: Any, initial: Any, final: Any, follow: Any) -> Any:
+    """interegular's `crawl` (which builds every automaton it makes), counting the states it builds.
+
+    The same steps as `interegular.fsm.crawl`, so it builds the same automaton (states are looked
+    up in a dict where they are hashable, rather than by a linear search); while a pattern is
+    compiled (`_BUDGET.left` set) each new state spends one of the budget, and an empty budget
+    or the deadline passed raises `_TooComplex` before the next transition is explored.
+    """
+    from interegular.fsm import FSM, OblivionError
+
+    states, finals, moves = [initial], set(), {}
+    seen: dict[Any, int] = {}
+    _remember(seen, initial, 0)
+    i = 0
+    while i < len(states):
+        state = states[i]
+        if final(state):
+            finals.add(i)
+        moves[i] = {}
+        for transition in alphabet.by_transition:
+            if _BUDGET.left is not None and time.thread_time() > _BUDGET.deadline:
+                raise _TooComplex(f"building its automaton took more than {MAX_DFA_SECONDS:g} CPU seconds")
+            try:
+                new = follow(state, transition)
+            except OblivionError:
+                continue
+            j = _look_up(seen, states, new)
+            if j is None:
+                j = len(states)
+                states.append(new)
+                _remember(seen, new, j)
+                if _BUDGET.left is not None:
+                    _BUDGET.left -= 1
+                    if _BUDGET.left < 0:
+                        raise _TooComplex(f"building its automaton takes more than {MAX_DFA_STATES:,} states")
+            moves[i][transition] = j
+        i += 1
+    return FSM(alphabet=alphabet, states=range(len(states)), initial=0, finals=finals, map=moves,
+               __no_validation__=True)
+
+
+def _remember(seen: dict[Any, int], state: Any, j: int) -> None:
+    try:
+        seen.setdefault(state, j)
+    except TypeError:  # an unhashable state (interegular's `parallel` uses dicts): found by search
+        pass
+
+
+def _look_up(seen: dict[Any, int], states: list, state: Any) -> int | None:
+    try:
+        return seen.get(state)
+    except TypeError:
+        return states.index(state) if state in states else None
+
+
+class _TooComplex(Exception):
+    """The automaton construction spent its budget (the message says which)."""
+
+
 def _char_dfa(pattern: str) -> tuple[np.ndarray, int, np.ndarray, Any]:
-    """(table (n + 1, classes) with the dead state n, start, accept (n,), alphabet) of a pattern."""
+    """(table (n + 1, classes + 1) with the dead state n, start, accept (n,), class_of) of a pattern.
+
+    `class_of(ch)` is a character's column; the last column, all dead, holds the characters the
+    pattern's alphabet does not cover (a pattern like `(){1}`, which matches only "", has none).
+
+    The construction builds at most MAX_DFA_STATES states in all (subset constructions can
+    grow exponentially: `(a|b)*a(a|b){20}` needs 2**21).
+    """
     import interegular
+    import interegular.fsm
 
     core = normalize_pattern(pattern)
+    interegular.fsm.crawl = _counted_crawl  # the same automata, with a state count (see `_counted_crawl`)
+    _BUDGET.left, _BUDGET.deadline = MAX_DFA_STATES, time.thread_time() + MAX_DFA_SECONDS
     try:
         fsm = interegular.parse_pattern(core).to_fsm().reduce()
-    except Exception as err:  # interegular names what it cannot parse
-        raise InputError(f"pattern {pattern!r}: {err}") from None
+    except _TooComplex as err:
+        raise InputError(f"pattern {_short(pattern)} is too complex: {err} (at most {MAX_DFA_STATES:,} states "
+                         f"and {MAX_DFA_SECONDS:g} s); use fewer alternatives or smaller counts under repeats") from None
+    except Exception as err:  # interegular names what it cannot parse (some errors have no text)
+        raise InputError(f"pattern {_short(pattern)}: {err or type(err).__name__}") from None
+    finally:
+        _BUDGET.left, _BUDGET.deadline = None, math.inf
     states = sorted(fsm.states)
     index = {s: i for i, s in enumerate(states)}
     n, classes = len(states), len(set(fsm.alphabet.values()))
-    table = np.full((n + 1, classes), n, dtype=np.int64)
+    table = np.full((n + 1, classes + 1), n, dtype=np.int64)
     for s, moves in fsm.map.items():
         for symbol, t in moves.items():
             table[index[s], symbol] = index[t]
     accept = np.zeros(n, dtype=bool)
     accept[[index[s] for s in fsm.finals]] = True
-    return table, index[fsm.initial], accept, fsm.alphabet
+    return table, index[fsm.initial], accept, functools.partial(_class_of, fsm.alphabet, classes)
+
+
+def _class_of(alphabet: Any, other: int, ch: str) -> int:
+    """The column of character `ch` in a pattern's table (`other`: the dead column of characters it never uses)."""
+    from interegular.fsm import anything_else
+
+    if ch in alphabet:
+        return alphabet[ch]
+    return alphabet[anything_else] if anything_else in alphabet else other
 
 
 def _run(table: np.ndarray, classes: np.ndarray, vocab: _Vocabulary, state: np.ndarray, k0: int = 0) -> np.ndarray:
@@ -287,20 +452,23 @@ def token_automaton(tokenizer: Any, pattern: str, space: str = "", with_pad: boo
         with_pad: the slot has an empty-token tail (a max_length slot).
     """
     vocab = vocabulary(tokenizer)
-    table, init, char_accept, alphabet = _char_dfa(pattern)
-    from interegular.fsm import anything_else
-
-    classes = np.asarray([alphabet[c] if c in alphabet else alphabet[anything_else] for c in vocab.chars] or [0],
-                         dtype=np.int64)
+    table, init, char_accept, class_of = _char_dfa(pattern)
+    if (table.shape[0] + 2) * vocab.size > MAX_LIFT_CELLS:
+        raise InputError(f"pattern {_short(pattern)} is too complex for this vocabulary: {table.shape[0] - 1:,} "
+                         f"automaton states times {vocab.size:,} tokens is past {MAX_LIFT_CELLS:,} table cells; "
+                         "use a pattern with fewer states (smaller counts, fewer alternatives)")
+    classes = np.asarray([class_of(c) for c in vocab.chars] or [0], dtype=np.int64)
     n = table.shape[0] - 1  # char states 0..n-1, dead = n
     dead, end = n, n + 1
     space = space if vocab.joiner == "" else ""
     start = n + 2 if space else init
     size = n + 3 if space else n + 2
-    first = np.full((size, vocab.size), dead, dtype=np.int64)
-    first[: n + 1, vocab.order] = _run(table, classes, vocab, np.repeat(np.arange(n + 1)[:, None], len(vocab.order), 1))
+    table = table.astype(np.int32)  # the (states, V) tables below are the lift's memory: 32-bit states halve it
+    first = np.full((size, vocab.size), dead, dtype=np.int32)
+    every_state = np.repeat(np.arange(n + 1, dtype=np.int32)[:, None], len(vocab.order), 1)
+    first[: n + 1, vocab.order] = _run(table, classes, vocab, every_state)
     if space:  # a token " rest" leaves the start state for wherever "rest" leads from the pattern's start
-        spaced = np.where(vocab.starts_with_space, init, dead)[None, :]
+        spaced = np.where(vocab.starts_with_space, init, dead).astype(np.int32)[None, :]
         first[start, vocab.order] = _run(table, classes, vocab, spaced, k0=1)[0]
     accept = np.zeros(size, dtype=bool)
     accept[:n] = char_accept
@@ -311,11 +479,11 @@ def token_automaton(tokenizer: Any, pattern: str, space: str = "", with_pad: boo
     if vocab.joiner:  # a word vocabulary: later tokens read as joiner + text
         after = np.arange(n + 1)
         for ch in vocab.joiner:
-            after = table[after, alphabet[ch] if ch in alphabet else alphabet[anything_else]]
+            after = table[after, class_of(ch)]
         rest[: n + 1] = first[after]
     pad = tokenizer.pad_id
     if pad is not None and 0 <= int(pad) < vocab.size:
-        column = np.full(size, dead, dtype=np.int64)
+        column = np.full(size, dead, dtype=np.int32)
         if with_pad:
             column[accept] = end
         first[:, int(pad)] = column
@@ -341,5 +509,5 @@ def check_budget(automaton: TokenAutomaton, name: str, size: int, exact: bool) -
     shortest = automaton.shortest()
     budget = f"exactly {size}" if exact else f"at most {size}"
     why = "no string matches it in this vocabulary" if shortest is None else f"the shortest match takes {shortest}"
-    raise InputError(f"slot {name!r}: no value of {budget} tokens matches pattern {automaton.pattern!r} ({why}); "
+    raise InputError(f"slot {name!r}: no value of {budget} tokens matches pattern {_short(automaton.pattern)} ({why}); "
                      "give the slot more tokens or a looser pattern")
