@@ -9,10 +9,12 @@ Not part of the test run (it takes about an hour on one core). From the reposito
     OMP_NUM_THREADS=1 python bench/mutation.py                          # every module below, then the scores
     OMP_NUM_THREADS=1 python bench/mutation.py constraints/checkers.py  # one module
     python bench/mutation.py --scores                                   # the scores of the last runs
+    OMP_NUM_THREADS=1 python bench/mutation.py --survivors              # after adding tests: retest survivors
     cd .mutation/constraints.checkers && mutmut show <mutant name>      # what a surviving mutant changed
 
-Results are cached in each scratch folder: a rerun tests only mutants of changed functions
-(delete `.mutation/` to start over).
+Results are cached in each scratch folder: a plain rerun tests only mutants of changed functions
+and keeps earlier verdicts, even after tests were added (`--survivors` retests those left alive;
+delete `.mutation/` to start over).
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ TARGETS: dict[str, list[str]] = {
         "tests/environments/test_pddl_parsing.py",
     ],
     "environments/pddl/formulas.py": [
-        "tests/environments/test_pddl_checker.py", "tests/environments/test_pddl_adl.py",
+        "tests/environments/test_pddl_formulas.py", "tests/environments/test_pddl_checker.py",
+        "tests/environments/test_pddl_adl.py",
     ],
     "dream_agent/denoise.py": ["tests/engine/test_denoise.py"],
     "planners/refinement.py": [
@@ -75,6 +78,10 @@ def prepare(module: str) -> Path:
         link = where / name
         if not link.is_symlink():
             link.symlink_to(REPO / name, target_is_directory=True)
+    # tests/helpers.py looks for public data beside the repository (../shared/data): beside mutants/ here
+    shared, link = REPO.parent / "shared", where / "shared"
+    if shared.is_dir() and not link.is_symlink():
+        link.symlink_to(shared, target_is_directory=True)
     mutmut = {
         "source_paths": list(PACKAGES),
         "only_mutate": [module],
@@ -88,25 +95,40 @@ def prepare(module: str) -> Path:
     return where
 
 
-def run(module: str) -> int:
+def run(module: str, survivors: bool = False) -> int:
+    """mutmut on `module`; with `survivors`, only the mutants its last run left alive (after new tests)."""
     where = prepare(module)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": ""}  # the tests import mutants/, never the checkout
+    names = [name for name, status in (statuses(module) or {}).items() if status not in KILLED] if survivors else []
+    if survivors and not names:
+        return 0
     print(f"== {module} ({', '.join(TARGETS[module])})", flush=True)
-    return subprocess.call(["mutmut", "run", "--max-children", "1"], cwd=where, env=env)
+    return subprocess.call(["mutmut", "run", "--max-children", "1", *names], cwd=where, env=env)
 
 
-def score(module: str) -> dict[str, int] | None:
-    """Counts per mutmut status for `module`, from `mutmut results --all` in its scratch folder."""
+def statuses(module: str) -> dict[str, str] | None:
+    """mutant name -> mutmut status for `module`, from `mutmut results --all` in its scratch folder."""
     where = scratch_dir(module)
     if not (where / "mutants").is_dir():
         return None
     out = subprocess.run(["mutmut", "results", "--all", "true"], cwd=where, capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": ""}).stdout
-    counts: dict[str, int] = {}
+    found = {}
     for line in out.splitlines():
         if ": " in line and "__mutmut_" in line:
-            status = line.rsplit(": ", 1)[1].strip()
-            counts[status] = counts.get(status, 0) + 1
+            name, status = line.strip().rsplit(": ", 1)
+            found[name] = status
+    return found
+
+
+def score(module: str) -> dict[str, int] | None:
+    """Counts per mutmut status for `module`."""
+    found = statuses(module)
+    if found is None:
+        return None
+    counts: dict[str, int] = {}
+    for status in found.values():
+        counts[status] = counts.get(status, 0) + 1
     return counts
 
 
@@ -127,11 +149,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help=f"modules to mutate (default: all of {', '.join(TARGETS)})")
     parser.add_argument("--scores", action="store_true", help="print the scores of the last runs, run nothing")
+    parser.add_argument("--survivors", action="store_true",
+                        help="rerun only the mutants the last run left alive (mutmut keeps earlier verdicts otherwise)")
     args = parser.parse_args()
     modules = args.modules or list(TARGETS)
     if not args.scores:
         for module in modules:
-            if run(module) != 0:
+            if run(module, args.survivors) != 0:
                 sys.exit(f"mutmut failed on {module}")
     print_scores(modules)
 
