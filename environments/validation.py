@@ -21,11 +21,20 @@ class ValidationReport(BaseModel):
     """The verdict on one plan.
 
     Each violation is `Violation.to_dict()` plus `step`: the first blamed 0-based step, or None.
+    For PDDL, `cost` is the cost of the steps that ran (total-cost under `:action-costs`, else one
+    per step) and `executed` how many steps ran before the first failing one; other environments
+    leave both None.
     """
 
     environment: str
     valid: bool
     violations: list[dict[str, Any]] = Field(default_factory=list)
+    cost: float | None = None
+    executed: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: `cost` and `executed` appear only where the environment has them."""
+        return self.model_dump(exclude={name for name in ("cost", "executed") if getattr(self, name) is None})
 
 
 def validate(env: Environment | str, problem: Any, plan: Any) -> ValidationReport:
@@ -46,15 +55,22 @@ def validate(env: Environment | str, problem: Any, plan: Any) -> ValidationRepor
         from environments import get_environment  # the registry imports this module
 
         env = get_environment(env)
+    from environments.pddl.environment import PDDLEnvironment  # the registry imports this module
+
     if not isinstance(problem, env.problem_type):
         problem = env.parse_problem(problem)
-    violations = env.check(problem, plan)
+    cost = executed = None
+    if isinstance(env, PDDLEnvironment):
+        report = env.report(problem, plan)
+        violations, cost, executed = list(report.violations), report.cost, report.executed
+    else:
+        violations = env.check(problem, plan)
     rows = []
     for v in violations:
         row = v.to_dict()
         row["step"] = v.steps[0] if v.steps else None
         rows.append(row)
-    return ValidationReport(environment=env.name, valid=not violations, violations=rows)
+    return ValidationReport(environment=env.name, valid=not violations, violations=rows, cost=cost, executed=executed)
 
 
 def read_request(item: Any, env: Environment | str | None = None) -> tuple[Environment, Any, Any]:

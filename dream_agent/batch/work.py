@@ -112,7 +112,7 @@ def run_chunk(chunk: Chunk, device: str = "cpu") -> list[dict[str, Any]]:
 
 def _validate(item: Item, env: str | None) -> dict[str, Any]:
     try:
-        return {"id": item.id, **validate_request(item.payload, env).model_dump()}
+        return {"id": item.id, **validate_request(item.payload, env).to_dict()}
     except (InputError, ValueError, TypeError) as err:
         return error_line(Line(item.number, item.id), str(err))
 

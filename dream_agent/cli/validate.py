@@ -19,16 +19,18 @@ from dream_agent.cli.common import fail, friendly_errors, pddl_source, print_jso
 def _emit(report: Any, as_json: bool) -> None:
     """Print the report (JSON or readable) and exit 0 when valid, 1 when not."""
     if as_json:
-        print_json(report.model_dump())
+        print_json(report.to_dict())
     else:
         from rich.console import Console
         from rich.table import Table
 
         console = Console()
+        cost = "" if report.cost is None else f", cost {report.cost:g}"
         if report.valid:
-            console.print(f"[green]valid[/green] ({report.environment})")
+            console.print(f"[green]valid[/green] ({report.environment}{cost})")
         else:
-            table = Table(title=f"invalid ({report.environment}): {len(report.violations)} violation(s)")
+            ran = "" if report.executed is None else f"; {report.executed} step(s) ran{cost}"
+            table = Table(title=f"invalid ({report.environment}): {len(report.violations)} violation(s){ran}")
             for column in ("where", "kind", "reason"):
                 table.add_column(column)
             for v in report.violations:

@@ -73,7 +73,9 @@ class PlanValidator(Runnable[dict, dict]):
     def check(self, item: Any) -> dict:
         """Validate one input (see the class docstring); bad input raises InputError."""
         report = validate_request(item, self.env)
-        return {"valid": report.valid, "violations": list(report.violations)}
+        out = report.to_dict()
+        out.pop("environment")
+        return out
 
     def split(self, item: Any) -> tuple[Any, Any, Any]:
         """(environment, problem, plan) from one input (`environments.validation.read_request`)."""

@@ -53,11 +53,13 @@ RECIPES: dict[str, Recipe] = {
         dim=96, n_layers=3, n_heads=4, ffn_dim=384, max_length=32, batch_size=128, steps=1500,
         eval_knobs={"difficulty": "hard"},
     ),
+    # A long run (resumed over several sittings): 16x the puzzles and ~30x the tokens of the first
+    # model, with hard and 24-given puzzles, where the model must do what singles cannot.
     "sudoku": Recipe(
         "sudoku",
-        (Stage(({"difficulty": "easy"},), 0.0, 1000), Stage(({"difficulty": "medium"},), 0.1, 2000),
-         Stage(({"difficulty": "hard"},), 0.3, 1000)),
-        dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=96, batch_size=32, steps=1400,
+        (Stage(({"difficulty": "easy"},), 0.0, 2000), Stage(({"difficulty": "medium"},), 0.05, 20000),
+         Stage(({"difficulty": "hard"},), 0.15, 10000), Stage(({"difficulty": "hard", "givens": 24},), 0.3, 3000)),
+        dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=96, batch_size=64, steps=20000,
         eval_knobs={"difficulty": "medium"},
     ),
     "countdown": Recipe(

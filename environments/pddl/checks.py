@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from constraints.violation import Violation
-from environments.pddl.formulas import explain
+from environments.pddl.formulas import explain, shown
 from environments.pddl.grounding import GroundAction, GroundTask, apply, atom_str, instantiate, is_applicable
 
 CONSTRAINT = "pddl"
@@ -88,7 +88,7 @@ def failed_preconditions(action: GroundAction, state: frozenset, task: GroundTas
     if action.pre_rest and schema is not None:
         binding = {var: obj for (var, _), obj in zip(schema.params, action.args)}
         for part in schema.pre_rest:
-            failed += explain(part, binding, state, task.objects_of)
+            failed += [shown(r) for r in explain(part, binding, state, task.objects_of)]
     elif action.pre_rest:
         failed.append("a precondition formula is false")
     return failed
@@ -99,7 +99,7 @@ def unmet_goals(task: GroundTask, state: frozenset) -> list[str]:
     unmet = [atom_str(a) + " is false" for a in sorted(task.goal_pos - state)]
     unmet += [atom_str(a) + " is true" for a in sorted(task.goal_neg & state)]
     for part in task.problem.goal_rest:
-        unmet += explain(part, {}, state, task.objects_of)
+        unmet += [shown(r) for r in explain(part, {}, state, task.objects_of)]
     return unmet
 
 

@@ -12,6 +12,7 @@ Explanations work on the lifted formula with a binding, so they can name a quant
 
 from __future__ import annotations
 
+import re
 from itertools import product
 from typing import Callable, Iterable, Mapping
 
@@ -191,6 +192,9 @@ def explain(f: Formula, binding: Mapping[str, str], state: frozenset[Atom], obje
         return [reason for g in f[1] for reason in explain(g, binding, state, objects_of, positive)]
     if kind in ("and", "or"):
         return [f"{text(f, binding)} is {'false' if positive else 'true'}"]
+    if kind == "exists" and len(f[1]) == 1 and f[2][0] == "eq" and f[2][1] == f[1][0][0]:  # a type test
+        obj, types = binding.get(f[2][2], f[2][2]), f[1][0][1]
+        return [f"{obj} is {'not ' if positive else ''}of type {' or '.join(sorted(types))}"]
     if (kind == "forall") == positive:  # a witness breaks it
         for b in bindings(f[1], objects_of):
             inner = {**binding, **b}
@@ -203,13 +207,21 @@ def explain(f: Formula, binding: Mapping[str, str], state: frozenset[Atom], obje
             if kind == "exists" else f"{text(f, scope)} is {'false' if positive else 'true'}"]
 
 
+def shown(reason: str) -> str:
+    """`reason` with the numbered names of substituted variables (`?y#3`) written as declared (`?y`)."""
+    return _NUMBERED.sub(r"\1", reason)
+
+
+_NUMBERED = re.compile(r"(\?[^\s()#]+)#\d+")  # '#' cannot occur in a PDDL name, only in generated variables
+
+
 def _value(f: Formula, binding: Mapping[str, str], state: frozenset[Atom], objects_of: ObjectsOf) -> bool:
     return holds(ground_formula(f, binding, objects_of), state)
 
 
 __all__ = [
     "FALSE", "TRUE", "Formula", "atom_text", "bind_atom", "bindings", "compile_mask", "conjunction", "disjunction",
-    "explain", "formula_atoms", "ground_formula", "holds", "literals", "negation", "text",
+    "explain", "formula_atoms", "ground_formula", "holds", "literals", "negation", "shown", "text",
 ]
 
 

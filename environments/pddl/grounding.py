@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from constraints.errors import InputError
+from environments.pddl.derived import DerivedRules
 from environments.pddl.formulas import FALSE, TRUE, Formula, atom_text, bind_atom, bindings, formula_atoms, ground_formula, holds, literals
 from environments.pddl.parsing import Atom, LiftedDomain, LiftedProblem, Schema
 
@@ -233,6 +234,8 @@ def bind(domain: LiftedDomain, problem: LiftedProblem) -> GroundTask:
     """
     if problem.domain_name != domain.name:
         raise InputError(f"the problem is for domain {problem.domain_name!r} but the domain is {domain.name!r}")
+    if domain.derived:
+        problem = _with_derived_goal(domain, problem)
     objects: dict[str, frozenset[str]] = dict(domain.constants)
     for name, types in problem.objects:
         objects[name] = types
@@ -251,6 +254,18 @@ def bind(domain: LiftedDomain, problem: LiftedProblem) -> GroundTask:
         return task
     rest = ground_formula(("and", problem.goal_rest), {}, task.objects_of)
     return replace(task, goal_rest=() if rest == TRUE else (rest,))
+
+
+def _with_derived_goal(domain: LiftedDomain, problem: LiftedProblem) -> LiftedProblem:
+    """The problem with the domain's derived atoms in its goal replaced by their rules' bodies."""
+    rules = DerivedRules(domain.derived)
+    for atom in sorted(problem.init):
+        if rules.is_derived(atom[0]):
+            raise InputError(f"problem :init sets {atom_str(atom)}, but {atom[0]} is a derived predicate (its rules decide it)")
+    goal = rules.expand(problem.goal)
+    split = literals(goal)
+    goal_pos, goal_neg, rest = split if split is not None else (frozenset(), frozenset(), (FALSE,))
+    return replace(problem, goal=goal, goal_pos=goal_pos, goal_neg=goal_neg, goal_rest=rest)
 
 
 def ground(domain: LiftedDomain, problem: LiftedProblem) -> GroundTask:

@@ -11,18 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from constraints.errors import InputError
+from environments.pddl.derived import DerivedRule, DerivedRules
 from environments.pddl.formulas import FALSE, TRUE, Formula, conjunction, disjunction, literals, negation
 from environments.pddl.sexpr import SList, read_sexpr, where
 
 Atom = tuple[str, ...]  # ("on", "a", "b"); in schemas, arguments may be "?x" variables
-SUPPORTED = "STRIPS with typing, constants, negative preconditions, equality, ADL (forall, exists, or, imply, when) and action costs"
+SUPPORTED = ("STRIPS with typing, constants, negative preconditions, equality, ADL (forall, exists, or, imply, when), "
+             "action costs and non-recursive derived predicates")
 # Declaring one of these is enough to be refused: the reader cannot execute any of them.
 UNSUPPORTED_REQUIREMENTS = {
     "durative-actions": "durative actions (:durative-actions)",
     "duration-inequalities": "duration inequalities",
     "continuous-effects": "continuous effects",
     "timed-initial-literals": "timed initial literals",
-    "derived-predicates": "derived predicates (:derived-predicates)",
     "object-fluents": "object fluents (:object-fluents)",
     "non-deterministic": "non-deterministic effects (:non-deterministic)",
     "preferences": "preferences",
@@ -34,7 +35,6 @@ UNSUPPORTED_SECTIONS = {
     ":durative-action": "durative actions (:durative-actions)",
     ":process": "processes (PDDL+)",
     ":event": "events (PDDL+)",
-    ":derived": "derived predicates (:derived)",
     ":constraints": "state-trajectory constraints (:constraints)",
 }
 NUMERIC_EFFECTS = ("increase", "decrease", "assign", "scale-up", "scale-down")
@@ -97,6 +97,7 @@ class LiftedDomain:
     schemas: tuple[Schema, ...]
     has_costs: bool = False
     functions: tuple[tuple[str, int], ...] = ()
+    derived: tuple[DerivedRule, ...] = ()  # already substituted into the schemas; goals get it when bound
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,7 @@ class _Reader:
     def __init__(self, predicates: dict[str, int] | None, functions: dict[str, int], constants: set[str] | None) -> None:
         self.predicates, self.functions, self.constants = predicates, functions, constants
         self.uses_costs = False
+        self.rules = DerivedRules(())
 
     def term(self, word: object, scope: set[str], where_: str) -> str:
         if not isinstance(word, str):
@@ -256,7 +258,7 @@ class _Reader:
             more = tuple(typed_list(node[1], "domain"))
             return self.effects(node[2], scope | {v for v, _ in more}, where_, params + more, condition)
         if head == "when" and len(node) == 3:
-            cond = conjunction([condition, self.formula(node[1], scope, where_)])
+            cond = conjunction([condition, self.rules.expand(self.formula(node[1], scope, where_))])
             return self.effects(node[2], scope, where_, params, cond)
         if head in NUMERIC_EFFECTS:
             return [], [self.cost(node, scope, where_, conditional=bool(params) or condition != TRUE)]
@@ -267,6 +269,8 @@ class _Reader:
         if not isinstance(target, list) or not target or target[0] in ("and", "or", "not", "forall", "when", "exists", "="):
             raise _invalid("domain", f"{where_}: an effect literal must be an atom or (not atom), got {_show(node)}", node)
         atom = self.atom(target, scope, where_)
+        if self.rules.is_derived(atom[0]):
+            raise _invalid("domain", f"{where_}: an effect changes {atom[0]}, a derived predicate (only its rules make it true)", node)
         return [Effect(params, condition, (atom,) if positive else (), () if positive else (atom,))], []
 
     def cost(self, node: list, scope: set[str], where_: str, conditional: bool) -> float | Atom:
@@ -305,7 +309,7 @@ def _schema(node: list, reader: _Reader) -> Schema:
         fields[key] = value
     params = tuple(typed_list(fields.get(":parameters", []), "domain"))
     scope = {v for v, _ in params}
-    precondition = reader.formula(fields.get(":precondition", []), scope, where_)
+    precondition = reader.rules.expand(reader.formula(fields.get(":precondition", []), scope, where_))
     split = literals(precondition)
     if split is None:
         pre_pos, pre_neg, parts = (), (), [FALSE]
@@ -337,7 +341,7 @@ def parse_domain_text(text: str) -> LiftedDomain:
     for section in sections:
         if section[0] in UNSUPPORTED_SECTIONS:
             raise _unsupported(UNSUPPORTED_SECTIONS[section[0]], "domain")
-        if section[0] not in (":requirements", ":types", ":constants", ":predicates", ":functions", ":action"):
+        if section[0] not in (":requirements", ":types", ":constants", ":predicates", ":functions", ":action", ":derived"):
             raise _invalid("domain", f"unknown section {section[0]}", section)
     types = {t: next(iter(parents)) for t, parents in typed_list(_declared(sections, ":types"), "domain") if t != "object"}
     types = {t: (None if p == "object" else p) for t, p in types.items()}
@@ -352,11 +356,28 @@ def parse_domain_text(text: str) -> LiftedDomain:
         if isinstance(node, list) and node and isinstance(node[0], str):
             functions[node[0]] = len(typed_list(node[1:], "domain"))
     reader = _Reader(predicates, functions, {c for c, _ in constants})
+    derived = tuple(_derived_rule(s, reader, predicates) for s in sections if s[0] == ":derived")
+    reader.rules = DerivedRules(derived)
     schemas = tuple(sorted((_schema(s, reader) for s in sections if s[0] == ":action"), key=lambda s: s.name))
     return LiftedDomain(
         name, tuple(sorted(types.items())), tuple(sorted(constants)), tuple(sorted(predicates.items())), schemas,
-        TOTAL_COST in functions or reader.uses_costs, tuple(sorted(functions.items())),
+        TOTAL_COST in functions or reader.uses_costs, tuple(sorted(functions.items())), derived,
     )
+
+
+def _derived_rule(node: list, reader: _Reader, predicates: dict[str, int]) -> DerivedRule:
+    """`(:derived (name ?x - type ...) body)` over a predicate the domain declares."""
+    if len(node) != 3 or not isinstance(node[1], list) or not node[1] or not isinstance(node[1][0], str):
+        raise _invalid("domain", f"a derived predicate is (:derived (name ?x ...) formula), got {_show(node)}", node)
+    name, params = node[1][0], tuple(typed_list(node[1][1:], "domain"))
+    where_ = f"derived predicate {name}"
+    if name not in predicates:
+        raise InputError(f"invalid PDDL domain: {where_} is not declared in :predicates")
+    if predicates[name] != len(params):
+        raise InputError(f"invalid PDDL domain: {where_} has {len(params)} parameter(s), declared with {predicates[name]}")
+    if any(not var.startswith("?") for var, _ in params):
+        raise _invalid("domain", f"{where_}: its parameters must be variables, got {_show(node[1])}", node)
+    return DerivedRule(name, params, reader.formula(node[2], {var for var, _ in params}, where_))
 
 
 def parse_problem_text(text: str) -> LiftedProblem:

@@ -89,6 +89,29 @@ def test_pddl_plans(app: typer.Typer, tmp_path: Path) -> None:
     assert code == 2 and "not found" in err
 
 
+ROADS = """(define (domain roads) (:requirements :typing :action-costs)
+  (:types city) (:predicates (at ?c - city) (road ?a ?b - city))
+  (:functions (total-cost) - number (length ?a ?b - city) - number)
+  (:action drive :parameters (?a ?b - city) :precondition (and (at ?a) (road ?a ?b))
+     :effect (and (at ?b) (not (at ?a)) (increase (total-cost) (length ?a ?b)))))"""
+TRIP = """(define (problem trip) (:domain roads) (:objects a b c - city)
+  (:init (at a) (road a b) (road b c) (= (length a b) 2) (= (length b c) 3) (= (total-cost) 0))
+  (:goal (at c)) (:metric minimize (total-cost)))"""
+
+
+def test_pddl_report_gives_the_cost_and_the_steps_that_ran(app: typer.Typer, tmp_path: Path) -> None:
+    (tmp_path / "d.pddl").write_text(ROADS)
+    (tmp_path / "p.pddl").write_text(TRIP)
+    files = ["--domain", str(tmp_path / "d.pddl"), "--problem", str(tmp_path / "p.pddl")]
+    code, out, _ = run(app, *files, "--plan", "(drive a b)\n(drive b c)", "--json")
+    assert code == 0 and json.loads(out) == {"environment": "pddl-roads", "valid": True, "violations": [], "cost": 5.0,
+                                             "executed": 2}
+    code, out, _ = run(app, *files, "--plan", "(drive a b)\n(drive a b)")
+    assert code == 1 and "1 step(s) ran, cost 2" in out
+    code, out, _ = run(app, *files, "--plan", "(drive a b)\n(drive b c)")
+    assert code == 0 and "valid (pddl-roads, cost 5)" in out
+
+
 def test_console_entry_point() -> None:
     """The real `python -m dream_agent.cli` registers the group and keeps the exit codes."""
     cmd = [sys.executable, "-m", "dream_agent.cli", "validate", "countdown", "--numbers", "3,4", "--target", "7"]

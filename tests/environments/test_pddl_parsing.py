@@ -35,7 +35,7 @@ def _feature_domain(requirement: str, body: str) -> str:
         (_feature_domain("", "(:action a :parameters (?x) :precondition (p ?x) :effect (oneof (q ?x) (p ?x)))"), "non-deterministic"),
         (_feature_domain("", "(:constraints (always (p a))) (:action a :parameters (?x) :precondition (p ?x) :effect (q ?x))"), "trajectory constraints"),
         (_feature_domain("", "(:process flow :parameters (?x) :precondition (p ?x) :effect (q ?x))"), "PDDL\\+"),
-        (_feature_domain(":derived-predicates", "(:derived (q ?x) (p ?x)) (:action a :parameters (?x) :precondition (q ?x) :effect (p ?x))"), "derived predicates"),
+        (_feature_domain(":derived-predicates", "(:derived (q ?x) (or (p ?x) (q ?x))) (:action a :parameters (?x) :precondition (q ?x) :effect (p ?x))"), "recursive derived predicates \\(q -> q\\)"),
         (_feature_domain(":numeric-fluents", "(:functions (fuel)) (:action a :parameters (?x) :precondition (p ?x) :effect (increase (fuel) 1))"), "numeric fluents"),
         (_feature_domain(":durative-actions", "(:durative-action a :parameters (?x) :duration (= ?duration 1) :condition (at start (p ?x)) :effect (at end (q ?x)))"), "durative actions"),
     ],
