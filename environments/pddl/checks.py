@@ -120,17 +120,6 @@ class PlanReport:
         return not self.violations
 
 
-def simulate(task: GroundTask, steps: Sequence[str]) -> tuple[list[frozenset], int | None]:
-    """States after each applicable prefix step, and the index of the first step that fails (or None)."""
-    states = [task.init]
-    for i, step in enumerate(steps):
-        action, _, _ = ground_step(task, step)
-        if action is None or not is_applicable(action, states[-1]):
-            return states, i
-        states.append(apply(action, states[-1]))
-    return states, None
-
-
 def check_plan(task: GroundTask, steps: Sequence[str], constraint: str = CONSTRAINT) -> list[Violation]:
     """Violations of a plan: the first inapplicable step, then the goal atoms unmet where it stopped.
 

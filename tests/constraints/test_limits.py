@@ -8,13 +8,29 @@ import time
 import pytest
 
 from constraints.errors import InputError
-from constraints.limits import MAX_FILE_BYTES, MAX_JSON_DEPTH, is_file, json_depth, loads_json, read_text
+from constraints.limits import (
+    MAX_FILE_BYTES,
+    MAX_JSON_DEPTH,
+    describe_os_error,
+    is_file,
+    json_depth,
+    loads_json,
+    read_text,
+)
 
 
 class TestJsonDepth:
     def test_counts_brackets_outside_strings(self) -> None:
         assert json_depth('{"a": "[[[{{{", "b": [["\\"]"]]}') == 3
         assert json_depth("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH) == MAX_JSON_DEPTH
+
+    def test_a_closing_bracket_ends_its_level(self) -> None:
+        assert json_depth('[[1], [2], {"a": [3]}, []]') == 3  # [ { [ at most
+        assert json_depth("[]" * 1000) == 1
+
+    def test_bytes_and_bytes_that_are_not_utf8(self) -> None:
+        assert json_depth(b'{"a": [[1]]}') == 3
+        assert json_depth(b'["\xff[", [\xfe]]') == 2
 
     def test_is_linear_on_ten_megabytes(self) -> None:
         start = time.perf_counter()
@@ -33,6 +49,8 @@ class TestLoadsJson:
             loads_json("[" * 100_000 + "]" * 100_000, "sudoku input")  # json.loads: RecursionError
 
     def test_bad_json_is_still_a_decode_error(self) -> None:
+        with pytest.raises(InputError, match=f"^JSON nests deeper than {MAX_JSON_DEPTH} levels$"):
+            loads_json("[" * 100 + "]" * 100)
         with pytest.raises(json.JSONDecodeError):
             loads_json("{")
 
@@ -59,6 +77,18 @@ class TestReadText:
         with pytest.raises(InputError, match=r"plan file '.*big' is 10,000,001 bytes; at most 10,000,000 are read"):
             read_text(big, "plan file")
 
+    def test_reads_a_file_at_the_limit(self, tmp_path) -> None:
+        edge = tmp_path / "edge"
+        with edge.open("wb") as f:
+            f.truncate(MAX_FILE_BYTES)
+        assert len(read_text(edge, "plan file")) == MAX_FILE_BYTES
+
+    def test_a_long_path_is_shown_whole_up_to_160_characters(self) -> None:
+        for length, shown in ((160, "/" + "x" * 159), (161, "/" + "x" * 156 + "...")):
+            with pytest.raises(InputError) as err:
+                read_text("/" + "x" * (length - 1), "plan file")
+            assert str(err.value) == f"plan file '{shown}' not found"
+
     @pytest.mark.parametrize("name, message", [
         ("missing", r"not found$"), ("a" * 300, r"'/.*\.\.\.': file name too long$"),
     ])
@@ -72,6 +102,11 @@ class TestReadText:
         (tmp_path / "b").write_bytes(b"ab\xff")
         with pytest.raises(InputError, match=r"is not UTF-8 text \(byte 2\)"):
             read_text(tmp_path / "b", "problem file")
+
+
+def test_an_error_without_strerror_is_its_message() -> None:
+    assert describe_os_error(ValueError("embedded null byte")) == "embedded null byte"
+    assert describe_os_error(OSError(2, "No such file or directory")) == "no such file or directory"
 
 
 def test_a_template_reserves_at_most_the_longest_context() -> None:

@@ -5,6 +5,7 @@ from helpers import SHARED_DATA
 
 from constraints.errors import InputError
 from environments.pddl import apply, load_pddl, parse_domain_text
+from environments.pddl.checks import failed_preconditions
 
 DATA = SHARED_DATA / "pddl"
 needs_data = pytest.mark.skipif(not DATA.is_dir(), reason=f"public PDDL samples not found at {DATA} (../shared/data/pddl)")
@@ -87,6 +88,18 @@ def test_quantified_goals_and_unmet_goal_explanations(rooms):
     assert plan == ["(pick b1 hall)", "(move hall kitchen)", "(drop b1)"] and env.check(problem, plan) == []
 
 
+def test_failed_preconditions_explain_formulas_only_with_the_task(rooms):
+    env, problem = rooms
+    task = env.task(problem)
+    state = task.init
+    for step in ["(pick b1 hall)", "(move hall kitchen)", "(toggle kitchen)"]:
+        state = apply(next(a for a in task.actions if str(a) == step), state)
+    move = next(a for a in task.actions if str(a) == "(move attic kitchen)")
+    assert failed_preconditions(move, state, task) == ["(robot attic) is false", "(or (lit kitchen) (= kitchen hall)) is false"]
+    # without the task the lifted formula is not known: its literals, then one line for the rest
+    assert failed_preconditions(move, state) == ["(robot attic) is false", "a precondition formula is false"]
+
+
 def test_slot_rules_offer_only_applicable_adl_actions(rooms):
     env, problem = rooms
     rules = env.slot_rules(problem)
@@ -118,6 +131,17 @@ def test_action_costs_give_the_cheapest_plan_and_its_cost(algorithm):
     assert env.report(problem, ["(drive a b)", "(fly b d)", "(drive d a)"]).cost == 12  # cost of the steps run
     [bad, _] = env.check(problem, ["(drive a b)", "(fly b d)", "(fly d a)", "(drive a c)"])
     assert bad.steps == (3,) and bad.details["failed"] == ["(road a c) is false"]
+
+
+def test_a_cost_without_a_value_is_blamed_at_its_step():
+    env, problem = load_pddl(COSTS, COST_PROBLEM.replace("(road c d)", "(road c d) (road b d)"))  # no (length b d)
+    report = env.report(problem, ["(drive a b)", "(drive b d)", "(wait)"])
+    assert (report.executed, report.cost) == (1, 2)
+    bad, goal = report.violations
+    assert (bad.constraint, bad.kind, bad.steps) == ("pddl", "precondition", (1,))
+    assert bad.reason == "step 2 (drive b d): its cost (length b d) has no value in the problem's :init"
+    assert bad.details == {"step": "(drive b d)", "failed": [bad.reason]}
+    assert goal.reason == "goal not reached before the failing step: (at d) is false"
 
 
 def test_lenient_reading_of_real_domains():

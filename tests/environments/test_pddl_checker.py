@@ -5,7 +5,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from environments.blocksworld import Blocksworld
-from environments.pddl import NOOP, PAD, load_pddl, read_plan
+from environments.pddl import NOOP, PAD, check_plan, load_pddl, read_plan
+from environments.pddl.checks import ground_step, parse_step
 from environments.pddl.grounding import apply, is_applicable
 
 ENV = Blocksworld()
@@ -22,6 +23,23 @@ def test_read_plan_formats():
     text = "; plan\n(UNSTACK a c)\n\nput-down a ; why\n0.000: (pick-up b) [1.000]\n(stack b c)(pick-up a)\n; cost = 6 (unit cost)"
     assert read_plan(text) == ["(unstack a c)", "(put-down a)", "(pick-up b)", "(stack b c)", "(pick-up a)"]
     assert read_plan("") == []
+
+
+def test_read_plan_comments_end_at_the_first_semicolon_and_junk_lines_stay_whole():
+    assert read_plan("(unstack a c) ; then; put it down\n(put-down a)") == ["(unstack a c)", "(put-down a)"]
+    assert read_plan("(unstack a c)junk\n(put-down a)") == ["(unstack a c)junk", "(put-down a)"]
+
+
+def test_parse_step_needs_both_parentheses_or_none():
+    assert parse_step(" (Stack a B) ") == ("stack", ("a", "b")) == parse_step("stack a b")
+    assert parse_step("(stack a b") is None and parse_step("stack a b)") is None and parse_step("()") is None
+
+
+def test_ground_step_names_the_domain_actions_and_is_silent_on_success():
+    task = ENV.task(PROBLEM)
+    action, kind, reason = ground_step(task, "(unstack a c)")
+    assert str(action) == "(unstack a c)" and (kind, reason) == ("", "")
+    assert ground_step(task, "(fly a)") == (None, "unknown", "unknown action 'fly'; actions: pick-up, put-down, stack, unstack")
 
 
 @pytest.mark.parametrize("junk", ["(unstack a c)b034ow+bc", ")(unstack a c)", "x (unstack a c)"])
@@ -64,6 +82,8 @@ def test_missing_step_names_unmet_goals():
 def test_unknown_actions_arity_objects(step, kind, text):
     violations = ENV.check(PROBLEM, ["(unstack a c)", step, "(stack a b)"])
     assert violations[0].kind == kind and violations[0].steps == (1,) and text in violations[0].reason
+    assert violations[0].reason.startswith(f"step 2 {step}: ") and violations[0].details == {"step": step}
+    assert violations[0].constraint == "pddl"
 
 
 @pytest.mark.parametrize("rendering", ["compact", "text"])
@@ -130,3 +150,43 @@ def test_oracle_validates_and_changed_steps_are_blamed(seed, blocks, data):
     altered = plan[:i] + [data.draw(st.sampled_from(wrong))] + plan[i + 1 :]
     first = ENV.check(problem, altered)[0]
     assert first.kind == "precondition" and first.steps == (i,)
+
+
+# Rooms in a row; moving needs a different, lit room (equality and negative preconditions, a negative goal).
+WALK = load_pddl(
+    """(define (domain walk) (:requirements :strips :typing :equality :negative-preconditions) (:types room)
+      (:predicates (at ?x - room) (dark ?x - room))
+      (:action move :parameters (?from ?to - room) :precondition (and (at ?from) (not (= ?from ?to)) (not (dark ?to)))
+        :effect (and (at ?to) (not (at ?from)))))""",
+    "(define (problem p) (:domain walk) (:objects k l c - room) (:init (at k) (dark c)) (:goal (and (at l) (not (dark c)))))",
+)
+
+
+def test_report_counts_the_steps_run_and_where_the_goal_was_missed():
+    env, problem = WALK
+    report = env.report(problem, ["(move k l)", "(move l k)", "(move k l)"])
+    assert (report.executed, report.cost) == (3, 3)
+    [goal] = report.violations
+    assert (goal.constraint, goal.kind, goal.steps) == ("pddl", "missing_step", ())
+    assert goal.reason == "goal not reached at the end of the plan: (dark c) is true"
+    assert goal.details == {"unmet": ["(dark c) is true"]}
+
+
+def test_a_false_equality_is_blamed_and_the_goal_is_checked_before_it():
+    env, problem = WALK
+    report = env.report(problem, ["(move k l)", "(move l l)", "(move l k)"])
+    assert report.executed == 1
+    bad, goal = report.violations
+    assert (bad.constraint, bad.kind, bad.steps) == ("pddl", "precondition", (1,))
+    assert bad.reason == "step 2 (move l l): an equality precondition is false"
+    assert bad.details == {"step": "(move l l)", "failed": ["an equality precondition is false"]}
+    assert goal.reason == "goal not reached before the failing step: (dark c) is true"
+    [bad, goal] = env.report(problem, ["(move k c)"]).violations
+    assert bad.reason == "step 1 (move k c): (dark c) is true"
+    assert goal.reason == "goal not reached before the failing step: (at l) is false, (dark c) is true"
+
+
+def test_check_plan_reports_under_the_given_constraint_name():
+    env, problem = WALK
+    found = check_plan(env.task(problem), ["(move k k)"], "walk")
+    assert [v.constraint for v in found] == ["walk", "walk"]
