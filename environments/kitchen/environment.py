@@ -23,6 +23,7 @@ class KitchenEnvironment(ActionPlanEnvironment):
     """
 
     name = "kitchen"
+    recommended_candidates = 8
     problem_type = KitchenProblem
     render = _t
     generator = generate

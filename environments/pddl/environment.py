@@ -47,6 +47,7 @@ class PDDLEnvironment:
     """
 
     problem_type = PDDLProblem
+    recommended_candidates = 1  # a domain without a measured model; Blocksworld sets its own
 
     def __init__(
         self,
