@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 
 from pydantic import BaseModel
 
 from environments.action_plans.environment import ActionPlanEnvironment
 from environments.base import BoundRules, SlotRules, Tier, check_tier, no_values
 from environments.kitchen import templates as _t
-from environments.kitchen.allowed import kitchen_allowed_values, typed_steps
+from environments.kitchen.allowed import KitchenSteps
 from environments.kitchen.checks import check
 from environments.kitchen.generator import generate
 from environments.kitchen.oracle import solve
@@ -40,5 +39,4 @@ class KitchenEnvironment(ActionPlanEnvironment):
         n = problem.max_steps
         if rendering != "compact":
             return BoundRules(no_values, tuple((f"s{i}",) for i in range(n)))
-        allowed = functools.partial(kitchen_allowed_values, problem, every=typed_steps(problem))
-        return BoundRules(allowed, tuple((f"s{i}_act", f"s{i}_a1", f"s{i}_a2") for i in range(n)))
+        return BoundRules(KitchenSteps(problem), tuple((f"s{i}_act", f"s{i}_a1", f"s{i}_a2") for i in range(n)))
