@@ -78,7 +78,7 @@ RECIPES: dict[str, Recipe] = {
     "kitchen": Recipe(
         "kitchen",
         _KITCHEN,
-        dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=128, batch_size=64, steps=8000,
+        dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=128, batch_size=64, steps=6000,
         eval_knobs={"n_objects": 4},
     ),
 }
