@@ -217,18 +217,19 @@ def decode_slots(canvas: Canvas, tokens: Any) -> dict[str, str]:
     tokens = _as_list(tokens)
     if len(tokens) != len(canvas.ids):
         raise ValueError(f"tokens have length {len(tokens)}, the canvas has {len(canvas.ids)}")
-    values: dict[str, str] = {}
-    for name, positions in canvas.slots.items():
-        held = tuple(tokens[p] for p in positions)
-        choices = canvas.choices.get(name)
-        if choices is not None and held in choices:
-            values[name] = canvas.slot(name).choices[choices.index(held)]
-            continue
-        kept = [t for t in held if t != canvas.pad_id]
-        text = canvas.tokenizer.decode(kept) if kept else ""
-        automaton = canvas.patterns.get(name)
-        values[name] = automaton.value_of(text) if automaton is not None else text.strip()
-    return values
+    return {name: decode_slot(canvas, name, tuple(tokens[p] for p in positions))
+            for name, positions in canvas.slots.items()}
+
+
+def decode_slot(canvas: Canvas, name: str, held: tuple[int, ...]) -> str:
+    """The text of slot `name` holding the tokens `held` (one per position), as `decode_slots` reads it."""
+    choices = canvas.choices.get(name)
+    if choices is not None and held in choices:
+        return canvas.slot(name).choices[choices.index(held)]
+    kept = [t for t in held if t != canvas.pad_id]
+    text = canvas.tokenizer.decode(kept) if kept else ""
+    automaton = canvas.patterns.get(name)
+    return automaton.value_of(text) if automaton is not None else text.strip()
 
 
 def parse_template(text: str) -> Template:

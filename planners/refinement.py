@@ -75,7 +75,7 @@ def refine_batch(
 ) -> list[PlanResult]:
     """Fill every request's canvas, refining blamed slots until its check passes or its budget ends.
 
-    With `options.candidates` K > 1 each request runs as K jobs, rows of the same batch: the
+    With `options.n_candidates` K > 1 each request runs as K jobs, rows of the same batch: the
     first with the options' sampling, the others sampled (at the options' temperature, or
     `retry_temperature` when that is 0), each checked and remasked on its own blame. A request
     stops at its first valid plan; of candidates valid in the same round the lower `rank` wins.
@@ -100,7 +100,7 @@ def refine_batch(
     sampled = sampling.replace(temperature=sampling.temperature or options.retry_temperature or 1.0,
                                seed=next_seed(sampling.seed))  # as stall restarts; each row adds its candidate
     jobs = [Job(i, k, r, sampling if k == 0 else sampled, sampling.steps_for(len(r.canvas.open_positions)))
-            for i, r in enumerate(requests) for k in range(options.candidates)]
+            for i, r in enumerate(requests) for k in range(options.n_candidates)]
     budget = Budget(options)
     emit = _recorder(options, on_step)
     for job in jobs:
@@ -131,7 +131,7 @@ def refine_batch(
                 _absorb(job, tokens, confidence, nfe, options, emit)
                 if job.done:
                     job.seconds = budget.elapsed()
-        if options.candidates > 1:
+        if options.n_candidates > 1:
             _stop_solved_requests(jobs, budget)
     return [_request_result(group, options.keep_trace) for group in _by_request(jobs)]
 

@@ -11,6 +11,7 @@ from constraints.errors import InputError
 from constraints.limits import read_text
 from dream_agent.cli import solve_common as sc
 from dream_agent.cli.common import friendly_errors, pddl_source
+from environments.pddl import PDDLEnvironment
 
 KITCHEN = "kitchen"
 
@@ -63,7 +64,8 @@ def register(app: typer.Typer) -> None:
         steps: Optional[int] = sc.STEPS, alg: Optional[str] = sc.ALG, threshold: Optional[float] = sc.THRESHOLD,
         max_rounds: Optional[int] = sc.MAX_ROUNDS, seed: Optional[int] = sc.SEED, model: Optional[Path] = sc.MODEL,
         constraints: Optional[str] = sc.CONSTRAINTS, no_hard_constraints: bool = sc.NO_HARD,
-        candidates: Optional[int] = sc.CANDIDATES, trace: Optional[Path] = sc.TRACE, temperature: Optional[float] = sc.TEMPERATURE,
+        candidates: Optional[int] = sc.candidates_option(
+            KITCHEN, "blocksworld", others=f", other PDDL domains {PDDLEnvironment.recommended_candidates}"), trace: Optional[Path] = sc.TRACE, temperature: Optional[float] = sc.TEMPERATURE,
         json_out: bool = sc.JSON,
     ) -> None:
         """Plan with a diffusion model; `solved` only when the simulator/validator accepts the plan

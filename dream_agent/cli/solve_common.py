@@ -23,8 +23,17 @@ MODEL = typer.Option(None, "--model", help="model directory (default: the model 
 CONSTRAINTS = typer.Option(None, "--constraints", help=f"hard-constraint tier: {', '.join(CONSTRAINT_TIERS)} "
                            f"(default: {_DEFAULT.constraints}; none = the model alone, search = look-ahead assists)")
 NO_HARD = typer.Option(False, "--no-hard-constraints", help="the same as --constraints none")
-CANDIDATES = typer.Option(None, "--candidates", help=f"canvases per problem in one batch, the first valid wins "
-                          f"(default: {_DEFAULT.candidates})")
+
+
+def candidates_option(*env_names: str, others: str = "") -> Any:
+    """The --candidates flag, its help naming the default each environment resolves to (`for_environment`)."""
+    from environments import get_environment
+
+    defaults = ", ".join(f"{name} {_DEFAULT.for_environment(get_environment(name)).candidates}" for name in env_names)
+    return typer.Option(None, "--candidates", help=f"canvases per problem in one batch, the first valid wins "
+                        f"(default: the environment's recommendation: {defaults}{others})")
+
+
 TRACE = typer.Option(None, "--trace", help="draw the denoising into FILE.png or FILE.gif")
 TEMPERATURE = typer.Option(None, "--temperature", help=f"sampling temperature (default: {_DEFAULT.sampling.temperature}, greedy)")
 JSON = typer.Option(False, "--json", help="print one JSON object")

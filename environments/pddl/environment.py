@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import random
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -13,7 +12,7 @@ from constraints.errors import InputError
 from constraints.template import Template
 from constraints.violation import Violation
 from environments.base import BoundRules, SlotRules, Tier, check_tier, no_values
-from environments.pddl.allowed import pddl_allowed_values
+from environments.pddl.allowed import PddlSteps
 from environments.pddl.checks import CONSTRAINT, PlanReport, check_plan, read_plan, validate_plan
 from environments.pddl.grounding import GroundTask, apply, bind, ground, is_applicable
 from environments.pddl.parsing import LiftedDomain, parse_domain_text, parse_problem_text
@@ -47,6 +46,7 @@ class PDDLEnvironment:
     """
 
     problem_type = PDDLProblem
+    recommended_candidates = 1  # a domain without a measured model; Blocksworld sets its own
 
     def __init__(
         self,
@@ -209,7 +209,7 @@ class PDDLEnvironment:
         order = tuple(tuple(tpl.step_slots(task, i, rendering)) for i in range(n))
         if rendering != "compact":
             return BoundRules(no_values, order)
-        return BoundRules(functools.partial(pddl_allowed_values, task, max_steps=n), order)
+        return BoundRules(PddlSteps(task, n), order)
 
     def vocabulary(self) -> list[str]:
         """Compact tokens: brackets, noop, pad, action names, domain constants and known objects."""

@@ -58,7 +58,7 @@ def test_torch_thread_counts_give_the_same_plans() -> None:
 # sampled tokens and positions (one generator per row), and greedy first candidates beside sampled
 # ones (per-row step counts, sampled restarts); tier "none" leaves more to refine, so rounds differ
 BATCHED = [
-    pytest.param({"temperature": 1.0, "alg_temp": 0.5, "constraints": "none"}, id="sampled"),
+    pytest.param({"temperature": 1.0, "alg_temp": 0.5, "constraints": "none", "candidates": 1}, id="sampled"),
     pytest.param({"candidates": 2, "constraints": "none"}, id="candidates"),
 ]
 
