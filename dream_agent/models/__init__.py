@@ -25,6 +25,19 @@ SHIPPED: dict[str, str] = {
     "sudoku4x4": "sudoku4x4",
 }
 
+# PDDL domain name -> model directory; each holds domain.json with the domain's structural
+# fingerprint, which planning checks before using the model for a domain of that name.
+SHIPPED_PDDL: dict[str, str] = {
+    "gripper-strips": "gripper",
+    "logistics-strips": "logistics",
+}
+
+
+def pddl_model_dir(domain_name: str) -> Path | None:
+    """The directory of the model shipped for a PDDL domain of this name, or None."""
+    path = ROOT / SHIPPED_PDDL.get(domain_name, "-")
+    return path if domain_name in SHIPPED_PDDL and (path / "model.safetensors").is_file() else None
+
 
 def model_dir(env_name: str) -> Path:
     """The directory of the model shipped for `env_name`.
@@ -83,4 +96,4 @@ def _numel(shape: list[int]) -> int:
     return out
 
 
-__all__ = ["SHIPPED", "available_models", "default_model", "describe_model", "model_dir"]
+__all__ = ["SHIPPED", "SHIPPED_PDDL", "available_models", "default_model", "describe_model", "model_dir", "pddl_model_dir"]

@@ -13,14 +13,17 @@ from __future__ import annotations
 from typing import Mapping
 
 from environments.pddl.grounding import GroundTask, apply, is_applicable
-from environments.pddl.templates import NOOP, PAD, argument_domains
+from environments.pddl.names import rename
+from environments.pddl.templates import NO_NAMES, NOOP, PAD, argument_domains
 
 
-def pddl_allowed_values(task: GroundTask, partial: Mapping[str, str | None], max_steps: int) -> dict[str, set[str]]:
-    """Slot name ('s{i}.act', 's{i}.arg{j}') -> values still consistent with the committed slots."""
+def pddl_allowed_values(task: GroundTask, partial: Mapping[str, str | None], max_steps: int,
+                        names: Mapping[str, str] = NO_NAMES) -> dict[str, set[str]]:
+    """Slot name ('s{i}.act', 's{i}.arg{j}') -> values still consistent with the committed slots
+    (arguments as their tokens, `names`)."""
     width = len(argument_domains(task))
     noop = (NOOP, (PAD,) * width)
-    every = [(a.name, tuple(a.args) + (PAD,) * (width - len(a.args)), a) for a in task.actions]
+    every = [(a.name, tuple(rename(names, o) for o in a.args) + (PAD,) * (width - len(a.args)), a) for a in task.actions]
     state = task.init
     known = True  # the state before step i is known (every earlier step committed and applicable)
     allowed: dict[str, set[str]] = {}
