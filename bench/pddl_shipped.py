@@ -40,7 +40,7 @@ RUNS = {
                 3000, {"max_nodes": 100_000, "timeout": 5.0}, {"steps": 1500, "shift": False}),
     "logistics": ("logistics.pddl", logistics_bases,
                   {"own_goals": 0.7, "walk_length": 30, "goal_atoms": 3, "restarts": 1, "novelty": 0.9},
-                  3000, {"max_nodes": 30_000, "timeout": 3.0}, {"steps": 1500, "shift": False}),
+                  2000, {"max_nodes": 30_000, "timeout": 3.0}, {"steps": 400, "batch_size": 16, "shift": False}),
 }
 
 

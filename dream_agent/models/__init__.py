@@ -69,9 +69,17 @@ def default_model(env_name: str, device: str = "cpu") -> DiffusionLM:
     return _load(str(model_dir(env_name)), device)
 
 
-def describe_model(env_name: str) -> dict[str, Any]:
-    """Plain data about a shipped model: path, size on disk, parameters, vocabulary size and card."""
-    path = model_dir(env_name)
+def available_pddl_models() -> dict[str, Path]:
+    """PDDL domain name -> model directory, for every shipped PDDL model whose weights are present."""
+    return {name: path for name in SHIPPED_PDDL if (path := pddl_model_dir(name)) is not None}
+
+
+def describe_model(env_name: str, path: Path | None = None) -> dict[str, Any]:
+    """Plain data about a shipped model: path, size on disk, parameters, vocabulary size and card.
+
+    `path` names the directory of a shipped PDDL model (`env_name` is then "pddl:<domain>").
+    """
+    path = path or model_dir(env_name)
     config = json.loads((path / "config.json").read_text(encoding="utf-8"))
     from safetensors import safe_open
 
@@ -96,4 +104,4 @@ def _numel(shape: list[int]) -> int:
     return out
 
 
-__all__ = ["SHIPPED", "SHIPPED_PDDL", "available_models", "default_model", "describe_model", "model_dir", "pddl_model_dir"]
+__all__ = ["SHIPPED", "SHIPPED_PDDL", "available_models", "available_pddl_models", "default_model", "describe_model", "model_dir", "pddl_model_dir"]

@@ -173,7 +173,7 @@ def fit(
 
     Args:
         recipe: shape, data mix and schedule; `max_length=None` takes the longest training canvas
-            (half as long again when `recipe.shift`, which trains every position).
+            (a quarter more when `recipe.shift`, which trains every position: room for larger problems).
         env: the environment (its vocabulary is the model's).
         out_dir: the model directory.
         make_pools: progress bar -> one pool of examples per curriculum stage (cached in
@@ -208,7 +208,7 @@ def fit(
             say(f"data: {sum(map(len, pools))} examples in {time.perf_counter() - t0:.0f}s")
         longest = max((len(e.ids) for pool in pools for e in pool), default=0)
         if recipe.max_length is None:
-            recipe = recipe.with_overrides(max_length=longest * 3 // 2 if recipe.shift else longest)
+            recipe = recipe.with_overrides(max_length=longest * 5 // 4 if recipe.shift else longest)
         if longest > recipe.max_length:
             raise InputError(f"{recipe.env}: training canvases reach {longest} tokens; raise max_length ({recipe.max_length})")
         if recipe.steps == 0:

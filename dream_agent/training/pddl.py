@@ -26,19 +26,19 @@ GIVEN_EVAL = 10  # the card solves at most this many of the given problems
 DATA_LIMITS = {"max_nodes": 20_000, "timeout": 2.0}  # the oracle's bound per training problem
 
 
-WALK_KNOBS = {"walk_length": 40, "goal_atoms": 8, "restarts": 1, "far_goals": 0.3, "novelty": 0.9}
+WALK_KNOBS = {"walk_length": 60, "goal_atoms": 10, "restarts": 1, "far_goals": 0.3, "novelty": 0.9, "clones": 4}
 
 
 def pddl_recipe(name: str, knobs: dict[str, Any] | None = None, examples: int = 3000, **overrides: Any) -> Recipe:
     """The default recipe for a PDDL domain: a model of about 0.4M parameters, a few minutes on 2 CPU cores.
 
-    Generator knobs (`environments.pddl.walks.walk_problem`): walks of 1..40 steps that mostly seek
-    atoms not seen yet, goals of up to 8 atoms, up to one walk moving the start state, 30% of the
-    goals from a walk of their own.
+    Generator knobs (`PDDLEnvironment.generate`): up to 4 objects copied (larger problems than the
+    given ones), walks of 1..60 steps that mostly seek atoms not seen yet, goals of up to 10 atoms,
+    up to one walk moving the start state, 30% of the goals from a walk of their own.
     """
     knobs = dict(WALK_KNOBS if knobs is None else knobs)
     base = Recipe(name, (Stage((knobs,), 0.0, examples),), dim=96, n_layers=3, n_heads=4, ffn_dim=384, max_length=None,
-                  batch_size=32, lr=2e-3, warmup=50, steps=1200, eval_knobs=knobs, eval_n=30, shift=True)
+                  batch_size=16, lr=2e-3, warmup=50, steps=800, eval_knobs=knobs, eval_n=30, shift=True)
     return base.with_overrides(**overrides)
 
 

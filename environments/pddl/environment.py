@@ -20,7 +20,7 @@ from environments.pddl.names import object_tokens, token_vocabulary
 from environments.pddl.parsing import LiftedDomain, parse_domain_text, parse_problem_text
 from environments.pddl.oracle import SEARCHES, SearchResult, search
 from environments.pddl import templates as tpl
-from environments.pddl.walks import walk_problem
+from environments.pddl.walks import clone_objects, walk_problem
 
 DEFAULT_MAX_STEPS = 24  # template length when no max_steps is given and the oracle finds no plan quickly
 ORACLE_LIMITS = {"max_nodes": 200_000, "timeout": 30.0}
@@ -132,11 +132,13 @@ class PDDLEnvironment:
 
     def generate(self, seed: int, walk_length: int = 8, goal_atoms: int = 2, restarts: int = 0,
                  goal_predicates: Sequence[str] | None = None, far_goals: float = 0.0,
-                 novelty: float = 0.0, own_goals: float = 0.0) -> PDDLProblem:
+                 novelty: float = 0.0, own_goals: float = 0.0, clones: int = 0) -> PDDLProblem:
         """A problem over a random base problem's objects: its initial state (or a state reached from
         it by up to `restarts` random walks) and a goal of atoms seen after a random walk; solvable
         unless `far_goals` > 0 (see `environments.pddl.walks.walk_problem`). With probability
-        `own_goals` it is the base problem itself, its own goal kept."""
+        `own_goals` it is the base problem itself, its own goal kept. `clones`: the walk starts in
+        the base problem with up to that many objects copied (`environments.pddl.walks.clone_objects`),
+        for problems larger than the given ones."""
         if not self.base_problems:
             raise InputError(f"{self.name}: generating problems needs a base problem (load the domain with one)")
         rng = random.Random(seed)
@@ -144,6 +146,10 @@ class PDDLEnvironment:
         if own_goals and rng.random() < own_goals:
             return base
         task = self.task(base)
+        copies = rng.randint(0, clones)
+        if copies:
+            larger = clone_objects(task, rng, copies, f"{task.problem.name}-copies-{seed}")
+            task = task if larger is None else self.task(PDDLProblem(pddl=larger))
         text = walk_problem(task, rng, f"{task.problem.name}-walk-{seed}", walk_length=walk_length, goal_atoms=goal_atoms,
                             restarts=restarts, goal_predicates=goal_predicates, far_goals=far_goals, novelty=novelty)
         return PDDLProblem(pddl=text)

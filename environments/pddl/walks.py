@@ -38,6 +38,48 @@ def random_walk(task: GroundTask, state: frozenset[Atom], steps: int, rng: rando
     return state
 
 
+def clonable(task: GroundTask) -> list[str]:
+    """The problem objects that can be copied soundly: every initial atom of a changing predicate
+    that names the object has a sibling that differs from it only where the object stands (as
+    (at ball3 rooma) is to (at ball4 rooma)), so a copy gives the other objects one more partner of
+    a kind they already have several of. A room holding balls, or the only room with the robot,
+    is not copied; a ball is.
+    """
+    out = []
+    for name, _ in task.problem.objects:
+        ok = True
+        for atom in task.init:
+            if atom[0] in task.static or name not in atom[1:]:
+                continue
+            where = [i for i, arg in enumerate(atom) if i and arg == name]
+            if not any(other != atom and other[0] == atom[0] and len(other) == len(atom)
+                       and all(other[i] == atom[i] for i in range(1, len(atom)) if i not in where) for other in task.init):
+                ok = False
+                break
+        if ok:
+            out.append(name)
+    return out
+
+
+def clone_objects(task: GroundTask, rng: random.Random, copies: int, name: str) -> str | None:
+    """PDDL text of `task`'s problem with `copies` more objects, each a copy of a random `clonable`
+    object with the copies of its initial atoms; None when no object can be copied."""
+    sources = clonable(task)
+    if not sources:
+        return None
+    objects = [(obj, sorted(types)[0] if types else "object") for obj, types in task.problem.objects]
+    kinds = dict(objects)
+    init = set(task.init)
+    taken = {obj for obj, _ in objects}
+    for j in range(copies):
+        source = rng.choice(sources)
+        copy = next(f"{source}c{k}" for k in range(j, j + len(taken) + 1) if f"{source}c{k}" not in taken)
+        taken.add(copy)
+        objects.append((copy, kinds[source]))
+        init |= {tuple(copy if arg == source else arg for arg in atom) for atom in task.init if source in atom[1:]}
+    return render_problem(name, task.domain.name, objects, init, task.goal_pos, task.goal_neg, task.problem.numbers)
+
+
 def _of(state: frozenset[Atom], predicates: set[str]) -> set[Atom]:
     return {atom for atom in state if atom[0] in predicates}
 
