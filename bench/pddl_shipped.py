@@ -37,7 +37,7 @@ RUNS = {
     # domain: (domain file, bases, generate() knobs, examples, oracle bound, recipe overrides)
     "gripper": ("gripper.pddl", gripper_bases,
                 {"own_goals": 0.7, "walk_length": 40, "goal_atoms": 8, "restarts": 1, "novelty": 0.9},
-                3000, {"max_nodes": 100_000, "timeout": 5.0}, {"steps": 1500, "shift": False}),
+                3000, {"max_nodes": 100_000, "timeout": 5.0}, {"steps": 1500, "batch_size": 32, "shift": False}),
     "logistics": ("logistics.pddl", logistics_bases,
                   {"own_goals": 0.7, "walk_length": 30, "goal_atoms": 3, "restarts": 1, "novelty": 0.9},
                   2000, {"max_nodes": 30_000, "timeout": 3.0}, {"steps": 400, "batch_size": 16, "shift": False}),

@@ -69,7 +69,7 @@ def pddl_environment(domain_pddl: str, model: str | Path | None = None) -> tuple
     Raises:
         InputError: the model was trained for another domain, or none ships for this one.
     """
-    from dream_agent.models import SHIPPED_PDDL, pddl_model_dir
+    from dream_agent.models import available_pddl_models, pddl_model_dir
     from environments.pddl import PDDLEnvironment
     from environments.pddl.record import environment_for_model, is_same_domain, read_domain_record
 
@@ -77,7 +77,7 @@ def pddl_environment(domain_pddl: str, model: str | Path | None = None) -> tuple
         return environment_for_model(domain_pddl, read_domain_record(model), model), Path(model)
     name = PDDLEnvironment(domain_pddl).domain.name
     shipped = pddl_model_dir(name)
-    served = ", ".join(["blocksworld", *SHIPPED_PDDL])
+    served = ", ".join(["blocksworld", *available_pddl_models()])
     if shipped is None:
         raise InputError(f"no shipped model for the PDDL domain {name!r} (models ship for {served}); "
                          f"pass --model DIR with a model trained on this domain (dream-agent train pddl)")

@@ -28,7 +28,7 @@ def _pddl_env(domain: Path, problem: Path, model: Optional[Path], max_steps: Opt
     blocks = get_environment("blocksworld")
     same = {s.name for s in env.domain.schemas} == {s.name for s in blocks.domain.schemas} and \
         set(env.domain.predicates) == set(blocks.domain.predicates)
-    if same and (model is None or not (model / DOMAIN_RECORD).is_file()):
+    if same and (model is None or not _is_file(model / DOMAIN_RECORD)):
         env, base = blocks, blocks.parse_problem(base.pddl)
     else:
         env, model = pddl_environment(env.domain_pddl, model)
@@ -38,6 +38,14 @@ def _pddl_env(domain: Path, problem: Path, model: Optional[Path], max_steps: Opt
             raise InputError(f"--max-steps must be >= 1, got {max_steps}")
         base = base.model_copy(update={"max_steps": max_steps})
     return env, base, model
+
+
+def _is_file(path: Path) -> bool:
+    """Whether `path` is a file; False for a name the file system refuses (the loader then says why)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def _kitchen_problem(env: Any, problem: Optional[Path], seed: int, task: Optional[str], objects: int) -> Any:

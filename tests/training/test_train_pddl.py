@@ -73,7 +73,7 @@ def test_a_model_not_trained_for_pddl_is_refused():
 
 def test_a_domain_without_a_model_asks_for_one():
     result = _invoke("plan", "--domain", str(DOORS), "--problem", str(DOORS_PROBLEM))
-    assert result.exit_code == 2 and "--model DIR" in result.output and "gripper-strips" in result.output
+    assert result.exit_code == 2 and "--model DIR" in result.output and "blocksworld" in result.output
 
 
 def test_steps_zero_is_the_untrained_control_of_the_same_shape(lights_model, tmp_path):
