@@ -74,10 +74,13 @@ def run_solve(env: Any, problem: Any, *, model: Optional[Path], options: PlanOpt
     from dream_agent.planning import model_for, solve
     from planners.solving import rendering_for
 
-    # the shipped models are small: one thread avoids contention and is as fast as two
-    if model is None:
-        torch.set_num_threads(1)
+    from dream_agent.tiny import TinyDenoiser
+
     lm = model_for(model, env.name)
+    # the project's small models: one thread avoids contention and is as fast as two (on a
+    # loaded machine a second thread made each layer some 50 times slower)
+    if model is None or isinstance(lm.denoiser, TinyDenoiser):
+        torch.set_num_threads(1)
     options = options.replace(rendering=rendering_for(lm, options))
     progress = None if quiet or not sys.stderr.isatty() else _progress()
     on_step = None

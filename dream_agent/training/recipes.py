@@ -28,7 +28,7 @@ class Recipe:
     n_layers: int = 4
     n_heads: int = 4
     ffn_dim: int = 512
-    max_length: int = 128
+    max_length: int | None = 128  # None: the longest training canvas (see `fit`)
     batch_size: int = 64
     lr: float = 1e-3
     warmup: int = 100
@@ -37,6 +37,7 @@ class Recipe:
     weighting: str = "mdlm"
     eval_knobs: dict[str, Any] = field(default_factory=dict)
     eval_n: int = 50
+    shift: bool = False  # train at random position offsets (learned positions past the longest canvas)
 
     def with_overrides(self, **overrides: Any) -> "Recipe":
         """A copy with the given non-None fields replaced."""

@@ -13,12 +13,15 @@ from __future__ import annotations
 from typing import Collection, Mapping
 
 from environments.pddl.grounding import GroundTask, apply, is_applicable
-from environments.pddl.templates import NOOP, PAD, argument_domains
+from environments.pddl.names import rename
+from environments.pddl.templates import NO_NAMES, NOOP, PAD, argument_domains
 
 
-def pddl_allowed_values(task: GroundTask, partial: Mapping[str, str | None], max_steps: int) -> dict[str, Collection[str]]:
-    """Slot name ('s{i}.act', 's{i}.arg{j}') -> values still consistent with the committed slots."""
-    return PddlSteps(task, max_steps)(partial)
+def pddl_allowed_values(task: GroundTask, partial: Mapping[str, str | None], max_steps: int,
+                        names: Mapping[str, str] = NO_NAMES) -> dict[str, Collection[str]]:
+    """Slot name ('s{i}.act', 's{i}.arg{j}') -> values still consistent with the committed slots
+    (arguments as their tokens, `names`)."""
+    return PddlSteps(task, max_steps, names)(partial)
 
 
 class PddlSteps:
@@ -29,12 +32,13 @@ class PddlSteps:
     takes the precomputed value sets (shared frozensets). The values equal a full listing's.
     """
 
-    def __init__(self, task: GroundTask, max_steps: int) -> None:
+    def __init__(self, task: GroundTask, max_steps: int, names: Mapping[str, str] = NO_NAMES) -> None:
         self.task, self.max_steps = task, max_steps
         self.width = len(argument_domains(task))
         self.noop = (NOOP, *(PAD,) * self.width)
         # (action, arg, ..., pad) -> the ground action
-        self.actions = {(a.name, *a.args, *(PAD,) * (self.width - len(a.args))): a for a in task.actions}
+        self.actions = {(a.name, *(rename(names, o) for o in a.args), *(PAD,) * (self.width - len(a.args))): a
+                        for a in task.actions}
         self.anything = [*self.actions, self.noop]  # an unknown state: any action, or the empty step
         self.free = [frozenset(v[k] for v in self.anything) for k in range(self.width + 1)]
 
