@@ -34,6 +34,7 @@ except ImportError:  # pragma: no cover
 
 # What a pattern may cost, each checked before or while the work it bounds is done (InputError past it):
 MAX_PATTERN_SIZE = 2_000  # characters and classes once counted repeats are spelled out (a{3}b: 4)
+MAX_CLASS_CHARS = 300_000  # characters the classes list, all together (the automaton's alphabet is built from them)
 MAX_DFA_STATES = 10_000  # automaton states built while compiling a pattern (every intermediate one counts)
 MAX_DFA_SECONDS = 5.0  # CPU seconds of this thread spent building them (wide alternations cost time per state)
 MAX_LIFT_CELLS = 2**24  # automaton states times vocabulary size: the tables lifted to tokens (~44 bytes a cell)
@@ -73,6 +74,10 @@ def normalize_pattern(pattern: str) -> str:
     if _has_empty_braces(core):
         raise InputError(f"pattern {_short(pattern)} holds '{{}}', which Python reads as two braces and the "
                          "automaton as a repeat; write \\{\\} for braces")
+    listed = class_chars(tree)
+    if listed > MAX_CLASS_CHARS:
+        raise InputError(f"pattern {_short(pattern)} is too large: its character classes list {listed:,} characters "
+                         f"(at most {MAX_CLASS_CHARS:,}); use a negated class [^...] or '.' for \"almost anything\"")
     size = spelled_size(tree)
     if size > MAX_PATTERN_SIZE:
         raise InputError(f"pattern {_short(pattern)} is too large: with its repeats spelled out it has more than "
@@ -108,6 +113,24 @@ def _has_empty_braces(pattern: str) -> bool:
 def _short(pattern: str, limit: int = 60) -> str:
     """The pattern quoted for an error line, cut to `limit` characters."""
     return repr(pattern if len(pattern) <= limit else pattern[: limit - 3] + "...")
+
+
+def class_chars(tree: Any) -> int:
+    """Characters the classes of a parsed pattern list (negated ones too), each class counted once.
+
+    >>> class_chars(_sre.parse("[a-z0-9_]+x")), class_chars(_sre.parse("[^a-z]|([0-9][A-F]){9}"))
+    (37, 42)
+    """
+    total = 0
+    for op, arg in tree:
+        name = str(op)
+        if name == "IN":
+            for item_op, item in arg:
+                item_name = str(item_op)
+                total += item[1] - item[0] + 1 if item_name == "RANGE" else item_name == "LITERAL"
+        else:
+            total += sum(class_chars(sub) for sub in _subpatterns(arg))
+    return total
 
 
 def spelled_size(tree: Any, cap: int = MAX_PATTERN_SIZE) -> int:
