@@ -1,5 +1,5 @@
-"""What a slot pattern may cost: its spelled-out size, the states its automaton construction builds,
-the CPU time that takes, and the tables lifted to a vocabulary; past each, one InputError naming it."""
+"""`planners.pattern_limits`: a pattern's spelled-out size and listed characters, the states (and CPU time)
+its automaton construction takes, and the tables lifted to a vocabulary; past each, one InputError naming it."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ import time
 
 import pytest
 
-import planners.patterns as patterns
+import planners.pattern_limits as pattern_limits
 from constraints.errors import InputError
 from dream_agent.vocab_tokenizer import VocabTokenizer
 from planners import compile_template, parse_template
-from planners.patterns import MAX_CLASS_CHARS, MAX_DFA_STATES, MAX_LIFT_CELLS, MAX_PATTERN_SIZE, token_automaton
+from planners.pattern_limits import MAX_CLASS_CHARS, MAX_DFA_STATES, MAX_LIFT_CELLS, MAX_PATTERN_SIZE
+from planners.patterns import token_automaton
 
 WORDS = VocabTokenizer(["a", "b", "ab", "1", "12", "-"])
 
@@ -36,7 +37,7 @@ def test_automata_past_the_state_budget_are_refused(pattern: str) -> None:
 
 
 def test_a_slow_construction_is_stopped_by_its_cpu_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(patterns, "MAX_DFA_SECONDS", 0.0)
+    monkeypatch.setattr(pattern_limits, "MAX_DFA_SECONDS", 0.0)
     with pytest.raises(InputError, match="took more than 0 CPU seconds"):
         token_automaton(WORDS, "(1|12)-(a|b) slow")
 
