@@ -16,27 +16,19 @@ tokens with the same effect share a class, so a step works on (states x classes)
 from __future__ import annotations
 
 import functools
-import math
 import re
-import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
 
 from constraints.errors import InputError
+from planners.pattern_limits import bounded_construction, check_lift, check_size, quoted, subpatterns
 
 try:  # Python 3.11+
     import re._parser as _sre
 except ImportError:  # pragma: no cover
     import sre_parse as _sre  # type: ignore[no-redef]
-
-# What a pattern may cost, each checked before or while the work it bounds is done (InputError past it):
-MAX_PATTERN_SIZE = 2_000  # characters and classes once counted repeats are spelled out (a{3}b: 4)
-MAX_DFA_STATES = 10_000  # automaton states built while compiling a pattern (every intermediate one counts)
-MAX_DFA_SECONDS = 5.0  # CPU seconds of this thread spent building them (wide alternations cost time per state)
-MAX_LIFT_CELLS = 2**24  # automaton states times vocabulary size: the tables lifted to tokens (~44 bytes a cell)
 
 # parse-tree opcodes that a finite automaton cannot express, or that change the language
 _UNSUPPORTED = {
@@ -65,19 +57,15 @@ def normalize_pattern(pattern: str) -> str:
     try:
         tree = _sre.parse(core)
     except re.error as err:
-        raise InputError(f"pattern {_short(pattern)} is not a valid regular expression: {err}") from None
+        raise InputError(f"pattern {quoted(pattern)} is not a valid regular expression: {err}") from None
     found = _features(tree)
     if found:
-        raise InputError(f"pattern {_short(pattern)} uses {found}, which slot patterns do not support "
+        raise InputError(f"pattern {quoted(pattern)} uses {found}, which slot patterns do not support "
                          "(they must be regular: no backreferences, lookarounds or inner anchors)")
     if _has_empty_braces(core):
-        raise InputError(f"pattern {_short(pattern)} holds '{{}}', which Python reads as two braces and the "
+        raise InputError(f"pattern {quoted(pattern)} holds '{{}}', which Python reads as two braces and the "
                          "automaton as a repeat; write \\{\\} for braces")
-    size = spelled_size(tree)
-    if size > MAX_PATTERN_SIZE:
-        raise InputError(f"pattern {_short(pattern)} is too large: with its repeats spelled out it has more than "
-                         f"{MAX_PATTERN_SIZE:,} characters and classes (at most {MAX_PATTERN_SIZE:,}); "
-                         "use smaller repeat counts")
+    check_size(tree, pattern)
     return core
 
 
@@ -105,37 +93,6 @@ def _has_empty_braces(pattern: str) -> bool:
     return False
 
 
-def _short(pattern: str, limit: int = 60) -> str:
-    """The pattern quoted for an error line, cut to `limit` characters."""
-    return repr(pattern if len(pattern) <= limit else pattern[: limit - 3] + "...")
-
-
-def spelled_size(tree: Any, cap: int = MAX_PATTERN_SIZE) -> int:
-    """Characters and classes of a parsed pattern once counted repeats are spelled out, as an automaton builds it.
-
-    A repeat {m,n} counts n copies of its body (m + 1 when unbounded); counting stops past `cap`.
-
-    >>> spelled_size(_sre.parse("a{3}b")), spelled_size(_sre.parse("(ab|c)+")), spelled_size(_sre.parse("(a{10}){10}"))
-    (4, 6, 100)
-    """
-    total = 0
-    for op, arg in tree:
-        name = str(op)
-        if name in ("MAX_REPEAT", "MIN_REPEAT"):
-            lo, hi, sub = arg
-            copies = lo + 1 if hi == _sre.MAXREPEAT else hi
-            total += max(copies, 1) * spelled_size(sub, cap)
-        elif name == "SUBPATTERN":
-            total += spelled_size(arg[-1], cap)
-        elif name == "BRANCH":
-            total += sum(spelled_size(branch, cap) for branch in arg[1])
-        else:
-            total += 1
-        if total > cap:
-            return cap + 1
-    return total
-
-
 def _escaped_end(text: str) -> bool:
     """Whether the last character of `text` is escaped by an odd run of backslashes."""
     run = len(text[:-1]) - len(text[:-1].rstrip("\\"))
@@ -147,19 +104,11 @@ def _features(tree: Any) -> str | None:
         name = str(op)
         if name in _UNSUPPORTED:
             return _UNSUPPORTED[name]
-        for sub in _subpatterns(arg):
+        for sub in subpatterns(arg):
             found = _features(sub)
             if found:
                 return found
     return None
-
-
-def _subpatterns(arg: Any) -> list:
-    if isinstance(arg, _sre.SubPattern):
-        return [arg]
-    if isinstance(arg, (tuple, list)):
-        return [s for a in arg for s in _subpatterns(a)]
-    return []
 
 
 @dataclass(frozen=True)
@@ -314,99 +263,25 @@ class TokenAutomaton:
         return None
 
 
-class _StateBudget(threading.local):
-    """What the automaton construction of this thread may still spend (None: no construction running)."""
-
-    left: int | None = None  # states
-    deadline: float = math.inf  # `time.thread_time()` past which it stops
-
-
-_BUDGET = _StateBudget()
-
-
-def _counted_crawl(alphabet: Any, initial: Any, final: Any, follow: Any) -> Any:
-    """interegular's `crawl` (which builds every automaton it makes), counting the states it builds.
-
-    The same steps as `interegular.fsm.crawl`, so it builds the same automaton (states are looked
-    up in a dict where they are hashable, rather than by a linear search); while a pattern is
-    compiled (`_BUDGET.left` set) each new state spends one of the budget, and an empty budget
-    or the deadline passed raises `_TooComplex` before the next transition is explored.
-    """
-    from interegular.fsm import FSM, OblivionError
-
-    states, finals, moves = [initial], set(), {}
-    seen: dict[Any, int] = {}
-    _remember(seen, initial, 0)
-    i = 0
-    while i < len(states):
-        state = states[i]
-        if final(state):
-            finals.add(i)
-        moves[i] = {}
-        for transition in alphabet.by_transition:
-            if _BUDGET.left is not None and time.thread_time() > _BUDGET.deadline:
-                raise _TooComplex(f"building its automaton took more than {MAX_DFA_SECONDS:g} CPU seconds")
-            try:
-                new = follow(state, transition)
-            except OblivionError:
-                continue
-            j = _look_up(seen, states, new)
-            if j is None:
-                j = len(states)
-                states.append(new)
-                _remember(seen, new, j)
-                if _BUDGET.left is not None:
-                    _BUDGET.left -= 1
-                    if _BUDGET.left < 0:
-                        raise _TooComplex(f"building its automaton takes more than {MAX_DFA_STATES:,} states")
-            moves[i][transition] = j
-        i += 1
-    return FSM(alphabet=alphabet, states=range(len(states)), initial=0, finals=finals, map=moves,
-               __no_validation__=True)
-
-
-def _remember(seen: dict[Any, int], state: Any, j: int) -> None:
-    try:
-        seen.setdefault(state, j)
-    except TypeError:  # an unhashable state (interegular's `parallel` uses dicts): found by search
-        pass
-
-
-def _look_up(seen: dict[Any, int], states: list, state: Any) -> int | None:
-    try:
-        return seen.get(state)
-    except TypeError:
-        return states.index(state) if state in states else None
-
-
-class _TooComplex(Exception):
-    """The automaton construction spent its budget (the message says which)."""
-
-
 def _char_dfa(pattern: str) -> tuple[np.ndarray, int, np.ndarray, Any]:
     """(table (n + 1, classes + 1) with the dead state n, start, accept (n,), class_of) of a pattern.
 
     `class_of(ch)` is a character's column; the last column, all dead, holds the characters the
     pattern's alphabet does not cover (a pattern like `(){1}`, which matches only "", has none).
 
-    The construction builds at most MAX_DFA_STATES states in all (subset constructions can
-    grow exponentially: `(a|b)*a(a|b){20}` needs 2**21).
+    The construction is bounded (`planners.pattern_limits.bounded_construction`): subset
+    constructions can grow exponentially (`(a|b)*a(a|b){20}` needs 2**21 states).
     """
     import interegular
-    import interegular.fsm
 
     core = normalize_pattern(pattern)
-    interegular.fsm.crawl = _counted_crawl  # the same automata, with a state count (see `_counted_crawl`)
-    _BUDGET.left, _BUDGET.deadline = MAX_DFA_STATES, time.thread_time() + MAX_DFA_SECONDS
     try:
-        fsm = interegular.parse_pattern(core).to_fsm().reduce()
-    except _TooComplex as err:
-        raise InputError(f"pattern {_short(pattern)} is too complex: {err} (at most {MAX_DFA_STATES:,} states "
-                         f"and {MAX_DFA_SECONDS:g} s); use fewer alternatives or smaller counts under repeats") from None
+        with bounded_construction(pattern):
+            fsm = interegular.parse_pattern(core).to_fsm().reduce()
+    except InputError:
+        raise
     except Exception as err:  # interegular names what it cannot parse (some errors have no text)
-        raise InputError(f"pattern {_short(pattern)}: {err or type(err).__name__}") from None
-    finally:
-        _BUDGET.left, _BUDGET.deadline = None, math.inf
+        raise InputError(f"pattern {quoted(pattern)}: {err or type(err).__name__}") from None
     states = sorted(fsm.states)
     index = {s: i for i, s in enumerate(states)}
     n, classes = len(states), len(set(fsm.alphabet.values()))
@@ -453,10 +328,7 @@ def token_automaton(tokenizer: Any, pattern: str, space: str = "", with_pad: boo
     """
     vocab = vocabulary(tokenizer)
     table, init, char_accept, class_of = _char_dfa(pattern)
-    if (table.shape[0] + 2) * vocab.size > MAX_LIFT_CELLS:
-        raise InputError(f"pattern {_short(pattern)} is too complex for this vocabulary: {table.shape[0] - 1:,} "
-                         f"automaton states times {vocab.size:,} tokens is past {MAX_LIFT_CELLS:,} table cells; "
-                         "use a pattern with fewer states (smaller counts, fewer alternatives)")
+    check_lift(pattern, table.shape[0] - 1, vocab.size)
     classes = np.asarray([class_of(c) for c in vocab.chars] or [0], dtype=np.int64)
     n = table.shape[0] - 1  # char states 0..n-1, dead = n
     dead, end = n, n + 1
@@ -509,5 +381,5 @@ def check_budget(automaton: TokenAutomaton, name: str, size: int, exact: bool) -
     shortest = automaton.shortest()
     budget = f"exactly {size}" if exact else f"at most {size}"
     why = "no string matches it in this vocabulary" if shortest is None else f"the shortest match takes {shortest}"
-    raise InputError(f"slot {name!r}: no value of {budget} tokens matches pattern {_short(automaton.pattern)} ({why}); "
+    raise InputError(f"slot {name!r}: no value of {budget} tokens matches pattern {quoted(automaton.pattern)} ({why}); "
                      "give the slot more tokens or a looser pattern")

@@ -1,5 +1,5 @@
-"""What a slot pattern may cost: its spelled-out size, the states its automaton construction builds,
-the CPU time that takes, and the tables lifted to a vocabulary; past each, one InputError naming it."""
+"""`planners.pattern_limits`: a pattern's spelled-out size and listed characters, the states (and CPU time)
+its automaton construction takes, and the tables lifted to a vocabulary; past each, one InputError naming it."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ import time
 
 import pytest
 
-import planners.patterns as patterns
+import planners.pattern_limits as pattern_limits
 from constraints.errors import InputError
 from dream_agent.vocab_tokenizer import VocabTokenizer
 from planners import compile_template, parse_template
-from planners.patterns import MAX_DFA_STATES, MAX_LIFT_CELLS, MAX_PATTERN_SIZE, token_automaton
+from planners.pattern_limits import MAX_CLASS_CHARS, MAX_DFA_STATES, MAX_LIFT_CELLS, MAX_PATTERN_SIZE
+from planners.patterns import token_automaton
 
 WORDS = VocabTokenizer(["a", "b", "ab", "1", "12", "-"])
 
@@ -36,7 +37,7 @@ def test_automata_past_the_state_budget_are_refused(pattern: str) -> None:
 
 
 def test_a_slow_construction_is_stopped_by_its_cpu_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(patterns, "MAX_DFA_SECONDS", 0.0)
+    monkeypatch.setattr(pattern_limits, "MAX_DFA_SECONDS", 0.0)
     with pytest.raises(InputError, match="took more than 0 CPU seconds"):
         token_automaton(WORDS, "(1|12)-(a|b) slow")
 
@@ -86,3 +87,13 @@ def test_empty_braces_which_python_reads_as_text_are_refused() -> None:
     assert parse_template(r"{p:3~a\{\}} {q:2~[{}]}").slots[0].pattern == r"a\{\}"
     # a pattern whose automaton reads no character at all: it matches only the empty value
     assert token_automaton(WORDS, "(){1}").shortest() == 0
+
+
+@pytest.mark.parametrize("pattern", ["[\x00-\U0010ffff]", "".join(f"[{chr(i + 1)}-\uffff]" for i in range(6))])
+def test_classes_listing_too_many_characters_are_refused_when_the_template_is_read(pattern: str) -> None:
+    """Six classes of 65,000 characters took 27 CPU s in interegular's alphabet (outside the state budget's reach)."""
+    start = time.process_time()
+    with pytest.raises(InputError, match=rf"classes list .* characters \(at most {MAX_CLASS_CHARS:,}\)"):
+        parse_template("{p:3~" + pattern + "}")
+    assert time.process_time() - start < 1.0
+    assert token_automaton(WORDS, "[\u4e00-\u9fff]{2}|a").shortest() == 1  # a CJK range (20,992 characters) is fine
