@@ -181,8 +181,8 @@ def test_a_false_equality_is_blamed_and_the_goal_is_checked_before_it():
     assert bad.reason == "step 2 (move l l): an equality precondition is false"
     assert bad.details == {"step": "(move l l)", "failed": ["an equality precondition is false"]}
     assert goal.reason == "goal not reached before the failing step: (dark c) is true"
-    [bad, goal] = env.report(problem, ["(move k c)"]).violations
-    assert bad.reason == "step 1 (move k c): (dark c) is true"
+    [bad, goal] = env.report(problem, ["(move l c)"]).violations
+    assert bad.reason == "step 1 (move l c): (at l) is false, (dark c) is true"
     assert goal.reason == "goal not reached before the failing step: (at l) is false, (dark c) is true"
 
 

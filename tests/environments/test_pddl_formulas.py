@@ -155,6 +155,15 @@ class TestExplain:
         state = [("at", "b2", "attic"), ("at", "b1", "hall"), ("lit", "hall")]
         assert self.why(f, state) == ["(or (not (at b2 attic)) (lit attic)) is false (forall ?b - ball ?r - room, with ?b = b2, ?r = attic)"]
 
+    def test_a_type_test_names_the_object_and_the_types(self):
+        # (exists (?t - ball) (= ?t o)): how typed parameters of derived predicates read
+        def is_a(types, obj):
+            return ("exists", (("?t", types),), ("eq", "?t", obj))
+
+        assert self.why(is_a(BALL, "?o"), binding={"?o": "hall"}) == ["hall is not of type ball"]
+        assert self.why(is_a(BALL | ROOM, "x")) == ["x is not of type ball or room"]
+        assert self.why(("not", is_a(BALL, "b1"))) == ["b1 is of type ball"]
+
     def test_nested_quantifiers_keep_the_outer_witness(self):
         f = ("forall", (("?r", ROOM),), ("exists", (("?b", BALL),), at("?b", "?r")))
         assert self.why(f, [("at", "b1", "hall")]) == [
