@@ -17,6 +17,13 @@ from constraints.errors import InputError
 MAX_FILE_BYTES = 10_000_000  # a problem, plan, domain or config file; real ones are a few KB
 MAX_JSON_DEPTH = 64  # nesting of lists and objects; real problems nest 3 deep
 MAX_PDDL_DEPTH = 64  # nesting of PDDL brackets; real domains nest about 10 deep (define, action, and, forall, when, ...)
+# ground instances one PDDL formula (a goal, a precondition, a quantified effect) may expand to over
+# the problem's objects; 100,000 take about 0.2 s to write
+MAX_GROUND_FORMULA = 100_000
+# bindings tried plus instances written while grounding every action of a task (plan, solve, the
+# oracle); the published tasks need at most 14,116 (ALFWorld's example), and the limit is hit after
+# about 7 s of a 5-parameter action over 40 objects
+MAX_GROUND_WORK = 1_000_000
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')  # a JSON string, escapes included (unrolled: linear)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
@@ -34,7 +41,7 @@ def is_file(path: str | Path) -> bool:
 
 
 def read_text(path: str | Path, what: str) -> str:
-    """The UTF-8 text of a file of at most MAX_FILE_BYTES.
+    """The UTF-8 text of a file of at most MAX_FILE_BYTES, without a byte-order mark.
 
     Args:
         path: the file.
@@ -48,7 +55,7 @@ def read_text(path: str | Path, what: str) -> str:
         size = os.stat(path).st_size
         if size > MAX_FILE_BYTES:
             raise InputError(f"{what} {shown} is {size:,} bytes; at most {MAX_FILE_BYTES:,} are read")
-        return Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8-sig")  # a leading byte-order mark is not text
     except FileNotFoundError:
         raise InputError(f"{what} {shown} not found") from None
     except UnicodeDecodeError as err:

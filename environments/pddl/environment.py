@@ -9,6 +9,7 @@ from typing import Any, Mapping, Sequence
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from constraints.errors import InputError
+from constraints.limits import is_file, read_text
 from constraints.template import Template
 from constraints.violation import Violation
 from environments.base import BoundRules, SlotRules, Tier, check_tier, no_values
@@ -277,10 +278,9 @@ def _check_rendering(rendering: str) -> None:
 def _read_source(source: str | Path, what: str) -> str:
     if isinstance(source, str) and source.lstrip().startswith(("(", ";")):
         return source  # PDDL text, not a path
-    path = Path(source)
-    if not path.is_file():
-        raise InputError(f"{what} file not found: {str(path)!r} (give a path or PDDL text)")
-    return path.read_text(encoding="utf-8", errors="replace")
+    if not is_file(source):
+        raise InputError(f"{what} file not found: {str(source)[:200]!r} (give a path or PDDL text)")
+    return read_text(source, f"{what} file")
 
 
 def load_pddl(domain: str | Path, problem: str | Path) -> tuple[PDDLEnvironment, PDDLProblem]:

@@ -16,6 +16,9 @@ import re
 from itertools import product
 from typing import Callable, Iterable, Mapping
 
+from constraints.errors import InputError
+from constraints.limits import MAX_GROUND_FORMULA
+
 Atom = tuple[str, ...]
 Formula = tuple
 TRUE: Formula = ("and", ())
@@ -69,6 +72,38 @@ def negation(f: Formula) -> Formula:
     if kind == "or":
         return conjunction(negation(g) for g in f[1])
     return ("not", f)
+
+
+def expansion(f: Formula, objects_of: ObjectsOf) -> int:
+    """How many atoms and comparisons grounding `f` writes: a quantifier multiplies its body by its bindings.
+
+    >>> expansion(("forall", (("?x", frozenset()), ("?y", frozenset())), ("atom", ("on", "?x", "?y"))), lambda t: "abc")
+    9
+    """
+    kind = f[0]
+    if kind in ("atom", "eq"):
+        return 1
+    if kind == "not":
+        return expansion(f[1], objects_of)
+    if kind in ("and", "or"):
+        return max(1, sum(expansion(g, objects_of) for g in f[1]))
+    count = 1
+    for _, types in f[1]:
+        count *= len(objects_of(types))
+    return count * expansion(f[2], objects_of)
+
+
+def check_expansion(size: int, what: str) -> None:
+    """Refuse a formula whose grounding would write more than MAX_GROUND_FORMULA instances.
+
+    Raises:
+        InputError: naming `what` (e.g. "the goal") and its size.
+    """
+    if size > MAX_GROUND_FORMULA:
+        raise InputError(
+            f"{what} expands to {size:,} ground instances over the problem's objects; at most {MAX_GROUND_FORMULA:,} "
+            "are allowed (fewer objects, or fewer variables per quantifier)"
+        )
 
 
 def ground_formula(

@@ -11,8 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from constraints.errors import InputError
+from constraints.limits import MAX_GROUND_WORK
 from environments.pddl.derived import DerivedRules
-from environments.pddl.formulas import FALSE, TRUE, Formula, atom_text, bind_atom, bindings, formula_atoms, ground_formula, holds, literals
+from environments.pddl.formulas import (
+    FALSE, TRUE, Formula, atom_text, bind_atom, bindings, check_expansion, expansion, formula_atoms, ground_formula, holds, literals,
+)
 from environments.pddl.parsing import Atom, LiftedDomain, LiftedProblem, Schema
 
 atom_str = atom_text
@@ -63,6 +66,27 @@ class GroundTask:
     goal_rest: tuple[Formula, ...] = ()  # ground goal parts beyond literals
     static: frozenset[str] = frozenset()  # predicates no action changes
     numbers: dict = field(default_factory=dict, repr=False)  # cost function values from :init
+    _sizes: dict = field(default_factory=dict, repr=False)  # schema name -> ground instances its ADL parts write
+
+    def schema_size(self, schema: Schema) -> int:
+        """Ground instances one action of `schema` writes for its quantifiers and quantified effects.
+
+        Raises:
+            InputError: the precondition or an effect expands past MAX_GROUND_FORMULA.
+        """
+        if schema.name not in self._sizes:
+            pre = expansion(("and", schema.pre_rest), self.objects_of)
+            check_expansion(pre, f"the precondition of action {schema.name}")
+            size = pre
+            for effect in schema.effects:
+                count = 1
+                for _, types in effect.params:
+                    count *= len(self.objects_of(types))
+                effect_size = count * (expansion(effect.condition, self.objects_of) + len(effect.add) + len(effect.delete))
+                check_expansion(effect_size, f"a quantified effect of action {schema.name}")
+                size += effect_size
+            self._sizes[schema.name] = size
+        return self._sizes[schema.name]
 
     def schema(self, name: str) -> Schema | None:
         """The action schema called `name` (case-insensitive), or None."""
@@ -105,6 +129,7 @@ def instantiate(schema: Schema, args: tuple[str, ...], task: GroundTask | None =
     if not schema.is_strips:
         if task is None:
             raise ValueError(f"action {schema.name} has ADL parts: instantiate it with its task")
+        task.schema_size(schema)
         rest = ground_formula(("and", schema.pre_rest), binding, task.objects_of, task.static_value)
         pre_rest = () if rest == TRUE else (rest,)
         for effect in schema.effects:
@@ -192,8 +217,15 @@ def _static_predicates(domain: LiftedDomain) -> frozenset[str]:
     return frozenset(name for name, _ in domain.predicates) - changed
 
 
-def _ground_schema(task: GroundTask, schema: Schema, static: set[str]) -> list[GroundAction]:
-    """Every type-correct binding whose static preconditions hold initially."""
+def _ground_schema(task: GroundTask, schema: Schema, static: set[str], work: list[int]) -> list[GroundAction]:
+    """Every type-correct binding whose static preconditions hold initially.
+
+    `work[0]` counts the bindings tried and the instances written, across schemas.
+
+    Raises:
+        InputError: grounding would pass MAX_GROUND_WORK.
+    """
+    per_action = 1 + (0 if schema.is_strips else task.schema_size(schema))
     domains = [task.objects_of(types) for _, types in schema.params]
     variables = [var for var, _ in schema.params]
     checks: list[list] = [[] for _ in range(max(1, len(variables)))]  # static literals checked once their last variable is bound
@@ -205,17 +237,28 @@ def _ground_schema(task: GroundTask, schema: Schema, static: set[str]) -> list[G
     out: list[GroundAction] = []
     binding: dict[str, str] = {}
 
+    def spend(amount: int) -> None:
+        work[0] += amount
+        if work[0] > MAX_GROUND_WORK:
+            raise InputError(
+                f"grounding action {schema.name} passes {MAX_GROUND_WORK:,} bindings "
+                f"({len(task.objects)} objects, {len(variables)} parameters); use fewer objects or fewer action parameters"
+            )
+
     def extend(i: int) -> None:
         if i == len(variables):
+            spend(per_action)
             out.append(instantiate(schema, tuple(binding[v] for v in variables), task))
             return
         for obj in domains[i]:
+            spend(1)
             binding[variables[i]] = obj
             if all((((a[0], *(binding.get(t, t) for t in a[1:])) in task.init) == pos) for pos, a in checks[i]):
                 extend(i + 1)
         binding.pop(variables[i], None)
 
     if not variables:
+        spend(per_action)
         if all(((a in task.init) == pos) for pos, a in checks[0]):
             out.append(instantiate(schema, (), task))
         return out
@@ -252,6 +295,7 @@ def bind(domain: LiftedDomain, problem: LiftedProblem) -> GroundTask:
     )
     if not problem.goal_rest:
         return task
+    check_expansion(expansion(("and", problem.goal_rest), task.objects_of), "the goal")
     rest = ground_formula(("and", problem.goal_rest), {}, task.objects_of)
     return replace(task, goal_rest=() if rest == TRUE else (rest,))
 
@@ -271,8 +315,10 @@ def _with_derived_goal(domain: LiftedDomain, problem: LiftedProblem) -> LiftedPr
 def ground(domain: LiftedDomain, problem: LiftedProblem) -> GroundTask:
     """Ground `problem` over `domain`, keeping actions reachable in the delete relaxation."""
     task = bind(domain, problem)
+    work = [0]  # bindings tried and instances written so far, against MAX_GROUND_WORK
     candidates = [
-        a for s in domain.schemas for a in _ground_schema(task, s, set(task.static)) if a.equality_ok and FALSE not in a.pre_rest and a.cost is not None
+        a for s in domain.schemas for a in _ground_schema(task, s, set(task.static), work)
+        if a.equality_ok and FALSE not in a.pre_rest and a.cost is not None
     ]
     # Delete-relaxed reachability: an action whose positive preconditions never hold is dropped
     # (other precondition parts are ignored here, which only keeps more actions).

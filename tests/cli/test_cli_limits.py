@@ -122,3 +122,15 @@ def test_counts_that_would_run_without_end_are_bounded(capsys, tmp_path, monkeyp
     monkeypatch.chdir(tmp_path)
     (tmp_path / "in.jsonl").write_text('{"id": 1, "env": "countdown", "numbers": "3,4", "target": 7, "answer": "3+4=7"}\n')
     assert needle in one_line_error(capsys, *args)
+
+
+def test_a_goal_quantified_past_the_grounding_limit_is_one_line(capsys, tmp_path) -> None:
+    """330 bytes of problem (40 objects, a 5-variable forall goal) did not finish reading in 30 s."""
+    domain = tmp_path / "domain.pddl"
+    domain.write_text("(define (domain d) (:requirements :adl) (:predicates (p ?a ?b ?c ?d ?e))"
+                      " (:action go :parameters (?a) :effect (p ?a ?a ?a ?a ?a)))")
+    problem = tmp_path / "problem.pddl"
+    problem.write_text("(define (problem x) (:domain d) (:objects " + " ".join(f"o{i}" for i in range(40))
+                       + ") (:init) (:goal (forall (?a ?b ?c ?d ?e) (p ?a ?b ?c ?d ?e))))")
+    err = one_line_error(capsys, "validate", "--domain", domain, "--problem", problem, "--plan", "(go o1)")
+    assert "the goal expands to 102,400,000 ground instances" in err, err

@@ -3,7 +3,8 @@
 import pytest
 
 from constraints.errors import InputError
-from environments.pddl import check_plan, ground, load_pddl, parse_domain_text, parse_problem_text, search
+from environments.pddl import check_plan, ground, load_pddl, parse_domain_text, parse_problem_text, read_plan, search, validate_plan
+from environments.pddl.grounding import bind
 
 NEG_DOMAIN = """(define (domain lamp) (:requirements :strips :negative-preconditions)
   (:predicates (on ?l) (broken ?l))
@@ -151,3 +152,69 @@ def test_a_list_where_a_word_goes_is_an_input_error(parse, text, words):
     """Found by atheris (tests/fuzz/atheris_fuzz.py): a list as a formula's head raised TypeError (unhashable)."""
     with pytest.raises(InputError, match=words):
         parse(text)
+
+
+WIDE_DOMAIN = """(define (domain wide) (:requirements :adl)
+  (:predicates (p ?a ?b ?c ?d ?e) (q ?a) (r))
+  (:action go :parameters (?a ?b ?c ?d ?e) :precondition (q ?a) :effect (p ?a ?b ?c ?d ?e))
+  (:action sweep :parameters () :precondition (forall (?a ?b ?c ?d) (not (p ?a ?b ?c ?d ?a))) :effect (r))
+  (:action mark :parameters () :effect (forall (?a ?b ?c ?d) (when (q ?a) (p ?a ?b ?c ?d ?a)))))"""
+
+
+def wide_problem(objects: int, goal: str = "(r)") -> str:
+    names = " ".join(f"o{i}" for i in range(objects))
+    return f"(define (problem w) (:domain wide) (:objects {names}) (:init (q o0)) (:goal {goal}))"
+
+
+def test_a_quantified_goal_past_the_limit_is_refused_before_it_is_expanded():
+    """A 330-byte problem (40 objects, a 5-variable forall goal: 10**8 instances) did not finish reading in 30 s."""
+    goal = "(forall (?a ?b ?c ?d ?e) (p ?a ?b ?c ?d ?e))"
+    domain = parse_domain_text(WIDE_DOMAIN)
+    with pytest.raises(InputError, match=r"the goal expands to 102,400,000 ground instances .* at most 100,000"):
+        bind(domain, parse_problem_text(wide_problem(40, goal)))
+    assert bind(domain, parse_problem_text(wide_problem(3, goal))).goal_rest  # 243 instances: read
+
+
+@pytest.mark.parametrize("action, what", [
+    ("sweep", "the precondition of action sweep expands to 2,560,000"),  # 40**4 atoms
+    ("mark", "a quantified effect of action mark expands to 5,120,000"),  # 40**4 x (condition + add)
+])
+def test_a_quantified_action_past_the_limit_is_refused_when_a_step_names_it(action, what):
+    domain = parse_domain_text(WIDE_DOMAIN)
+    with pytest.raises(InputError, match=f"{what} ground instances"):
+        validate_plan(bind(domain, parse_problem_text(wide_problem(40))), [f"({action})"])
+    assert validate_plan(bind(domain, parse_problem_text(wide_problem(4))), [f"({action})"]).executed == 1
+
+
+def test_grounding_past_its_work_limit_is_refused(monkeypatch):
+    """`ground` (plan, solve, the oracle) enumerated objects ** parameters actions without bound."""
+    import environments.pddl.grounding as grounding
+
+    monkeypatch.setattr(grounding, "MAX_GROUND_WORK", 5_000)
+    domain = parse_domain_text(WIDE_DOMAIN.replace("(:action sweep", "(:action zz-sweep"))
+    with pytest.raises(InputError, match=r"grounding action go passes 5,000 bindings \(12 objects, 5 parameters\)"):
+        ground(domain, parse_problem_text(wide_problem(12)))
+    assert len(ground(domain, parse_problem_text(wide_problem(5))).actions) == 5 ** 4 + 2  # go from o0, sweep, mark
+
+
+def test_load_pddl_reads_files_within_the_size_limit(tmp_path, monkeypatch):
+    import constraints.limits as limits
+
+    domain, problem = tmp_path / "d.pddl", tmp_path / "p.pddl"
+    domain.write_text(NEG_DOMAIN)
+    problem.write_bytes(b"\xef\xbb\xbf" + NEG_PROBLEM.encode())  # a byte-order mark, as some editors write
+    assert load_pddl(domain, problem)[0].domain.name == "lamp"
+    with pytest.raises(InputError, match="problem file not found: 'a{200}'"):  # too long for a path
+        load_pddl(domain, "a" * 300)
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 100)
+    with pytest.raises(InputError, match=r"domain file .* is \d+ bytes; at most 100 are read"):
+        load_pddl(domain, problem)
+
+
+def test_plan_lines_with_text_around_an_action_are_blamed_not_run():
+    """Trailing junk after an action (`(switch-on l1)b034`) was read as the action itself."""
+    task = ground(parse_domain_text(NEG_DOMAIN), parse_problem_text(NEG_PROBLEM))
+    for line in ("(switch-on l1)b034ow+bc", ")(switch-on l1)"):
+        report = validate_plan(task, read_plan("(switch-off l1)\n" + line))
+        assert (report.executed, report.violations[0].kind, report.violations[0].steps) == (1, "syntax", (1,)), report
+    assert validate_plan(task, read_plan("(switch-off l1)\n(switch-on l1)")).is_valid
