@@ -80,6 +80,8 @@ def suites(limit: int) -> list[tuple[str, str, Callable[[], list[Any]], str | No
     n = min(limit, 100) if limit > 0 else 100
     out.append(("Sudoku 9x9 medium (generated)", "sudoku",
                 lambda: [get_environment("sudoku").generate(i, difficulty="medium") for i in range(n)], None))
+    out.append(("Sudoku 9x9 hard, 24 clues (generated)", "sudoku",
+                lambda: [get_environment("sudoku").generate(i, difficulty="hard", givens=24) for i in range(n)], None))
     cd = DATA / "dream-countdown"
     for k in (3, 4, 5):
         path = cd / f"cd{k}_test.jsonl"

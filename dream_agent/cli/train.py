@@ -52,6 +52,8 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, "--seed", help="seeds data, weights, masks and batch order"),
         device: str = typer.Option("cpu", "--device", help="cpu or cuda"),
         resume: bool = typer.Option(False, "--resume", help="continue from OUT/checkpoint.pt"),
+        stop_after: Optional[int] = typer.Option(None, "--stop-after", help="end this sitting after N more steps "
+                                                 "(checkpointed; the model so far is saved; --resume continues the schedule)"),
         threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads for torch"),
         batch_size: Optional[int] = typer.Option(None, "--batch-size", help="override the recipe's batch size"),
         weighting: Optional[str] = typer.Option(None, "--weighting", help="mdlm (1/t ELBO) or mgdm (token reweighting)"),
@@ -82,6 +84,8 @@ def register(app: typer.Typer) -> None:
             raise ValueError(f"no training recipe for {env!r}; known: {', '.join(sorted(RECIPES))}, pddl")
         if env != PDDL and (domain or problem or problems or examples is not None):
             raise ValueError("--domain, --problem, --problems and --examples belong to `train pddl`")
+        if stop_after is not None and stop_after < 0:
+            raise ValueError(f"--stop-after must be >= 0, got {stop_after}")
         if examples is not None and examples < 1:
             raise ValueError(f"--examples must be >= 1, got {examples}")
 
@@ -93,10 +97,10 @@ def register(app: typer.Typer) -> None:
         if env == PDDL:
             result = _train_pddl(domain, problem, problems, out, steps, examples=examples or 3000, seed=seed, device=device, resume=resume,
                                  threads=threads, evaluate=not no_eval, progress=not json_out, log=log,
-                                 batch_size=batch_size, weighting=weighting)
+                                 batch_size=batch_size, weighting=weighting, stop_after=stop_after)
         else:
             result = train(env, steps, out, seed=seed, device=device, resume=resume, threads=threads, evaluate=not no_eval,
-                           progress=not json_out, log=log, batch_size=batch_size, weighting=weighting)
+                           progress=not json_out, log=log, batch_size=batch_size, weighting=weighting, stop_after=stop_after)
         summary = {"env": env, "out": str(result.out_dir), "steps": result.steps, "final_loss": result.final_loss,
                    "params": result.n_params, "examples": result.n_examples, "wall_s": round(result.wall_s, 1),
                    "hardware": result.hardware}

@@ -76,7 +76,8 @@ def render_card(recipe: Recipe, result: Any, seed: int, figures: dict[str, Any] 
         f"({'MDLM 1/t ELBO' if recipe.weighting == 'mdlm' else 'MGDM token reweighting x 1/t'}) |",
         f"| data | {result.n_examples:,} {card.data} |",
         f"| curriculum | {'; '.join(f'{s.knobs} from {s.start:.0%} of the steps' for s in recipe.stages)} |",
-        f"| steps | {result.steps:,} x batch {recipe.batch_size}, AdamW lr {recipe.lr} (warm-up {recipe.warmup}, cosine) |",
+        f"| steps | {result.steps:,} x batch {recipe.batch_size}, AdamW lr {recipe.lr} (warm-up {recipe.warmup}, cosine"
+        f"{f' over {recipe.steps:,} steps: stopped part-way' if result.steps < recipe.steps else ''}) |",
         f"| seed | {seed} |",
         f"| hardware | {result.hardware} |",
         f"| wall time | {result.wall_s / 60:.1f} min |",

@@ -7,6 +7,7 @@ the saved optimiser and generator states, so it ends with the same weights as an
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import platform
 import time
@@ -128,9 +129,10 @@ def train(
         resume: continue from ``out_dir/checkpoint.pt`` when it exists.
         checkpoint_every: steps between checkpoints.
         progress: show a progress bar.
-        evaluate: solve fresh instances at the end and put the figures in the card.
+        evaluate: solve fresh instances at the end of the run (or of this sitting) and put the figures in the card.
         threads: CPU threads for torch (None: torch's default).
-        stop_after: end this run after so many steps (checkpointed; `resume` continues it later).
+        stop_after: end this sitting after so many more steps (checkpointed; the model so far is saved and
+            its card says at which step of the schedule; `resume` continues it later).
         log: called with a status line now and then (e.g. a log file writer).
         **overrides: recipe fields to change (dim, n_layers, batch_size, lr, weighting, ...).
 
@@ -263,7 +265,9 @@ def fit(
     n_params = sum(p.numel() for p in model.parameters())
     save_tiny(model.cpu(), tokenizer, out)
     figures = None
-    if evaluate is not None and finished:
+    if not finished and card is not None:  # a sitting's model: the same weights come from a run stopped there
+        card = dataclasses.replace(card, reproduce=f"{card.reproduce} --stop-after {end}")
+    if evaluate is not None:
         figures = evaluate(out)
         say(f"eval: {figures}")
     result = TrainResult(out, end, losses[-1] if losses else math.nan, tuple(losses), n_params,

@@ -72,6 +72,9 @@ def test_resume_is_exact(tmp_path):
     part = train("sudoku4x4", 8, tmp_path / "b", seed=3, progress=False, evaluate=False, threads=1,
                  checkpoint_every=4, stop_after=4, **SMALL)
     assert part.steps == 4
+    card = (tmp_path / "b" / "card.md").read_text()
+    assert "4 x batch" in card and "cosine over 8 steps: stopped part-way" in card, card
+    assert "Reproduce: `dream-agent train sudoku4x4 --steps 8 --seed 3 --stop-after 4`" in card, card
     resumed = train("sudoku4x4", 8, tmp_path / "b", seed=3, progress=False, evaluate=False, threads=1,
                     checkpoint_every=4, resume=True, **SMALL)
     assert resumed.losses == whole.losses
@@ -103,3 +106,5 @@ def test_train_cli_rejects_bad_input(tmp_path):
     assert bad.exit_code == 2 and "chess" in bad.output
     bad = runner.invoke(app, ["train", "sudoku4x4", "--steps=-1", "--out", str(tmp_path)])
     assert bad.exit_code == 2 and "--steps" in bad.output
+    bad = runner.invoke(app, ["train", "sudoku4x4", "--stop-after=-3", "--out", str(tmp_path)])
+    assert bad.exit_code == 2 and "--stop-after must be >= 0, got -3" in bad.output
