@@ -35,6 +35,11 @@ def _header(p: AssemblyProblem) -> list[str]:
     return w + ["plan"]
 
 
+def wait_choices(p: AssemblyProblem) -> tuple[str, ...]:
+    """The numbers a compact `wait` may take: 1 up to the longest cure (waiting longer is never needed)."""
+    return tuple(str(k) for k in range(1, max([x.cure for x in p.parts] + [1]) + 1))
+
+
 def template(p: AssemblyProblem, rendering: str = "compact") -> Template:
     """`max_steps` steps of (action, argument) word slots, or numbered text lines after the instruction."""
     if rendering == "compact":
@@ -42,8 +47,7 @@ def template(p: AssemblyProblem, rendering: str = "compact") -> Template:
         unknown = sorted(set(header) - set(vocabulary()))
         if unknown:
             raise InputError(f"compact assembly templates need vocabulary words; unknown: {unknown}")
-        args = (*(x.name for x in p.parts), *TOOLS, *(s.name for s in p.subassemblies),
-                *(str(k) for k in range(1, max([x.cure for x in p.parts] + [1]) + 1)), EMPTY)
+        args = (*(x.name for x in p.parts), *TOOLS, *(s.name for s in p.subassemblies), *wait_choices(p), EMPTY)
         segs: list = [" ".join(header) + " "]
         for i in range(p.max_steps):
             segs += [Slot(f"s{i}_act", choices=(*ACTIONS, EMPTY)), " ", Slot(f"s{i}_arg", choices=args),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from environments import ENVIRONMENTS, get_environment
+from environments.assembly.allowed import AssemblySteps
 from environments.base import Environment, SlotRules
 from environments.countdown.allowed import countdown_allowed_values, countdown_local_values
 from environments.kitchen.allowed import kitchen_allowed_values
@@ -12,7 +13,7 @@ from environments.pddl.allowed import pddl_allowed_values
 from environments.pddl.environment import DEFAULT_MAX_STEPS, PDDLEnvironment, PDDLProblem
 from environments.sudoku.allowed import sudoku_allowed_values
 
-RULED = ["blocksworld", "countdown", "kitchen", "sudoku", "sudoku4x4"]
+RULED = ["assembly", "blocksworld", "countdown", "kitchen", "sudoku", "sudoku4x4"]
 
 
 def knobs(name: str) -> dict:
@@ -68,9 +69,17 @@ def test_prepare_gives_other_pddl_domains_the_default_budget():
     assert env.prepare(problem).max_steps == DEFAULT_MAX_STEPS
 
 
-def test_assembly_has_no_slot_rules():
+def test_assembly_rules_are_effective_actions_step_by_step():
     env = get_environment("assembly")
-    assert env.slot_rules(env.generate(0)) is None
+    problem = env.prepare(env.generate(0, n_parts=4))
+    rules = env.slot_rules(problem)
+    n = problem.max_steps
+    assert rules.fill_order() == [[f"s{i}_act", f"s{i}_arg"] for i in range(n)]
+    for partial in partials(env, problem, "compact"):
+        assert rules.allowed_values(partial) == AssemblySteps(problem)(partial)
+    text = env.slot_rules(problem, "text")  # no value rules, the same step order
+    assert text.fill_order() == [[f"s{i}"] for i in range(n)]
+    assert all(text.allowed_values(partial) == {} for partial in partials(env, problem, "text"))
 
 
 @pytest.mark.parametrize("name", ["sudoku", "sudoku4x4"])
@@ -124,7 +133,7 @@ def test_blocksworld_rules_are_applicable_actions_step_by_step():
 
 
 def test_unknown_rendering_is_refused():
-    for name in ("blocksworld", "countdown", "sudoku"):
+    for name in ("assembly", "blocksworld", "countdown", "sudoku"):
         env = get_environment(name)
         with pytest.raises(ValueError, match="rendering"):
             env.slot_rules(env.prepare(env.generate(0, **knobs(name))), "html")

@@ -1,0 +1,157 @@
+"""Assembly hard constraints (`AssemblySteps`): oracle plans stay allowed, allowed steps are never blamed."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from constraints import InputError
+from environments import get_environment
+from environments.assembly.allowed import AssemblySteps
+from environments.assembly.templates import EMPTY
+
+ENV = get_environment("assembly")
+TASKS = [(k, seed) for k in range(3, 7) for seed in range(5)]
+
+
+def task(k: int, seed: int):
+    problem = ENV.generate(seed, n_parts=k)
+    return problem, ENV.solve(problem)
+
+
+def open_slots(problem) -> dict[str, str | None]:
+    return {f"s{i}_{x}": None for i in range(problem.max_steps) for x in ("act", "arg")}
+
+
+def prefix(values: dict[str, str], n: int) -> dict[str, str]:
+    """The slot values of steps 0..n-1."""
+    return {name: v for name, v in values.items() if int(name[1:].split("_")[0]) < n}
+
+
+def choices(problem) -> dict[str, set[str]]:
+    return {s.name: set(s.choices) for s in ENV.template(problem).slots}
+
+
+def walk(rules, problem, rng: random.Random, length: int, start: dict | None = None) -> dict[str, str | None]:
+    """Commit `length` steps: those of `start` (slot values), then random allowed ones one slot at a
+    time (the action first, then its argument)."""
+    partial = open_slots(problem)
+    for i in range(length):
+        if start and f"s{i}_act" in start:
+            partial |= {f"s{i}_act": start[f"s{i}_act"], f"s{i}_arg": start[f"s{i}_arg"]}
+            continue
+        for x in ("act", "arg"):
+            partial[f"s{i}_{x}"] = rng.choice(sorted(rules.allowed_values(partial)[f"s{i}_{x}"]))
+    return partial
+
+
+@pytest.mark.parametrize("k, seed", TASKS)
+def test_the_oracle_plan_is_allowed_step_by_step(k, seed):
+    problem, plan = task(k, seed)
+    values = ENV.plan_to_values(problem, plan)
+    rules, domain = ENV.slot_rules(problem), choices(problem)
+    partial = open_slots(problem)
+    for i in range(problem.max_steps):
+        for x in ("act", "arg"):
+            name = f"s{i}_{x}"
+            allowed = rules.allowed_values(partial)
+            assert values[name] in allowed[name], (plan, i, allowed[name])
+            assert all(set(vals) <= domain[slot] for slot, vals in allowed.items())
+            partial[name] = values[name]
+        if i < len(plan):  # the goal holds only once the whole plan is in: no empty step before
+            assert EMPTY not in rules.allowed_values(partial | {f"s{i}_act": None, f"s{i}_arg": None})[f"s{i}_act"]
+
+
+@pytest.mark.parametrize("k, seed", TASKS[::2])
+def test_every_allowed_step_after_allowed_steps_is_never_blamed(k, seed):
+    problem, plan = task(k, seed)
+    rules, rng = ENV.slot_rules(problem), random.Random(seed)
+    values = ENV.plan_to_values(problem, plan)
+    offered_empty = 0
+    for trial in range(8):
+        # half the walks follow the oracle plan for a while first (some to its end), to get near and past the goal
+        follow = (0, len(plan), 0, rng.randrange(len(plan)))[trial % 4]
+        i = rng.randrange(follow, problem.max_steps)
+        partial = walk(rules, problem, rng, i, prefix(values, follow))
+        acts = rules.allowed_values(partial)[f"s{i}_act"]
+        assert acts
+        offered_empty += EMPTY in acts
+        for act in acts:
+            for arg in rules.allowed_values(partial | {f"s{i}_act": act})[f"s{i}_arg"]:
+                found = ENV.check_values(problem, partial | {f"s{i}_act": act, f"s{i}_arg": arg})
+                blamed = [v for v in found if v.steps and f"s{i}_act" in v.slots]
+                if act == EMPTY:  # only once the goal holds: nothing is missing
+                    blamed += [v for v in found if v.kind == "missing_step"]
+                assert blamed == [], (act, arg, blamed)
+    assert offered_empty  # the walks did reach the goal
+
+
+def test_the_empty_step_is_offered_once_the_goal_holds():
+    problem, plan = task(5, 1)
+    values = ENV.plan_to_values(problem, plan)
+    rules, n = ENV.slot_rules(problem), len(plan)
+    partial = open_slots(problem) | prefix(values, n)
+    assert EMPTY in rules.allowed_values(partial)[f"s{n}_act"]
+    partial |= {f"s{n}_act": EMPTY}
+    assert rules.allowed_values(partial)[f"s{n}_arg"] == {EMPTY}
+    partial |= {f"s{n}_arg": EMPTY}  # and the state stays known: still the empty step, or a step that takes effect
+    assert EMPTY in rules.allowed_values(partial)[f"s{n + 1}_act"]
+    assert rules.allowed_values(partial | {f"s{n + 1}_act": "inspect"})[f"s{n + 1}_arg"] == set()  # all inspected
+
+
+def glued_task():
+    for seed in range(50):
+        problem, plan = task(6, seed)
+        kinds = {p.fasten for p in problem.parts}
+        if {"glue", "screw"} <= kinds:
+            return problem, plan
+    raise AssertionError("no generated task has both glued and screwed parts")
+
+
+def test_glued_parts_are_never_screwed_and_numbers_never_inserted():
+    problem, plan = glued_task()
+    glued = {p.name for p in problem.parts if p.fasten == "glue"}
+    screwed = {p.name for p in problem.parts if p.fasten == "screw"}
+    rules, rng = ENV.slot_rules(problem), random.Random(0)
+    values = ENV.plan_to_values(problem, plan)
+    seen = set()
+    for trial in range(40):
+        i = rng.randrange(len(plan))
+        partial = open_slots(problem) | prefix(values, i)
+        if trial % 2:  # an open step earlier on: the state is unknown from there
+            partial |= {f"s{rng.randrange(i + 1)}_{x}": None for x in ("act", "arg")}
+        for act, banned in (("screw", glued), ("glue", screwed), ("insert", set())):
+            args = set(rules.allowed_values(partial | {f"s{i}_act": act})[f"s{i}_arg"])
+            assert not args & banned and not any(a.isdigit() for a in args), (act, args)
+            seen |= args
+    assert seen & screwed and seen & glued  # the rules did offer parts to fasten
+
+
+def test_the_empty_step_is_refused_before_the_goal_and_unknowns_follow_it():
+    problem, plan = task(4, 2)
+    rules = ENV.slot_rules(problem)
+    assert EMPTY not in rules.allowed_values(open_slots(problem))["s0_act"]
+    # committed anyway, it leaves the state unknown: every typed step is allowed after it
+    after = rules.allowed_values(open_slots(problem) | {"s0_act": EMPTY, "s0_arg": EMPTY})
+    fastenings = {p.fasten for p in problem.parts} - {"none"}
+    assert set(after["s1_act"]) == {"change_tool", "fetch", "insert", "wait", "inspect", EMPTY} | fastenings
+    assert {p.name for p in problem.parts} <= set(after["s1_arg"])
+
+
+def test_tiers_and_renderings_behave_as_the_other_environments():
+    problem, plan = task(4, 3)
+    n = problem.max_steps
+    local, search = ENV.slot_rules(problem), ENV.slot_rules(problem, tier="search")
+    assert local.fill_order() == search.fill_order() == [[f"s{i}_act", f"s{i}_arg"] for i in range(n)]
+    values = ENV.plan_to_values(problem, plan)
+    for cut in (0, 3, len(plan)):
+        partial = open_slots(problem) | prefix(values, cut)
+        assert local.allowed_values(partial) == search.allowed_values(partial) == AssemblySteps(problem)(partial)
+    text = ENV.slot_rules(problem, "text")  # no value rules, the same step order
+    assert text.fill_order() == [[f"s{i}"] for i in range(n)]
+    assert text.allowed_values({f"s{i}": None for i in range(n)}) == {}
+    with pytest.raises(InputError, match="local, search"):
+        ENV.slot_rules(problem, "compact", "none")
+    with pytest.raises(ValueError, match="rendering"):
+        ENV.slot_rules(problem, "html")
