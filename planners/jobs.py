@@ -11,7 +11,7 @@ import hashlib
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import torch
 
@@ -138,27 +138,39 @@ class Job:
 
 
 class Budget:
-    """Rounds, model calls and wall time: when a job stops, and how many steps a round may take."""
+    """Rounds, model calls and wall time: when a job stops, and how many steps a round may take.
 
-    def __init__(self, options: PlanOptions) -> None:
+    `max_nfe` bounds the model calls of a whole request: the calls any of its candidates took
+    part in, counted once (a call carrying several candidates of one request is one call).
+    """
+
+    def __init__(self, options: PlanOptions, jobs: Sequence[Job] = ()) -> None:
         self.options = options
         self.start = time.perf_counter()
         self.round_seconds = 0.0
         self.calls = 0
+        self.siblings: dict[int, list[Job]] = {}
+        for job in jobs:
+            self.siblings.setdefault(job.index, []).append(job)
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
 
+    def request_nfe(self, job: Job) -> int:
+        """The model calls `job`'s request has taken part in so far, through any of its candidates."""
+        group = self.siblings.get(job.index, [job])
+        return job.nfe if len(group) == 1 else len(set().union(*(j.calls for j in group)))
+
     def is_spent(self, job: Job) -> bool:
         o = self.options
-        return (job.rounds >= o.max_rounds or (o.max_nfe is not None and job.nfe >= o.max_nfe)
+        return (job.rounds >= o.max_rounds or (o.max_nfe is not None and self.request_nfe(job) >= o.max_nfe)
                 or (o.timeout_s is not None and self.elapsed() >= o.timeout_s))
 
     def steps(self, job: Job) -> int:
-        """Steps for `job`'s next round: what it asks for, within its NFE budget and the time left (0: stop)."""
+        """Steps for `job`'s next round: what it asks for, within its request's NFE budget and the time left (0: stop)."""
         steps = job.steps
         if self.options.max_nfe is not None:
-            steps = min(steps, self.options.max_nfe - job.nfe)
+            steps = min(steps, self.options.max_nfe - self.request_nfe(job))
         if self.options.timeout_s is not None and self.calls:
             steps = min(steps, int((self.options.timeout_s - self.elapsed()) / (self.round_seconds / self.calls)))
         return max(steps, 0)

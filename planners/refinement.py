@@ -81,12 +81,12 @@ def refine_batch(
     stops at its first valid plan; of candidates valid in the same round the lower `rank` wins.
     Its NFE counts the model calls any of its candidates took part in (a call carries several
     rows; greedy and sampled rows go in separate calls), its rounds the most any ran; `max_nfe`
-    applies to each candidate.
+    bounds that count, the request's, not each candidate's.
 
     Each job of a round runs the step count it asks for, capped by its own NFE budget, and draws
     from its own generator (seeded from the seed and its candidate number, `planners.jobs.row_seed`),
     so a plan is the same at any batch size; each job's `nfe` counts the model calls it took
-    part in. Events carry the job's `index`. Budgets apply per job. Without sampling
+    part in. Events carry the job's `index`. Rounds and time apply per job, `max_nfe` per request. Without sampling
     (temperature 0, no alg_temp, alg other than "origin") a job stalls once its next round
     would start from a canvas (and step count) it already started from; with
     `options.retry_temperature` it then restarts from the empty canvas with sampling, as a row
@@ -101,7 +101,7 @@ def refine_batch(
                                seed=next_seed(sampling.seed))  # as stall restarts; each row adds its candidate
     jobs = [Job(i, k, r, sampling if k == 0 else sampled, sampling.steps_for(len(r.canvas.open_positions)))
             for i, r in enumerate(requests) for k in range(options.n_candidates)]
-    budget = Budget(options)
+    budget = Budget(options, jobs)
     emit = _recorder(options, on_step)
     for job in jobs:
         job.start()

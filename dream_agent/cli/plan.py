@@ -1,4 +1,4 @@
-"""`dream-agent plan`: plan a PDDL problem (blocksworld ships a model) or a kitchen task offline."""
+"""`dream-agent plan`: plan a PDDL problem (blocksworld ships a model), a kitchen task or an assembly task offline."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from dream_agent.cli.common import friendly_errors, pddl_source
 from environments.pddl import PDDLEnvironment
 
 KITCHEN = "kitchen"
+ASSEMBLY = "assembly"
+TARGETS = f"{KITCHEN}, {ASSEMBLY}, or none with --domain/--problem"
 
 
 def _pddl_env(domain: Path, problem: Path, model: Optional[Path], max_steps: Optional[int]) -> tuple[Any, Any, Optional[Path]]:
@@ -59,24 +61,34 @@ def _kitchen_problem(env: Any, problem: Optional[Path], seed: int, task: Optiona
     return env.generate(seed, **({"task": task} if task else {}), n_objects=objects)
 
 
+def _assembly_problem(env: Any, problem: Optional[Path], seed: int, parts: Optional[int]) -> Any:
+    if problem is not None:
+        if parts is not None:
+            raise InputError("--parts makes a generated task; leave it out with --problem")
+        return env.parse_problem(read_text(problem, "assembly problem file"))
+    return env.generate(seed, **({"n_parts": parts} if parts is not None else {}))
+
+
 def register(app: typer.Typer) -> None:
     """Add the `plan` command."""
 
     @app.command("plan")
     @friendly_errors
     def plan_command(
-        what: Optional[str] = typer.Argument(None, help="'kitchen' for a kitchen task; leave out for PDDL (--domain/--problem)"),
+        what: Optional[str] = typer.Argument(None, help="'kitchen' or 'assembly' for a generated or JSON task; leave out for "
+                                             "PDDL (--domain/--problem)"),
         domain: Optional[Path] = typer.Option(None, "--domain", help="PDDL domain file"),
-        problem: Optional[Path] = typer.Option(None, "--problem", help="PDDL problem file, or a kitchen problem JSON file"),
+        problem: Optional[Path] = typer.Option(None, "--problem", help="PDDL problem file, or a kitchen or assembly problem JSON file"),
         max_steps: Optional[int] = typer.Option(None, "--max-steps", help="PDDL: plan steps to allow (default: a budget per domain)"),
         task: Optional[str] = typer.Option(None, "--task", help="kitchen: task kind of a generated problem (e.g. tidy, heat_place)"),
-        task_seed: int = typer.Option(0, "--task-seed", help="kitchen: seed of the generated problem"),
+        task_seed: int = typer.Option(0, "--task-seed", help="kitchen, assembly: seed of the generated problem"),
         objects: int = typer.Option(3, "--objects", help="kitchen: objects in a generated problem"),
+        parts: Optional[int] = typer.Option(None, "--parts", help="assembly: parts in a generated task (1-16, default 6)"),
         steps: Optional[int] = sc.STEPS, alg: Optional[str] = sc.ALG, threshold: Optional[float] = sc.THRESHOLD,
         max_rounds: Optional[int] = sc.MAX_ROUNDS, seed: Optional[int] = sc.SEED, model: Optional[Path] = sc.MODEL,
         constraints: Optional[str] = sc.CONSTRAINTS, no_hard_constraints: bool = sc.NO_HARD,
         candidates: Optional[int] = sc.candidates_option(
-            KITCHEN, "blocksworld", others=f", other PDDL domains {PDDLEnvironment.recommended_candidates}"), trace: Optional[Path] = sc.TRACE, temperature: Optional[float] = sc.TEMPERATURE,
+            KITCHEN, ASSEMBLY, "blocksworld", others=f", other PDDL domains {PDDLEnvironment.recommended_candidates}"), trace: Optional[Path] = sc.TRACE, temperature: Optional[float] = sc.TEMPERATURE,
         json_out: bool = sc.JSON,
     ) -> None:
         """Plan with a diffusion model; `solved` only when the simulator/validator accepts the plan
@@ -89,12 +101,15 @@ def register(app: typer.Typer) -> None:
             env = get_environment(KITCHEN)
             prob = _kitchen_problem(env, problem, task_seed, task, objects)
             extra["instruction"] = env.instruction(prob)
+        elif what == ASSEMBLY:
+            env = get_environment(ASSEMBLY)
+            prob = _assembly_problem(env, problem, task_seed, parts)
         elif what is None:
             if domain is None or problem is None:
-                raise InputError("give --domain D.pddl and --problem P.pddl (or plan kitchen ...)")
+                raise InputError("give --domain D.pddl and --problem P.pddl (or plan kitchen ... / plan assembly ...)")
             env, prob, model = _pddl_env(domain, problem, model, max_steps)
         else:
-            raise InputError(f"unknown planning target {what!r}; allowed: kitchen, or none with --domain/--problem")
+            raise InputError(f"unknown planning target {what!r}; allowed: {TARGETS}")
         options = sc.plan_options(
             steps=steps, alg=alg, threshold=threshold, max_rounds=max_rounds, seed=seed, temperature=temperature,
             constraints=constraints, no_hard_constraints=no_hard_constraints, trace=trace, candidates=candidates)

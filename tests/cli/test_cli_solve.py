@@ -112,6 +112,36 @@ def test_plan_kitchen_json(runner_app):
     assert obj["instruction"] and all("(" in step for step in obj["plan"])
 
 
+@pytest.fixture(scope="module")
+def untrained_assembly(tmp_path_factory):
+    from dream_agent.training import train
+
+    return train("assembly", 0, tmp_path_factory.mktemp("assembly"), progress=False, evaluate=False)
+
+
+def test_plan_assembly_with_a_model_reports_the_checkers_verdict(runner_app, untrained_assembly):
+    from environments import get_environment
+
+    env = get_environment("assembly")
+    out = run(runner_app, "plan", "assembly", "--task-seed", "2", "--parts", "4", "--model", str(untrained_assembly.out_dir),
+              "--json", "--max-rounds", "1")
+    obj = json.loads(out.stdout)
+    assert set(obj) == SUMMARY | {"plan"} and len(obj["plan"]) >= 1
+    problem = env.generate(2, n_parts=4)
+    assert len(problem.parts) == 4
+    assert obj["solved"] == (env.check(problem, obj["plan"]) == []) and out.exit_code == (0 if obj["solved"] else 1)
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["plan", "assembly", "--task-seed", "2"], "no shipped model for 'assembly'"),
+    (["plan", "assembly", "--parts", "17", "--model", "."], "n_parts must be 1-16, got 17"),
+    (["plan", "chess"], "unknown planning target 'chess'; allowed: kitchen, assembly, or none with --domain/--problem"),
+])
+def test_plan_assembly_bad_input_is_one_line(runner_app, args, needle):
+    out = run(runner_app, *args)
+    assert out.exit_code == 2 and needle in out.output, out.output
+
+
 def test_models_lists_cards(runner_app):
     out = run(runner_app, "models", "--json")
     assert out.exit_code == 0
