@@ -12,11 +12,11 @@ from environments.assembly.allowed import AssemblySteps
 from environments.assembly.templates import EMPTY
 
 ENV = get_environment("assembly")
-TASKS = [(k, seed) for k in range(3, 7) for seed in range(5)]
+TASKS = [(k, seed, False) for k in range(3, 7) for seed in range(5)] + [(k, 7, True) for k in range(3, 7)]
 
 
-def task(k: int, seed: int):
-    problem = ENV.generate(seed, n_parts=k)
+def task(k: int, seed: int, deadlines: bool = False):
+    problem = ENV.generate(seed, n_parts=k, deadlines=deadlines)
     return problem, ENV.solve(problem)
 
 
@@ -46,9 +46,9 @@ def walk(rules, problem, rng: random.Random, length: int, start: dict | None = N
     return partial
 
 
-@pytest.mark.parametrize("k, seed", TASKS)
-def test_the_oracle_plan_is_allowed_step_by_step(k, seed):
-    problem, plan = task(k, seed)
+@pytest.mark.parametrize("k, seed, deadlines", TASKS)
+def test_the_oracle_plan_is_allowed_step_by_step(k, seed, deadlines):
+    problem, plan = task(k, seed, deadlines)
     values = ENV.plan_to_values(problem, plan)
     rules, domain = ENV.slot_rules(problem), choices(problem)
     partial = open_slots(problem)
@@ -63,9 +63,9 @@ def test_the_oracle_plan_is_allowed_step_by_step(k, seed):
             assert EMPTY not in rules.allowed_values(partial | {f"s{i}_act": None, f"s{i}_arg": None})[f"s{i}_act"]
 
 
-@pytest.mark.parametrize("k, seed", TASKS[::2])
-def test_every_allowed_step_after_allowed_steps_is_never_blamed(k, seed):
-    problem, plan = task(k, seed)
+@pytest.mark.parametrize("k, seed, deadlines", TASKS[::2])
+def test_every_allowed_step_after_allowed_steps_is_never_blamed(k, seed, deadlines):
+    problem, plan = task(k, seed, deadlines)
     rules, rng = ENV.slot_rules(problem), random.Random(seed)
     values = ENV.plan_to_values(problem, plan)
     offered_empty = 0
