@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Collection, Mapping, Sequence
 
+from environments.action_plans.steps import Step, StepRules
 from environments.kitchen.checks import KitchenState, apply_step, goal_violations
 from environments.kitchen.templates import EMPTY
 from environments.kitchen.problem import ACTIONS, KitchenProblem
@@ -50,65 +51,22 @@ def kitchen_allowed_values(
     return KitchenSteps(problem, every)(partial)
 
 
-class KitchenSteps:
-    """`kitchen_allowed_values` of one problem, bound once: what no committed slot changes is computed here.
-
-    A committed step in a known state is simulated alone (does it take effect, or is the empty
-    step allowed there) instead of trying every step; an open step in an unknown state takes the
-    precomputed value sets (shared frozensets). The values equal a full listing's.
-    """
+class KitchenSteps(StepRules):
+    """`kitchen_allowed_values` of one problem, bound once (see `environments.action_plans.steps`)."""
 
     def __init__(self, problem: KitchenProblem, every: Sequence[tuple[str, str, str]] | None = None) -> None:
-        self.problem = problem
-        self.every = typed_steps(problem) if every is None else list(every)
-        self.typed = set(self.every)
-        self.empty = (EMPTY, EMPTY, EMPTY)
-        self.anything = [self.empty, *self.every]  # an unknown state: the empty step or any typed step
-        self.free = [frozenset(step[k] for step in self.anything) for k in range(3)]
+        super().__init__(problem, typed_steps(problem) if every is None else every, (EMPTY, EMPTY, EMPTY), problem.max_steps)
 
-    def __call__(self, partial: Mapping[str, str | None]) -> dict[str, Collection[str]]:
-        state: KitchenState | None = KitchenState.initial(self.problem)
-        allowed: dict[str, Collection[str]] = {}
-        for i in range(self.problem.max_steps):
-            names = (f"s{i}_act", f"s{i}_a1", f"s{i}_a2")
-            held = [partial.get(n) for n in names]
-            held = [None if v is None else (v.strip() or EMPTY) for v in held]
-            if state is None:
-                if all(h is None for h in held):
-                    allowed.update(zip(names, self.free))
-                    continue
-                if None not in held:
-                    continue
-                options = self.anything
-            elif None not in held:  # a committed step: is it one the state allows?
-                state = self._take(i, (held[0], held[1], held[2]), state)
-                continue
-            else:
-                options = self._options(i, state)
-            fits = [o for o in options if all(h is None or h == v for h, v in zip(held, o))]
-            for k, name in enumerate(names):
-                if held[k] is None:
-                    allowed[name] = {o[k] for o in fits}
-            state = None
-        return allowed
+    def names(self, i: int) -> tuple[str, str, str]:
+        return f"s{i}_act", f"s{i}_a1", f"s{i}_a2"
 
-    def _after(self, i: int, step: tuple[str, str, str], state: KitchenState) -> KitchenState | None:
-        """The state after `step` as step i, or None when it does not take effect without a violation."""
+    def initial(self) -> KitchenState:
+        return KitchenState.initial(self.problem)
+
+    def after(self, i: int, step: Step, state: KitchenState) -> KitchenState | None:
         trial = _copy(state)
         violations, took, _ = apply_step(self.problem, trial, i, step[0], step[1:2] if step[2] == EMPTY else step[1:])
         return None if violations or not took else trial
 
-    def _options(self, i: int, state: KitchenState) -> list[tuple[str, str, str]]:
-        """The steps that take effect in `state`; the empty step once the goal holds (or when nothing does)."""
-        options = [self.empty] + [step for step in self.every if self._after(i, step, state) is not None]
-        if goal_violations(self.problem, state) and len(options) > 1:
-            options.remove(self.empty)
-        return options
-
-    def _take(self, i: int, step: tuple[str, str, str], state: KitchenState) -> KitchenState | None:
-        """The state after committed `step`, or None (unknown) when the state does not allow it."""
-        if step == self.empty:
-            if not goal_violations(self.problem, state):
-                return state
-            return state if all(self._after(i, s, state) is None for s in self.every) else None
-        return self._after(i, step, state) if step in self.typed else None
+    def is_goal(self, state: KitchenState) -> bool:
+        return not goal_violations(self.problem, state)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel
 
 from environments.action_plans.environment import ActionPlanEnvironment
@@ -29,22 +27,6 @@ class KitchenEnvironment(ActionPlanEnvironment):
     generator = generate
     oracle = solve
     simulate_check = check
-    _generated: tuple[KitchenProblem, list[str]] | None = None  # the last generated task and its oracle plan
-
-    def generate(self, seed: int, **knobs: Any) -> KitchenProblem:
-        """A random solvable task (see `environments.kitchen.generator.generate`). The generator's
-        search already found its optimal plan: it is kept, so `solve` on the task right after
-        (training data) does not search again."""
-        instance = generate(seed, **knobs)
-        self._generated = (instance.problem, instance.plan)
-        return instance.problem
-
-    def solve(self, problem: Any) -> list[str] | None:
-        """An optimal plan (the oracle's), or None when the task cannot be done."""
-        problem = self.parse_problem(problem)
-        if self._generated is not None and self._generated[0] == problem:
-            return list(self._generated[1])
-        return solve(problem)
 
     def slot_rules(self, problem: BaseModel, rendering: str = "compact", tier: Tier = "local") -> SlotRules:
         """Hard constraints (compact rendering): actions that take effect after a committed prefix,

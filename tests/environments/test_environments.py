@@ -137,3 +137,19 @@ def test_unknown_rendering_is_refused():
         env = get_environment(name)
         with pytest.raises(ValueError, match="rendering"):
             env.slot_rules(env.prepare(env.generate(0, **knobs(name))), "html")
+
+
+@pytest.mark.parametrize("name, knobs", [("kitchen", {"n_objects": 4}), ("assembly", {"n_parts": 5})])
+def test_action_plan_domains_keep_the_generators_plan_and_search_for_other_tasks(name, knobs, monkeypatch):
+    """Training data asks for the plan of each task right after generating it: one search, not two."""
+    env = get_environment(name)
+    searches: list[object] = []
+    oracle = type(env).oracle
+    problem = env.generate(7, **knobs)
+    expected = oracle(problem)
+    monkeypatch.setattr(type(env), "oracle", staticmethod(lambda p: searches.append(p) or oracle(p)))
+    kept = env.solve(problem)
+    assert searches == [] and kept == expected and env.solve(problem.model_dump()) == expected
+    other = env.generate(8, **knobs)
+    assert env.solve(problem) == kept and searches == [problem]  # not the last generated one: searched
+    assert env.solve(other) is not None and len(searches) == 1
