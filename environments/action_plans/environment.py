@@ -14,7 +14,8 @@ from pydantic import BaseModel, ValidationError
 
 from constraints import InputError, Template, Violation
 from environments.action_plans.actions import format_action, parse_action
-from environments.base import SlotRules, Tier, check_tier
+from environments.action_plans.steps import StepRules
+from environments.base import RENDERINGS, BoundRules, SlotRules, Tier, check_tier, no_values
 
 
 class ActionPlanEnvironment:
@@ -34,6 +35,7 @@ class ActionPlanEnvironment:
     oracle: Callable[[Any], list[str] | None]
     simulate_check: Callable[[Any, list[str]], list[Violation]]
     recommended_candidates: int = 1  # a subclass with a measured model sets its own
+    step_rules: Callable[[Any], StepRules] | None = None  # problem -> its hard constraints (None: none)
     _generated: tuple[Any, list[str]] | None = None  # the last generated task and its optimal plan
 
     def parse_problem(self, data: Any) -> Any:
@@ -59,9 +61,21 @@ class ActionPlanEnvironment:
         return problem
 
     def slot_rules(self, problem: Any, rendering: str = "compact", tier: Tier = "local") -> SlotRules | None:
-        """No hard constraints unless a subclass declares them."""
+        """Hard constraints from the subclass's `step_rules` (none without): in the compact rendering,
+        steps that take effect after a committed prefix and typed steps past it
+        (`environments.action_plans.steps`); the text rendering gets no values. Either way steps are
+        committed one after another. These rules are local; the search tier adds nothing here."""
         check_tier(tier)
-        return None
+        if self.step_rules is None:
+            return None
+        if rendering not in RENDERINGS:
+            raise InputError(f"unknown rendering {rendering!r}; renderings: {', '.join(RENDERINGS)}")
+        problem = self.parse_problem(problem)
+        n = problem.max_steps
+        if rendering == "text":
+            return BoundRules(no_values, tuple((f"s{i}",) for i in range(n)))
+        rules = type(self).step_rules(problem)
+        return BoundRules(rules, tuple(rules.names(i) for i in range(n)))
 
     def generate(self, seed: int, **knobs: Any) -> Any:
         """A random task. The generator's search already found its optimal plan: it is kept, so

@@ -1,11 +1,8 @@
-"""The kitchen domain behind the Environment protocol, with its hard constraints."""
+"""The kitchen domain behind the Environment protocol, with its hard constraints (its `allowed` module)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-
 from environments.action_plans.environment import ActionPlanEnvironment
-from environments.base import BoundRules, SlotRules, Tier, check_tier, no_values
 from environments.kitchen import templates as _t
 from environments.kitchen.allowed import KitchenSteps
 from environments.kitchen.checks import check
@@ -27,15 +24,4 @@ class KitchenEnvironment(ActionPlanEnvironment):
     generator = generate
     oracle = solve
     simulate_check = check
-
-    def slot_rules(self, problem: BaseModel, rendering: str = "compact", tier: Tier = "local") -> SlotRules:
-        """Hard constraints (compact rendering): actions that take effect after a committed prefix,
-        typed arguments elsewhere (see `environments.kitchen.allowed`); the text rendering gets none.
-        Either way steps are committed one after another. These rules are local; the search tier
-        adds nothing here."""
-        check_tier(tier)
-        problem = self.parse_problem(problem)
-        n = problem.max_steps
-        if rendering != "compact":
-            return BoundRules(no_values, tuple((f"s{i}",) for i in range(n)))
-        return BoundRules(KitchenSteps(problem), tuple((f"s{i}_act", f"s{i}_a1", f"s{i}_a2") for i in range(n)))
+    step_rules = KitchenSteps

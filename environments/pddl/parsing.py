@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from constraints.errors import InputError
 from environments.pddl.derived import DerivedRule, DerivedRules
 from environments.pddl.formulas import FALSE, TRUE, Formula, conjunction, disjunction, literals, negation
-from environments.pddl.sexpr import SList, read_sexpr, where
+from environments.pddl.sexpr import read_sexpr, where
 
 Atom = tuple[str, ...]  # ("on", "a", "b"); in schemas, arguments may be "?x" variables
 SUPPORTED = ("STRIPS with typing, constants, negative preconditions, equality, ADL (forall, exists, or, imply, when), "
