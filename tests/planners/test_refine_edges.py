@@ -1,0 +1,226 @@
+"""The refine loop at its edges, through its public entry points: what reaches the model (padding,
+per-row hooks, bans, rules, patterns), per-plan NFE in a batch, candidates, traces and budgets."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+import torch
+from scripted_lm import PreferUnused, RandomLogits, ScriptedDenoiser, lm, tokenizer
+
+from constraints import Violation, all_different, one_of
+from environments.base import BoundRules
+from planners import PlanOptions, plan, refine, refine_batch, requests_for
+from planners.refinement import choice_violations, pattern_violations, round_steps
+
+PAIR = "step 1 : {a|x,y,z} then {b|x,y,z} ."
+XYZ = ["x", "y", "z"]
+
+
+class Recording(PreferUnused):
+    """PreferUnused that records the attention mask of every call."""
+
+    def __init__(self, *args, **kw) -> None:
+        super().__init__(*args, **kw)
+        self.masks: list[torch.Tensor | None] = []
+
+    def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+        self.masks.append(None if attention_mask is None else attention_mask.clone())
+        return super().__call__(input_ids, attention_mask)
+
+
+class SureAfterOpen(ScriptedDenoiser):
+    """Certain of "x" everywhere on a canvas that holds "open", undecided between x, y, z elsewhere."""
+
+    def score(self, x: torch.Tensor) -> torch.Tensor:
+        ids = [self.tok.encode(w)[0] for w in ("x", "y", "z")]
+        logits = torch.full((*x.shape, self.vocab), -20.0)
+        for b in range(x.shape[0]):
+            sure = self.tok.encode("open")[0] in x[b].tolist()
+            logits[b, :, ids] = torch.tensor([10.0, 0.0, 0.0]) if sure else 0.0
+        return logits
+
+
+def test_round_steps_keep_the_rate_of_the_first_round():
+    assert round_steps(8, 1, 1) == 8 and round_steps(8, 1, 2) == 4 and round_steps(8, 0, 0) == 1
+
+
+class TestWhatReachesTheModel:
+    def test_rows_of_different_lengths_are_padded_and_the_padding_masked(self):
+        model = lm(Recording(tokenizer(), XYZ))
+        requests = requests_for(model, ["{a|x,y}", "the cup and {a|x,y}"], lambda values: [])
+        refine_batch(model, requests, options=PlanOptions.of(steps=1))
+        [mask] = model.denoiser.masks
+        short, long = len(requests[0].canvas.ids), len(requests[1].canvas.ids)
+        assert mask.tolist() == [[1] * short + [0] * (long - short), [1] * long]
+
+    def test_a_row_hook_sees_only_its_row(self):
+        tok = tokenizer()
+        x_id = tok.encode("x")[0]
+        seen = []
+
+        def no_x(step, x, logits):
+            seen.append((step, tuple(x.shape), tuple(logits.shape)))
+            logits[..., x_id] = float("-inf")
+            return logits
+
+        model = lm(PreferUnused(tok, XYZ))
+        requests = requests_for(model, ["{a|x,y}"] * 3, lambda values: [], logits_hooks=[None, no_x, None])
+        results = refine_batch(model, requests, options=PlanOptions.of(steps=1))
+        assert [r.values["a"] for r in results] == ["x", "y", "x"]
+        width = len(requests[0].canvas.ids)
+        assert seen == [(0, (1, width), (1, width, tok.vocab_size))]
+
+    def test_bans_rules_and_patterns_reach_the_masks(self):
+        model = lm(PreferUnused(tokenizer(), XYZ))
+        only_z = BoundRules(lambda partial: {"b": {"z"}} if partial.get("b") is None else {})
+        banned = refine(model, PAIR, lambda values: [], options=PlanOptions.of(steps=2), ban={"a": ["x"]})
+        assert banned.values["a"] != "x"
+        [ruled] = refine_batch(model, requests_for(model, [PAIR], lambda values: [], rules=[only_z]),
+                               options=PlanOptions.of(steps=2))
+        assert ruled.values["b"] == "z"
+        digits = refine(lm(RandomLogits(tokenizer())), "{n:<=3}", lambda values: [], options=PlanOptions.of(steps=3),
+                        patterns={"n": "[0-9]+"})
+        assert re.fullmatch("[0-9]+", digits.values["n"].replace(" ", ""))
+
+    @pytest.mark.parametrize("column", ["checks", "prefixes", "logits_hooks", "allow", "ban", "rules", "patterns"])
+    def test_a_column_of_the_wrong_length_is_named(self, column):
+        model = lm(PreferUnused(tokenizer(), XYZ))
+        kwargs = {"checks": [lambda values: []]} if column == "checks" else {"checks": lambda values: [], column: [None]}
+        with pytest.raises(ValueError) as err:
+            requests_for(model, ["{a:1}", "{a:1}"], **kwargs)
+        assert str(err.value) == f"{column}: got 1 entries for 2 templates"
+
+    def test_a_canvas_of_exactly_the_models_length_fits(self):
+        result = refine(lm(RandomLogits(tokenizer())), "{a:64}", lambda values: [], options=PlanOptions.of(steps=1))
+        assert len(result.tokens) == 64
+
+
+def test_plan_passes_every_argument_on():
+    tok = tokenizer()
+    events = []
+    model = lm(PreferUnused(tok, XYZ))
+    result = plan(model, "{a|x,y,z} {b:1}", [], options=PlanOptions.of(steps=1, keep_trace=True), prefix="open",
+                  on_step=events.append, allow={"b": ["2"]}, ban={"a": ["x"]})
+    assert result.tokens[0] == tok.encode("open")[0] and result.nfe == 1
+    assert (result.values["a"], result.values["b"]) == ("y", "2") and tuple(events) == result.trace
+    digits = plan(lm(RandomLogits(tok)), "{n:<=3}", [], steps=3, patterns={"n": "[0-9]+"})
+    assert re.fullmatch("[0-9]+", digits.values["n"].replace(" ", ""))
+
+
+def test_each_plan_of_a_batch_counts_the_calls_until_it_was_filled():
+    model = lm(SureAfterOpen(tokenizer()))
+    opts = PlanOptions.of(steps=3, confidence_threshold=0.9)
+    requests = requests_for(model, ["{a:3}", "{a:3}"], lambda values: [], prefixes=["open", "the"])
+    batch = refine_batch(model, requests, options=opts)
+    assert [r.nfe for r in batch] == [1, 3]
+    assert [refine(model, "{a:3}", lambda values: [], options=opts, prefix=p).nfe for p in ("open", "the")] == [1, 3]
+
+
+class TestChecks:
+    def test_without_value_sets_a_choice_slot_is_blamed_by_the_loop(self):
+        model = lm(PreferUnused(tokenizer(), ["put", "x", "y"]))
+        [request] = requests_for(model, ["{a|x,y} {b:1}"], lambda values: [])
+        [result] = refine_batch(model, [dataclasses.replace(request, choices=False)],
+                                options=PlanOptions.of(steps=1, max_rounds=1))
+        assert result.values["a"] == "put" and not result.solved
+        assert [(v.constraint, v.kind, v.slots, v.reason) for v in result.violations] == [
+            ("choices", "domain", ("a",), "slot a holds 'put', not one of its choices")]
+
+    def test_choice_and_pattern_violations_read_spaces_and_missing_slots(self):
+        model = lm(PreferUnused(tokenizer(), XYZ))
+        [request] = requests_for(model, ["{a|open the door,x} {n:<=3}"], lambda values: [], patterns=[{"n": "[0-9]+"}])
+        canvas = request.canvas
+        assert choice_violations(canvas, {"a": " x ", "n": "1"}) == []
+        assert [v.reason for v in choice_violations(canvas, {})] == ["slot a holds '', not one of its choices"]
+        [bad] = pattern_violations(canvas, {"a": "x", "n": "1 x"})
+        assert (bad.constraint, bad.kind, bad.slots) == ("pattern", "domain", ("n",))
+        assert bad.reason == "slot n holds '1 x', which does not match '[0-9]+'"
+        assert [v.slots for v in pattern_violations(canvas, {})] == [("n",)]
+        assert pattern_violations(canvas, {"n": "12"}) == []
+
+    def test_a_check_that_returns_none_is_an_error(self):
+        with pytest.raises(TypeError) as err:
+            refine(lm(PreferUnused(tokenizer(), XYZ)), PAIR, lambda values: None, options=PlanOptions.of(steps=1))
+        assert str(err.value) == "the check returned None; it must return a list of Violation"
+
+    def test_of_equally_bad_drafts_the_first_is_kept(self):
+        rounds = iter(range(1, 10))
+        check = lambda values: [Violation("c", f"round {next(rounds)}", slots=("a",))]  # noqa: E731
+        result = refine(lm(RandomLogits(tokenizer())), "{a:2}", check,
+                        options=PlanOptions.of(steps=1, max_rounds=3, temperature=1.0))
+        assert result.rounds == 3 and [v.reason for v in result.violations] == ["round 1"]
+
+
+class TestTemplatesWithoutSlots:
+    def test_a_failing_check_runs_once(self):
+        never = lambda values: [Violation("c", "no")]  # noqa: E731
+        model = lm(RandomLogits(tokenizer()))
+        result = refine(model, "open the door .", never, options=PlanOptions.of(max_rounds=5, keep_trace=True))
+        assert (result.solved, result.rounds, result.nfe, model.denoiser.calls) == (False, 1, 0, 0)
+        assert [(e.kind, e.round, e.violations) for e in result.trace] == [("check", 1, 1)]
+
+
+class TestTrace:
+    def test_events_carry_round_step_and_blame(self):
+        model = lm(PreferUnused(tokenizer(), XYZ))
+        result = refine(model, PAIR, all_different(["a", "b"], blame="later"),
+                        options=PlanOptions.of(steps=2, keep_trace=True))
+        assert [(e.kind, e.round, e.step) for e in result.trace] == [
+            ("step", 1, 0), ("step", 1, 1), ("check", 1, -1), ("step", 2, 0), ("check", 2, -1)]
+        checks = [e for e in result.trace if e.kind == "check"]
+        assert [e.blamed for e in checks] == [("b",), ()]
+
+    def test_a_violation_that_blames_nothing_reopens_every_slot(self):
+        nothing = lambda values: [Violation("c", "start over")]  # noqa: E731
+        result = refine(lm(RandomLogits(tokenizer())), PAIR, nothing,
+                        options=PlanOptions.of(steps=1, max_rounds=1, keep_trace=True))
+        [check] = [e for e in result.trace if e.kind == "check"]
+        assert check.blamed == ("a", "b")
+
+
+class TestCandidates:
+    CHECK = staticmethod(lambda values: one_of("a", ["x"])(values) + one_of("b", ["x"])(values))
+
+    def test_the_first_valid_candidate_ends_the_request(self):
+        model = lm(PreferUnused(tokenizer(), XYZ))
+        options = PlanOptions.of(steps=1, max_rounds=6, candidates=3, retry_temperature=3.0, keep_trace=True, seed=1)
+        result = refine(model, PAIR, self.CHECK, options=options)
+        assert result.solved and result.rounds == 1 and result.values == {"a": "x", "b": "x"}
+        assert result.nfe == model.denoiser.calls == 2  # the greedy row's call and the sampled rows' call
+        assert {e.candidate for e in result.trace} == {0, 1, 2} and result.seconds > 0
+
+    def test_a_valid_candidate_wins_over_an_earlier_invalid_one_whatever_its_rank(self):
+        model = lm(PreferUnused(tokenizer(), XYZ))
+        [request] = requests_for(model, [PAIR], all_different(["a", "b"]))
+        ranked = dataclasses.replace(request, rank=lambda values: 100)
+        options = PlanOptions.of(steps=1, max_rounds=1, candidates=4, retry_temperature=3.0, seed=0)
+        [result] = refine_batch(model, [ranked], options=options)
+        assert result.solved and result.values["a"] != result.values["b"]
+
+
+class TestBudgetEdges:
+    def test_a_budget_spent_before_the_first_round(self):
+        result = refine(lm(RandomLogits(tokenizer())), "{a:2} and {b|x,y}", lambda values: [],
+                        options=PlanOptions.of(timeout_s=1e-9))
+        assert (result.solved, result.rounds, result.nfe) == (False, 0, 0)
+        assert result.values == {"a": "", "b": ""}
+        assert [(v.constraint, v.kind, v.reason) for v in result.violations] == [
+            ("budget", "constraint", "the budget ran out before the first round")]
+
+    def test_a_stalled_greedy_plan_restarts_with_sampling_for_the_rounds_left(self):
+        never = lambda values: [Violation("c", "no", slots=("b",))]  # noqa: E731
+        result = refine(lm(PreferUnused(tokenizer(), XYZ)), PAIR, never,
+                        options=PlanOptions.of(steps=1, max_rounds=7, retry_temperature=1.0))
+        assert result.rounds == 7  # greedy stalls after 2 rounds; sampled rounds never repeat a canvas
+
+    def test_the_same_seed_gives_the_same_sampled_plan(self):
+        options = PlanOptions.of(steps=2, max_rounds=3, temperature=1.0, seed=5)
+        never = lambda values: [Violation("c", "no", slots=("a",))]  # noqa: E731
+        runs = [refine(lm(RandomLogits(tokenizer(), seed=2)), "{a:3} {b:2}", never, options=options).tokens
+                for _ in range(2)]
+        torch.manual_seed(123)  # the global generator plays no part
+        runs.append(refine(lm(RandomLogits(tokenizer(), seed=2)), "{a:3} {b:2}", never, options=options).tokens)
+        assert runs[0] == runs[1] == runs[2]
