@@ -98,31 +98,44 @@ def suites(limit: int) -> list[tuple[str, str, Callable[[], list[Any]], str | No
     out.append(("Blocksworld 3-6 blocks (generated)", "blocksworld",
                 lambda: [get_environment("blocksworld").generate(i, blocks=b) for b in (3, 4, 5, 6) for i in range(each)], None))
     out.append(("Kitchen (generated)", "kitchen", lambda: [get_environment("kitchen").generate(i) for i in range(n)], None))
+    out.append(("Kitchen every kind, 3-5 objects (generated)", "kitchen", lambda: kitchen_mix(n), None))
     return out
 
 
-def random_control(env_name: str) -> Any:
-    """An untrained model with the shipped model's shape and vocabulary: what the constraints solve alone."""
+def kitchen_mix(n: int) -> list[Any]:
+    """`n` kitchen tasks cycling through every task kind and 3, 4 and 5 objects (seeds 0..n-1)."""
+    from environments import get_environment
+    from environments.kitchen.problem import TASKS
+
+    env = get_environment("kitchen")
+    return [env.generate(i, task=TASKS[i % len(TASKS)], n_objects=3 + (i // len(TASKS)) % 3) for i in range(n)]
+
+
+def random_control(env_name: str, model: Path | None = None) -> Any:
+    """An untrained model with the shape and vocabulary of `model` (default: the shipped one): what the
+    constraints solve alone."""
     import torch
 
     from dream_agent.models import model_dir
     from dream_agent.protocols import DiffusionLM
     from dream_agent.tiny import TinyDenoiser, TinyMDM, read_tiny_config
 
-    config, tokenizer = read_tiny_config(model_dir(env_name))
+    config, tokenizer = read_tiny_config(model or model_dir(env_name))
     torch.manual_seed(0)
     net = TinyMDM(config)
     return DiffusionLM(TinyDenoiser(net, mask_id=tokenizer.mask_id, pad_id=tokenizer.pad_id), tokenizer, "random-weights")
 
 
 def run_suite(env_name: str, items: list[Any], extra: Any, tier: str, rounds: int, batch: int,
-              random_weights: bool = False, candidates: int = 1) -> dict[str, Any]:
+              random_weights: bool = False, candidates: int | None = None, model: Path | None = None,
+              threshold: float | None = None) -> dict[str, Any]:
     """Solve every item; returns solve rate, median NFE, mean seconds per instance and extras."""
-    from dream_agent.planning import solve_batch
+    from dream_agent.planning import load_cached, solve_batch
+    from planners.options import PlanOptions
     from environments import get_environment
 
     env = get_environment(env_name)
-    model = random_control(env_name) if random_weights else None
+    lm = random_control(env_name, model) if random_weights else None if model is None else load_cached(model)
     refs = None
     if extra == "length":
         items, refs = [p for p, _ in items], [r for _, r in items]
@@ -130,12 +143,13 @@ def run_suite(env_name: str, items: list[Any], extra: Any, tier: str, rounds: in
     results = []
     start = time.perf_counter()
     for i in range(0, len(problems), batch):
-        results += solve_batch(env, problems[i : i + batch], model, constraints=tier, max_rounds=rounds,
-                               candidates=candidates)
+        results += solve_batch(env, problems[i : i + batch], lm, constraints=tier, max_rounds=rounds,
+                               candidates=candidates, confidence_threshold=threshold)
     wall = time.perf_counter() - start
     solved = [r.solved for r in results]
     row: dict[str, Any] = {
         "n": len(results),
+        "candidates": PlanOptions.of(candidates=candidates).for_environment(env).candidates,
         "solved": sum(solved) / len(results),
         "median_nfe": statistics.median(r.nfe for r in results),
         "s_per_instance": wall / len(results),
@@ -164,7 +178,12 @@ def main() -> None:
                         help="'all', 'full' (local + remask only), or setting labels separated by semicolons")
     parser.add_argument("--batch", type=int, default=16, help="problems per batched solve (1 = per-puzzle latency)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    parser.add_argument("--candidates", type=int, default=1, help="canvases per problem in one batch (first valid wins)")
+    parser.add_argument("--candidates", type=int, default=None,
+                        help="canvases per problem in one batch, first valid wins (default: the environment's recommendation)")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="a model directory for every suite run (default: the model shipped for each environment)")
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="confidence-threshold decoding (commit every token above it; default: one token per step)")
     parser.add_argument("--random-weights", action="store_true",
                         help="control: an untrained model of the same shape (shows what the constraints do alone)")
     parser.add_argument("--out", type=Path, default=None, help="write the markdown table here")
@@ -190,7 +209,8 @@ def main() -> None:
         items = load()
         for name, tier, rounds in settings:
             batch = 1 if env_name == "sudoku" else args.batch
-            row = run_suite(env_name, items, extra, tier, rounds, batch, args.random_weights, args.candidates)
+            row = run_suite(env_name, items, extra, tier, rounds, batch, args.random_weights, args.candidates, args.model,
+                            args.threshold)
             notes = []
             if row.get("median_s") is not None:
                 notes.append(f"median {row['median_s']:.2f} s per puzzle")
@@ -199,7 +219,8 @@ def main() -> None:
             if row.get("length_ratio") is not None:
                 notes.append(f"plan length / reference {row['length_ratio']:.2f}")
             shown = f"{name} (random weights)" if args.random_weights else name
-            shown += f", {args.candidates} candidates" if args.candidates > 1 else ""
+            shown += f", {row['candidates']} candidate{'s' if row['candidates'] > 1 else ''}"
+            shown += f", threshold {args.threshold}" if args.threshold is not None else ""
             line = (f"| {label} | {shown} | {row['n']} | {row['solved']:.1%} | {row['median_nfe']:.0f} | "
                     f"{row['s_per_instance']:.3f} | {'; '.join(notes)} |")
             print(line, flush=True)

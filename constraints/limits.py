@@ -16,6 +16,7 @@ from constraints.errors import InputError
 
 MAX_FILE_BYTES = 10_000_000  # a problem, plan, domain or config file; real ones are a few KB
 MAX_JSON_DEPTH = 64  # nesting of lists and objects; real problems nest 3 deep
+MAX_PDDL_DEPTH = 64  # nesting of PDDL brackets; real domains nest about 10 deep (define, action, and, forall, when, ...)
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')  # a JSON string, escapes included (unrolled: linear)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 

@@ -60,6 +60,35 @@ def model_for(model: DiffusionLM | str | Path | None, env_name: str) -> Diffusio
     raise InputError(f"model must be a DiffusionLM, a checkpoint directory or None, got {type(model).__name__}")
 
 
+def pddl_environment(domain_pddl: str, model: str | Path | None = None) -> tuple[Environment, Path]:
+    """The environment and model directory for planning in a PDDL domain with a trained model.
+
+    `model` is a directory written by `dream-agent train pddl`; None takes the model shipped for a
+    domain of that name, if its structure (fingerprint) is the same.
+
+    Raises:
+        InputError: the model was trained for another domain, or none ships for this one.
+    """
+    from dream_agent.models import available_pddl_models, pddl_model_dir
+    from environments.pddl import PDDLEnvironment
+    from environments.pddl.record import environment_for_model, is_same_domain, read_domain_record
+
+    if model is not None:
+        return environment_for_model(domain_pddl, read_domain_record(model), model), Path(model)
+    name = PDDLEnvironment(domain_pddl).domain.name
+    shipped = pddl_model_dir(name)
+    served = ", ".join(["blocksworld", *available_pddl_models()])
+    if shipped is None:
+        raise InputError(f"no shipped model for the PDDL domain {name!r} (models ship for {served}); "
+                         f"pass --model DIR with a model trained on this domain (dream-agent train pddl)")
+    record = read_domain_record(shipped)
+    env = PDDLEnvironment(domain_pddl, object_pool=int(record["object_pool"]), max_steps=int(record["max_steps"]))
+    if not is_same_domain(record, env):
+        raise InputError(f"the shipped model for {name!r} serves another version of that domain (its actions or "
+                         f"predicates differ); pass --model DIR with a model trained on this domain (dream-agent train pddl)")
+    return env, shipped
+
+
 def plan_options(options: PlanOptions | Mapping[str, Any] | None = None, **overrides: Any) -> PlanOptions:
     """`PlanOptions` from options or a flat mapping, with flat keyword `overrides` on top."""
     if isinstance(options, PlanOptions):
@@ -131,5 +160,5 @@ def solve(
     return solve_batch(env, [problem], model, options=options, on_step=on_step, **overrides)[0]
 
 
-__all__ = ["PLAN_FIELDS", "environment", "load_cached", "model_for", "plan_options", "prepare", "result_fields", "solve",
-           "solve_batch"]
+__all__ = ["PLAN_FIELDS", "environment", "load_cached", "model_for", "pddl_environment", "plan_options", "prepare",
+           "result_fields", "solve", "solve_batch"]

@@ -68,10 +68,15 @@ class Environment(Protocol):
     project's small models, one word = one token); `text` templates are natural text for a
     text LM such as Dream. Plans are environment-specific (a grid string, a list of equations,
     a list of actions); `format_plan` gives their JSON form.
+
+    `recommended_candidates` is how many canvases per problem a plan request runs when its
+    options leave `candidates` unset (`planners.options.PlanOptions.for_environment`): the
+    number measured to pay for its time with this domain's shipped model (1: one canvas).
     """
 
     name: str
     problem_type: type[BaseModel]
+    recommended_candidates: int
 
     def parse_problem(self, data: Any) -> BaseModel:
         """A problem from its pydantic model, a dict or a string; bad input raises InputError."""

@@ -141,8 +141,11 @@ def compile_template(
         if values is not None:
             choices[seg.name] = values
         if seg.pattern is not None:
-            automata[seg.name] = token_automaton(tokenizer, seg.pattern, space,
-                                                 seg.max_length is not None and pad_id is not None)
+            try:
+                automata[seg.name] = token_automaton(tokenizer, seg.pattern, space,
+                                                     seg.max_length is not None and pad_id is not None)
+            except InputError as err:
+                raise InputError(f"slot {seg.name!r}: {err}") from None
             check_budget(automata[seg.name], seg.name, size, exact=seg.max_length is None)
         slots[seg.name] = tuple(range(len(ids), len(ids) + size))
         ids.extend([mask_id] * size)
@@ -214,18 +217,19 @@ def decode_slots(canvas: Canvas, tokens: Any) -> dict[str, str]:
     tokens = _as_list(tokens)
     if len(tokens) != len(canvas.ids):
         raise ValueError(f"tokens have length {len(tokens)}, the canvas has {len(canvas.ids)}")
-    values: dict[str, str] = {}
-    for name, positions in canvas.slots.items():
-        held = tuple(tokens[p] for p in positions)
-        choices = canvas.choices.get(name)
-        if choices is not None and held in choices:
-            values[name] = canvas.slot(name).choices[choices.index(held)]
-            continue
-        kept = [t for t in held if t != canvas.pad_id]
-        text = canvas.tokenizer.decode(kept) if kept else ""
-        automaton = canvas.patterns.get(name)
-        values[name] = automaton.value_of(text) if automaton is not None else text.strip()
-    return values
+    return {name: decode_slot(canvas, name, tuple(tokens[p] for p in positions))
+            for name, positions in canvas.slots.items()}
+
+
+def decode_slot(canvas: Canvas, name: str, held: tuple[int, ...]) -> str:
+    """The text of slot `name` holding the tokens `held` (one per position), as `decode_slots` reads it."""
+    choices = canvas.choices.get(name)
+    if choices is not None and held in choices:
+        return canvas.slot(name).choices[choices.index(held)]
+    kept = [t for t in held if t != canvas.pad_id]
+    text = canvas.tokenizer.decode(kept) if kept else ""
+    automaton = canvas.patterns.get(name)
+    return automaton.value_of(text) if automaton is not None else text.strip()
 
 
 def parse_template(text: str) -> Template:
@@ -309,7 +313,8 @@ def _pattern_end(text: str, k: int) -> int:
 
 def _parse_slot(body: str, column: int) -> Slot:
     """One `{...}` body: `name`, then `:N` or `:<=N`, then `|v1,v2,...` or `~REGEX`."""
-    where = f"template column {column} ({{{body}}})"
+    shown = body if len(body) <= 60 else body[:57] + "..."  # an error line stays one readable line
+    where = f"template column {column} ({{{shown}}})"
     cut = min((i for i in (body.find("|"), body.find("~")) if i >= 0), default=-1)
     if cut >= 0 and body[cut] == "~":
         slot = _parse_slot(body[:cut], column)

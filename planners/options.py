@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from constraints.errors import InputError
 from dream_agent.options import SAMPLING_FIELDS, SamplingOptions
-from environments.base import RENDERINGS, TIERS
+from environments.base import RENDERINGS, TIERS, Environment
 from planners.remasking import POLICIES
 
 # The hard-constraint tiers a plan can run at: "none" is the model alone (not even a slot's value
@@ -52,6 +52,8 @@ class PlanOptions:
         rendering: "compact" or "text" templates; None: chosen from the model's tokenizer.
         candidates: canvases per problem, rows of the same batch (the first with `sampling`, the
             others sampled); the first valid plan wins (see `planners.refinement.refine_batch`).
+            None (the default): the environment's `recommended_candidates`, resolved by
+            `for_environment`; a bare template (no environment) runs one.
         keep_trace: record every intermediate draft in the result.
     """
 
@@ -64,7 +66,7 @@ class PlanOptions:
     retry_temperature: float | None = 0.7
     constraints: str = "local"
     rendering: str | None = None
-    candidates: int = 1
+    candidates: int | None = None
     keep_trace: bool = False
 
     def __post_init__(self) -> None:
@@ -90,10 +92,29 @@ class PlanOptions:
             raise InputError(f"constraints must be one of {', '.join(CONSTRAINT_TIERS)}, got {self.constraints!r}")
         if self.rendering is not None and self.rendering not in RENDERINGS:
             raise InputError(f"rendering must be one of {', '.join(RENDERINGS)} or None, got {self.rendering!r}")
-        if not _is_int(self.candidates) or not 1 <= self.candidates <= MAX_CANDIDATES:
-            raise InputError(f"candidates must be an integer from 1 to {MAX_CANDIDATES}, got {self.candidates!r}")
+        if self.candidates is not None and (not _is_int(self.candidates) or not 1 <= self.candidates <= MAX_CANDIDATES):
+            raise InputError(f"candidates must be an integer from 1 to {MAX_CANDIDATES} or None (the environment's "
+                             f"recommendation), got {self.candidates!r}")
         if not isinstance(self.keep_trace, bool):
             raise InputError(f"keep_trace must be true or false, got {self.keep_trace!r}")
+
+    @property
+    def n_candidates(self) -> int:
+        """Canvases per problem: `candidates`, or 1 where no environment resolved it (a bare template).
+
+        >>> PlanOptions().n_candidates, PlanOptions.of(candidates=4).n_candidates
+        (1, 4)
+        """
+        return 1 if self.candidates is None else self.candidates
+
+    def for_environment(self, env: Environment) -> PlanOptions:
+        """These options with `candidates` resolved: as given, else `env.recommended_candidates`.
+
+        The one place an environment's recommendation enters a run (`planners.solving.solve_batch`).
+        """
+        if self.candidates is not None:
+            return self
+        return dataclasses.replace(self, candidates=env.recommended_candidates)
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any] | None = None) -> PlanOptions:

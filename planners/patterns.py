@@ -23,6 +23,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from constraints.errors import InputError
+from planners.pattern_limits import bounded_construction, check_lift, check_size, quoted, subpatterns
 
 try:  # Python 3.11+
     import re._parser as _sre
@@ -56,12 +57,40 @@ def normalize_pattern(pattern: str) -> str:
     try:
         tree = _sre.parse(core)
     except re.error as err:
-        raise InputError(f"pattern {pattern!r} is not a valid regular expression: {err}") from None
+        raise InputError(f"pattern {quoted(pattern)} is not a valid regular expression: {err}") from None
     found = _features(tree)
     if found:
-        raise InputError(f"pattern {pattern!r} uses {found}, which slot patterns do not support "
+        raise InputError(f"pattern {quoted(pattern)} uses {found}, which slot patterns do not support "
                          "(they must be regular: no backreferences, lookarounds or inner anchors)")
+    if _has_empty_braces(core):
+        raise InputError(f"pattern {quoted(pattern)} holds '{{}}', which Python reads as two braces and the "
+                         "automaton as a repeat; write \\{\\} for braces")
+    check_size(tree, pattern)
     return core
+
+
+def _has_empty_braces(pattern: str) -> bool:
+    """Whether `pattern` holds an unescaped `{}` outside a character class.
+
+    >>> _has_empty_braces("a{}"), _has_empty_braces(r"a\\{}"), _has_empty_braces("[{}]"), _has_empty_braces("a{2}")
+    (True, False, False, False)
+    """
+    i, n = 0, len(pattern)
+    while i < n:
+        if pattern[i] == "\\":
+            i += 2
+        elif pattern[i] == "[":  # skip the class; a ] right after [ or [^ is one of its characters
+            i += 1
+            i += pattern.startswith("^", i)
+            i += pattern.startswith("]", i)
+            while i < n and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+            i += 1
+        elif pattern.startswith("{}", i):
+            return True
+        else:
+            i += 1
+    return False
 
 
 def _escaped_end(text: str) -> bool:
@@ -75,19 +104,11 @@ def _features(tree: Any) -> str | None:
         name = str(op)
         if name in _UNSUPPORTED:
             return _UNSUPPORTED[name]
-        for sub in _subpatterns(arg):
+        for sub in subpatterns(arg):
             found = _features(sub)
             if found:
                 return found
     return None
-
-
-def _subpatterns(arg: Any) -> list:
-    if isinstance(arg, _sre.SubPattern):
-        return [arg]
-    if isinstance(arg, (tuple, list)):
-        return [s for a in arg for s in _subpatterns(a)]
-    return []
 
 
 @dataclass(frozen=True)
@@ -243,24 +264,43 @@ class TokenAutomaton:
 
 
 def _char_dfa(pattern: str) -> tuple[np.ndarray, int, np.ndarray, Any]:
-    """(table (n + 1, classes) with the dead state n, start, accept (n,), alphabet) of a pattern."""
+    """(table (n + 1, classes + 1) with the dead state n, start, accept (n,), class_of) of a pattern.
+
+    `class_of(ch)` is a character's column; the last column, all dead, holds the characters the
+    pattern's alphabet does not cover (a pattern like `(){1}`, which matches only "", has none).
+
+    The construction is bounded (`planners.pattern_limits.bounded_construction`): subset
+    constructions can grow exponentially (`(a|b)*a(a|b){20}` needs 2**21 states).
+    """
     import interegular
 
     core = normalize_pattern(pattern)
     try:
-        fsm = interegular.parse_pattern(core).to_fsm().reduce()
-    except Exception as err:  # interegular names what it cannot parse
-        raise InputError(f"pattern {pattern!r}: {err}") from None
+        with bounded_construction(pattern):
+            fsm = interegular.parse_pattern(core).to_fsm().reduce()
+    except InputError:
+        raise
+    except Exception as err:  # interegular names what it cannot parse (some errors have no text)
+        raise InputError(f"pattern {quoted(pattern)}: {err or type(err).__name__}") from None
     states = sorted(fsm.states)
     index = {s: i for i, s in enumerate(states)}
     n, classes = len(states), len(set(fsm.alphabet.values()))
-    table = np.full((n + 1, classes), n, dtype=np.int64)
+    table = np.full((n + 1, classes + 1), n, dtype=np.int64)
     for s, moves in fsm.map.items():
         for symbol, t in moves.items():
             table[index[s], symbol] = index[t]
     accept = np.zeros(n, dtype=bool)
     accept[[index[s] for s in fsm.finals]] = True
-    return table, index[fsm.initial], accept, fsm.alphabet
+    return table, index[fsm.initial], accept, functools.partial(_class_of, fsm.alphabet, classes)
+
+
+def _class_of(alphabet: Any, other: int, ch: str) -> int:
+    """The column of character `ch` in a pattern's table (`other`: the dead column of characters it never uses)."""
+    from interegular.fsm import anything_else
+
+    if ch in alphabet:
+        return alphabet[ch]
+    return alphabet[anything_else] if anything_else in alphabet else other
 
 
 def _run(table: np.ndarray, classes: np.ndarray, vocab: _Vocabulary, state: np.ndarray, k0: int = 0) -> np.ndarray:
@@ -287,20 +327,20 @@ def token_automaton(tokenizer: Any, pattern: str, space: str = "", with_pad: boo
         with_pad: the slot has an empty-token tail (a max_length slot).
     """
     vocab = vocabulary(tokenizer)
-    table, init, char_accept, alphabet = _char_dfa(pattern)
-    from interegular.fsm import anything_else
-
-    classes = np.asarray([alphabet[c] if c in alphabet else alphabet[anything_else] for c in vocab.chars] or [0],
-                         dtype=np.int64)
+    table, init, char_accept, class_of = _char_dfa(pattern)
+    check_lift(pattern, table.shape[0] - 1, vocab.size)
+    classes = np.asarray([class_of(c) for c in vocab.chars] or [0], dtype=np.int64)
     n = table.shape[0] - 1  # char states 0..n-1, dead = n
     dead, end = n, n + 1
     space = space if vocab.joiner == "" else ""
     start = n + 2 if space else init
     size = n + 3 if space else n + 2
-    first = np.full((size, vocab.size), dead, dtype=np.int64)
-    first[: n + 1, vocab.order] = _run(table, classes, vocab, np.repeat(np.arange(n + 1)[:, None], len(vocab.order), 1))
+    table = table.astype(np.int32)  # the (states, V) tables below are the lift's memory: 32-bit states halve it
+    first = np.full((size, vocab.size), dead, dtype=np.int32)
+    every_state = np.repeat(np.arange(n + 1, dtype=np.int32)[:, None], len(vocab.order), 1)
+    first[: n + 1, vocab.order] = _run(table, classes, vocab, every_state)
     if space:  # a token " rest" leaves the start state for wherever "rest" leads from the pattern's start
-        spaced = np.where(vocab.starts_with_space, init, dead)[None, :]
+        spaced = np.where(vocab.starts_with_space, init, dead).astype(np.int32)[None, :]
         first[start, vocab.order] = _run(table, classes, vocab, spaced, k0=1)[0]
     accept = np.zeros(size, dtype=bool)
     accept[:n] = char_accept
@@ -311,11 +351,11 @@ def token_automaton(tokenizer: Any, pattern: str, space: str = "", with_pad: boo
     if vocab.joiner:  # a word vocabulary: later tokens read as joiner + text
         after = np.arange(n + 1)
         for ch in vocab.joiner:
-            after = table[after, alphabet[ch] if ch in alphabet else alphabet[anything_else]]
+            after = table[after, class_of(ch)]
         rest[: n + 1] = first[after]
     pad = tokenizer.pad_id
     if pad is not None and 0 <= int(pad) < vocab.size:
-        column = np.full(size, dead, dtype=np.int64)
+        column = np.full(size, dead, dtype=np.int32)
         if with_pad:
             column[accept] = end
         first[:, int(pad)] = column
@@ -341,5 +381,5 @@ def check_budget(automaton: TokenAutomaton, name: str, size: int, exact: bool) -
     shortest = automaton.shortest()
     budget = f"exactly {size}" if exact else f"at most {size}"
     why = "no string matches it in this vocabulary" if shortest is None else f"the shortest match takes {shortest}"
-    raise InputError(f"slot {name!r}: no value of {budget} tokens matches pattern {automaton.pattern!r} ({why}); "
+    raise InputError(f"slot {name!r}: no value of {budget} tokens matches pattern {quoted(automaton.pattern)} ({why}); "
                      "give the slot more tokens or a looser pattern")

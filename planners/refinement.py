@@ -1,9 +1,11 @@
 """The infill -> check -> remask loop: denoise the canvases, check the plans, re-mask what is blamed, repeat.
 
-Each canvas of a batch is one `Job`. A round is one `denoise` call over the active jobs
-(right-padded, with an attention mask) for each sampling setting in use: greedy jobs, and jobs
-restarted with sampling after a stall. A job stops when its plan is valid or its budget is
-spent; it returns the best draft it saw (fewest violations, the earliest on ties).
+Each canvas of a batch is one `Job` (`planners.jobs`). A round is one `denoise` call over the
+active jobs (right-padded, with an attention mask) for each sampling setting in use: greedy
+jobs, and jobs restarted with sampling after a stall. Each job runs its own step count and draws
+from its own generator, so its plan does not depend on the other jobs of the batch. A job stops
+when its plan is valid or its budget is spent; it returns the best draft it saw (fewest
+violations, the earliest on ties).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 import torch
@@ -20,15 +21,14 @@ from constraints.errors import InputError
 from constraints.template import Template
 from constraints.violation import Constraint, Violation, check_all
 from dream_agent.denoise import LogitsHook, denoise
-from dream_agent.options import SamplingOptions
 from dream_agent.protocols import DiffusionLM
 from planners.compile import Canvas, compile_template, decode_slots
+from planners.jobs import Budget, Check, Draft, Job, Request, next_seed
 from planners.options import PlanOptions
 from planners.remasking import blamed_slots, remask_positions
 from planners.result import PlanResult, TraceEvent
 from planners.value_masks import SlotRules, SlotTokens, ValueMasks
 
-Check = Callable[[dict[str, str]], list[Violation]]
 OnStep = Callable[[TraceEvent], None]
 
 
@@ -66,117 +66,6 @@ def pattern_violations(canvas: Canvas, values: Mapping[str, str]) -> list[Violat
     return out
 
 
-@dataclass(frozen=True)
-class Draft:
-    """A checked draft of one canvas."""
-
-    tokens: tuple[int, ...]
-    values: dict[str, str]
-    violations: tuple[Violation, ...]
-
-
-@dataclass(frozen=True)
-class Request:
-    """One canvas to fill and what judges it: the unit `refine_batch` takes per row.
-
-    The canvas carries its slots' choices and patterns (compiled once by `requests_for`).
-    """
-
-    canvas: Canvas
-    check: Check
-    logits_hook: LogitsHook | None = None  # an extra hook on this row (row 0 of the tensors it sees)
-    allow: SlotTokens | None = None
-    ban: SlotTokens | None = None
-    rules: SlotRules | None = None  # the environment's hard constraints for this problem
-    choices: bool = True  # enforce slot value sets while denoising (off: the model alone)
-    rank: Callable[[dict[str, str]], Any] | None = None  # of two valid plans the lower rank wins (e.g. length)
-
-
-@dataclass(eq=False)
-class Job:
-    """The loop's state for one request."""
-
-    index: int  # which request
-    candidate: int  # which of the request's candidates (0: the options' own sampling)
-    request: Request
-    sampling: SamplingOptions
-    first_steps: int  # steps of a round over the whole canvas
-    tokens: list[int] = field(default_factory=list)
-    confidence: list[float] = field(default_factory=list)
-    steps: int = 0  # steps the next round asks for
-    seen: set[tuple[tuple[int, ...], int]] = field(default_factory=set)  # (canvas, steps) of rounds run
-    rounds: int = 0
-    nfe: int = 0
-    calls: set[int] = field(default_factory=set)  # which model calls of the run this job took part in
-    seconds: float = 0.0
-    done: bool = False
-    restarted: bool = False
-    best: Draft | None = None
-    trace: list[TraceEvent] = field(default_factory=list)
-
-    @property
-    def canvas(self) -> Canvas:
-        return self.request.canvas
-
-    def start(self) -> None:
-        """Open every slot position again (the first round, or a restart)."""
-        self.tokens = list(self.canvas.ids)
-        self.confidence = [math.nan] * len(self.canvas.ids)
-        self.steps = self.first_steps
-
-    def repeats(self) -> bool:
-        """Whether the next round would start from a canvas (and step count) a greedy round already ran."""
-        return self.sampling.is_greedy and (tuple(self.tokens), self.steps) in self.seen
-
-    def preference(self) -> tuple:
-        """Sort key among one request's candidates: valid first, then lower rank, fewer violations, earlier."""
-        best = self.best
-        if best is None:
-            return (1, 0, math.inf, self.candidate)
-        rank = self.request.rank(best.values) if not best.violations and self.request.rank is not None else 0
-        return (int(bool(best.violations)), rank, len(best.violations), self.candidate)
-
-    def result(self, keep_trace: bool) -> PlanResult:
-        best = self.best
-        if best is None:
-            spent = Violation("budget", "the budget ran out before the first round", kind="constraint")
-            best = Draft(tuple(self.canvas.ids), {name: "" for name in self.canvas.slots}, (spent,))
-        return PlanResult(best.values, self.canvas.template.fill(best.values), not best.violations,
-                          best.violations, self.rounds, self.nfe, self.seconds, best.tokens,
-                          dict(self.canvas.slots), tuple(self.trace) if keep_trace else None)
-
-
-class Budget:
-    """Rounds, model calls and wall time: when a job stops, and how many steps a round may take."""
-
-    def __init__(self, options: PlanOptions) -> None:
-        self.options = options
-        self.start = time.perf_counter()
-        self.round_seconds = 0.0
-        self.calls = 0
-
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.start
-
-    def is_spent(self, job: Job) -> bool:
-        o = self.options
-        return (job.rounds >= o.max_rounds or (o.max_nfe is not None and job.nfe >= o.max_nfe)
-                or (o.timeout_s is not None and self.elapsed() >= o.timeout_s))
-
-    def steps(self, jobs: Sequence[Job]) -> int:
-        """Steps for a round of `jobs`: the most any asks for, within every job's NFE and the time left (0: stop)."""
-        steps = max(job.steps for job in jobs)
-        if self.options.max_nfe is not None:
-            steps = min(steps, min(self.options.max_nfe - job.nfe for job in jobs))
-        if self.options.timeout_s is not None and self.calls:
-            steps = min(steps, int((self.options.timeout_s - self.elapsed()) / (self.round_seconds / self.calls)))
-        return max(steps, 0)
-
-    def record(self, seconds: float, calls: int) -> None:
-        self.round_seconds += seconds
-        self.calls += calls
-
-
 def refine_batch(
     model: DiffusionLM,
     requests: Sequence[Request],
@@ -186,7 +75,7 @@ def refine_batch(
 ) -> list[PlanResult]:
     """Fill every request's canvas, refining blamed slots until its check passes or its budget ends.
 
-    With `options.candidates` K > 1 each request runs as K jobs, rows of the same batch: the
+    With `options.n_candidates` K > 1 each request runs as K jobs, rows of the same batch: the
     first with the options' sampling, the others sampled (at the options' temperature, or
     `retry_temperature` when that is 0), each checked and remasked on its own blame. A request
     stops at its first valid plan; of candidates valid in the same round the lower `rank` wins.
@@ -194,9 +83,10 @@ def refine_batch(
     rows; greedy and sampled rows go in separate calls), its rounds the most any ran; `max_nfe`
     applies to each candidate.
 
-    A round runs the largest step count any of its jobs asks for, capped so that no job exceeds
-    its NFE budget; each job's `nfe` counts the model calls it took part in until it had no
-    masks left. Events carry the job's `index`. Budgets apply per job. Without sampling
+    Each job of a round runs the step count it asks for, capped by its own NFE budget, and draws
+    from its own generator (seeded from the seed and its candidate number, `planners.jobs.row_seed`),
+    so a plan is the same at any batch size; each job's `nfe` counts the model calls it took
+    part in. Events carry the job's `index`. Budgets apply per job. Without sampling
     (temperature 0, no alg_temp, alg other than "origin") a job stalls once its next round
     would start from a canvas (and step count) it already started from; with
     `options.retry_temperature` it then restarts from the empty canvas with sampling, as a row
@@ -208,12 +98,11 @@ def refine_batch(
                              f"at most {model.denoiser.max_length}")
     sampling = options.sampling
     sampled = sampling.replace(temperature=sampling.temperature or options.retry_temperature or 1.0,
-                               seed=sampling.seed + 1)  # shared with stall restarts: one call for all sampled rows
+                               seed=next_seed(sampling.seed))  # as stall restarts; each row adds its candidate
     jobs = [Job(i, k, r, sampling if k == 0 else sampled, sampling.steps_for(len(r.canvas.open_positions)))
-            for i, r in enumerate(requests) for k in range(options.candidates)]
+            for i, r in enumerate(requests) for k in range(options.n_candidates)]
     budget = Budget(options)
     emit = _recorder(options, on_step)
-    generators: dict[SamplingOptions, torch.Generator] = {}
     for job in jobs:
         job.start()
         if not job.canvas.open_positions:  # nothing to fill: check the fixed text once
@@ -225,14 +114,15 @@ def refine_batch(
         if not active:
             break
         for group in _by_sampling(active):
-            steps = budget.steps(group)
-            if steps < 1:
-                for job in group:
+            steps = [budget.steps(job) for job in group]
+            for job, n in zip(group, steps):
+                if n < 1:
                     job.done, job.seconds = True, budget.elapsed()
+            group, steps = [job for job in group if not job.done], [n for n in steps if n >= 1]
+            if not group:
                 continue
-            generator = generators.setdefault(group[0].sampling, _generator(model, group[0].sampling))
             t0, first_call = time.perf_counter(), budget.calls
-            drafts, calls = _denoise_round(model, group, steps, generator, emit)
+            drafts, calls = _denoise_round(model, group, steps, emit)
             budget.record(time.perf_counter() - t0, calls)
             for job, (tokens, confidence, nfe) in zip(group, drafts):
                 job.calls.update(range(first_call, first_call + nfe))
@@ -241,7 +131,7 @@ def refine_batch(
                 _absorb(job, tokens, confidence, nfe, options, emit)
                 if job.done:
                     job.seconds = budget.elapsed()
-        if options.candidates > 1:
+        if options.n_candidates > 1:
             _stop_solved_requests(jobs, budget)
     return [_request_result(group, options.keep_trace) for group in _by_request(jobs)]
 
@@ -283,22 +173,18 @@ def _stops(job: Job, budget: Budget, options: PlanOptions) -> bool:
             job.done, job.seconds = True, budget.elapsed()
             return True
         # a sampled restart: its own seed, so that it does not replay the greedy draft
-        job.sampling = job.sampling.replace(temperature=options.retry_temperature, seed=job.sampling.seed + 1)
+        job.sampling = job.sampling.replace(temperature=options.retry_temperature, seed=next_seed(job.sampling.seed))
         job.restarted = True
         job.start()
     return False
 
 
 def _by_sampling(jobs: list[Job]) -> list[list[Job]]:
-    """Jobs grouped by their sampling options (one denoise call each), in first-seen order."""
-    groups: dict[SamplingOptions, list[Job]] = {}
+    """Jobs grouped by how they sample (one denoise call each; seeds may differ), in first-seen order."""
+    groups: dict[tuple, list[Job]] = {}
     for job in jobs:
-        groups.setdefault(job.sampling, []).append(job)
+        groups.setdefault(tuple(job.sampling.denoise_kwargs().items()), []).append(job)
     return list(groups.values())
-
-
-def _generator(model: DiffusionLM, sampling: SamplingOptions) -> torch.Generator:
-    return torch.Generator(device=model.denoiser.device).manual_seed(sampling.seed)
 
 
 def _recorder(options: PlanOptions, on_step: OnStep | None) -> Callable[[Job, TraceEvent], None] | None:
@@ -330,9 +216,12 @@ def _value_masks(jobs: Sequence[Job]) -> tuple[LogitsHook, Callable[[torch.Tenso
     return logits_hook, masks.repair
 
 
-def _denoise_round(model: DiffusionLM, jobs: list[Job], steps: int, generator: torch.Generator,
+def _denoise_round(model: DiffusionLM, jobs: list[Job], steps: list[int],
                    emit: Callable | None) -> tuple[list[tuple[list[int], list[float], int]], int]:
-    """One batched denoise call over `jobs`: per job (tokens, confidence, nfe), and the model calls made."""
+    """One batched denoise call over `jobs`, each with its own `steps` and generator.
+
+    Returns per job (tokens, confidence, the model calls it took part in), and the steps run.
+    """
     denoiser = model.denoiser
     mask_id = denoiser.mask_id
     lengths = [len(job.tokens) for job in jobs]
@@ -347,26 +236,27 @@ def _denoise_round(model: DiffusionLM, jobs: list[Job], steps: int, generator: t
         attention_mask = attention_mask.to(denoiser.device)
     x = x.to(denoiser.device)
     logits_hook, repair = _value_masks(jobs)
-    # a job's nfe counts the calls until it had no masks left, as if it ran alone
-    job_nfe: list[int | None] = [None if bool((x[b] == mask_id).any()) else 0 for b in range(len(jobs))]
+    # which rows take part in the current step: as `denoise` decides (open positions, steps left)
+    live = [bool((x[b] == mask_id).any()) for b in range(len(jobs))]
 
     def tokens_hook(step: int, xs: torch.Tensor) -> torch.Tensor | None:
         fixed = repair(xs)
         still_open = (fixed == mask_id).any(dim=1).tolist()
         for b, job in enumerate(jobs):
-            if job_nfe[b] is None and not still_open[b]:
-                job_nfe[b] = step + 1
-            if emit is not None and (job_nfe[b] is None or job_nfe[b] == step + 1):
+            if not live[b]:
+                continue
+            if emit is not None:
                 held = fixed[b, : lengths[b]].tolist()
                 emit(job, TraceEvent("step", job.index, job.rounds + 1, step, tuple(held),
                                      decode_slots(job.canvas, held), candidate=job.candidate))
+            live[b] = still_open[b] and step + 1 < steps[b]
         return None if fixed is xs else fixed
 
-    sampling = jobs[0].sampling
+    generators = [job.generator_on(x.device) for job in jobs]
     out = denoise(denoiser, x, steps=steps, attention_mask=attention_mask, logits_hook=logits_hook,
-                  tokens_hook=tokens_hook, generator=generator, **sampling.denoise_kwargs())
-    drafts = [(out.tokens[b, : lengths[b]].tolist(), out.confidence[b, : lengths[b]].tolist(),
-               out.nfe if job_nfe[b] is None else job_nfe[b]) for b in range(len(jobs))]
+                  tokens_hook=tokens_hook, generator=generators, **jobs[0].sampling.denoise_kwargs())
+    drafts = [(out.tokens[b, : lengths[b]].tolist(), out.confidence[b, : lengths[b]].tolist(), int(out.row_nfe[b]))
+              for b in range(len(jobs))]
     return drafts, out.nfe
 
 

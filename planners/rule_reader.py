@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+from typing import Collection
+
 from constraints.template import Slot, Template
 from environments.base import SlotRules
-from planners.compile import Canvas, decode_slots
+from planners.compile import Canvas, decode_slot
 
 
 class RuleReader:
@@ -19,6 +21,8 @@ class RuleReader:
         self.order = [[name for name in group if name in canvas.slots] for group in (rules.fill_order() or [])]
         self._spaces = leading_spaces(canvas.template)
         self._cache: dict[tuple[str, str], tuple[int, ...] | None] = {}
+        self._values: dict[tuple[str, tuple[int, ...]], str] = {}  # (slot, its tokens) -> decoded value
+        self._read: dict[tuple, list[tuple[int, list[int]]]] = {}  # (slot, its tokens, values) -> restrictions
 
     def _tokens(self, slot: str, value: str) -> tuple[int, ...] | None:
         """`value` as the slot's padded token sequence; None when it does not fit."""
@@ -33,11 +37,22 @@ class RuleReader:
         return self._cache[key]
 
     def partial(self, row: list[int]) -> dict[str, str | None]:
-        """Slot name -> committed value, or None while any of its positions is masked."""
-        values = decode_slots(self.canvas, row)
-        mask_id = self.canvas.mask_id
-        return {name: None if any(row[p] == mask_id for p in positions) else values[name]
-                for name, positions in self.canvas.slots.items()}
+        """Slot name -> committed value, or None while any of its positions is masked.
+
+        A slot's tokens are decoded once per round: later steps look the value up (a step
+        commits a few tokens; the other slots hold what they held).
+        """
+        mask_id, out = self.canvas.mask_id, {}
+        for name, positions in self.canvas.slots.items():
+            held = tuple(row[p] for p in positions)
+            if mask_id in held:
+                out[name] = None
+                continue
+            value = self._values.get((name, held))
+            if value is None:
+                value = self._values[(name, held)] = decode_slot(self.canvas, name, held)
+            out[name] = value
+        return out
 
     def restrictions(self, row: list[int]) -> list[tuple[int, list[int]]]:
         """(open position, the tokens there of allowed values agreeing with the slot) for each constrained slot."""
@@ -46,15 +61,26 @@ class RuleReader:
             slot_positions = self.canvas.slots.get(name)
             if slot_positions is None:
                 continue
-            open_at = [k for k, p in enumerate(slot_positions) if row[p] == mask_id]
-            if not open_at:
+            held = tuple(row[p] for p in slot_positions)
+            if mask_id not in held:
                 continue
-            seqs = [s for s in (self._tokens(name, v) for v in values) if s is not None]
-            seqs = [s for s in seqs if all(row[p] == mask_id or row[p] == t for p, t in zip(slot_positions, s))]
-            if not seqs:  # dead end: leave the slot free for the checker to blame
-                continue
-            out.extend((slot_positions[k], sorted({s[k] for s in seqs})) for k in open_at)
+            if isinstance(values, frozenset):  # hashable: the same value set on the same tokens is read once
+                key = (name, held, values)
+                if key not in self._read:
+                    self._read[key] = self._slot_tokens(name, values, held)
+                out.extend(self._read[key])
+            else:
+                out.extend(self._slot_tokens(name, values, held))
         return out
+
+    def _slot_tokens(self, name: str, values: Collection[str], held: tuple[int, ...]) -> list[tuple[int, list[int]]]:
+        """(open position, its tokens) of slot `name` holding `held`, from the allowed values agreeing with it."""
+        mask_id, slot_positions = self.canvas.mask_id, self.canvas.slots[name]
+        seqs = [s for s in (self._tokens(name, v) for v in values) if s is not None]
+        seqs = [s for s in seqs if all(h == mask_id or h == t for h, t in zip(held, s))]
+        if not seqs:  # dead end: leave the slot free for the checker to blame
+            return []
+        return [(slot_positions[k], sorted({s[k] for s in seqs})) for k, h in enumerate(held) if h == mask_id]
 
     def later_positions(self, row: list[int]) -> list[int]:
         """Open positions of the slot groups after the first group that still has an open position."""

@@ -59,12 +59,14 @@ def solve_batch(
         env: the environment.
         problems: its problems (pydantic models, dicts or strings `env.parse_problem` reads).
         model: a DiffusionLM.
-        options: the PlanOptions (`steps=None`: one step per open token of each canvas).
+        options: the PlanOptions (`steps=None`: one step per open token of each canvas; `candidates=None`:
+            `env.recommended_candidates`).
         on_step: called with every TraceEvent.
 
     Returns:
         One PlanResult per problem; `solved` is True only when the environment's checker passes.
     """
+    options = options.for_environment(env)  # candidates unset: the environment's recommendation
     requests = [request_for(env, prepare(env, p), model, options) for p in problems]
     return refine_batch(model, requests, options=options, on_step=on_step)
 

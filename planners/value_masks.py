@@ -306,8 +306,11 @@ class ValueMasks:
         keep: list[tuple[int, int, list[int]]] = []  # (row, position, allowed ids)
         for i, rules in self._rules:
             row = x[i, : len(rules.canvas.ids)].tolist()
-            flat.extend((i, p) for p in rules.later_positions(row))
-            keep.extend((i, p, ids) for p, ids in rules.restrictions(row))
+            later = set(rules.later_positions(row))
+            flat.extend((i, p) for p in later)
+            # a later position stays flat over the whole vocabulary: narrowed to a few allowed values it
+            # could look surer than a current position the model hesitates over (four balls to pick)
+            keep.extend((i, p, ids) for p, ids in rules.restrictions(row) if p not in later)
         if flat:
             rows, positions = torch.tensor(flat, device=logits.device).T
             logits[rows, positions] = 0.0  # uniform: the lowest confidence, committed after the current group

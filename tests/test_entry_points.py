@@ -68,3 +68,37 @@ def test_first_round_takes_one_step_per_open_token_everywhere():
     steps = [e.step for e in result.trace if e.kind == "step" and e.round == 1]
     assert max(steps) + 1 == blanks == result.nfe
     assert PlanOptions().sampling.steps is None and PlanOptions.from_mapping({}) == PlanOptions()
+
+
+def test_unset_candidates_are_the_environment_recommendation_at_every_entry_point(monkeypatch, tmp_path):
+    import planners.solving
+    from dream_agent.batch import run as run_batch
+
+    seen: list[int | None] = []
+    real = planners.solving.refine_batch
+
+    def spy(model, requests, *, options, on_step=None):
+        seen.append(options.candidates)
+        return real(model, requests, options=options, on_step=on_step)
+
+    monkeypatch.setattr(planners.solving, "refine_batch", spy)
+    env = dream_agent.get_environment("kitchen")
+    problem = env.generate(0)  # what `plan kitchen` generates by default
+    python = dream_agent.solve(env, problem, max_rounds=1)
+    runnable = DiffusionPlanner("kitchen", max_rounds=1).invoke(problem)
+    _register()
+    cli = json.loads(CliRunner().invoke(app, ["plan", "kitchen", "--max-rounds", "1", "--json"]).stdout)
+    lines, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    lines.write_text(json.dumps({"id": "k", "env": "kitchen", "problem": problem.model_dump(mode="json"),
+                                 "options": {"max_rounds": 1}}) + "\n")
+    run_batch("solve", lines, out)
+    batch = json.loads(out.read_text().splitlines()[0])
+    assert env.recommended_candidates > 1 and seen == [env.recommended_candidates] * 4
+    plan = env.format_plan(env.parse_plan(env.prepare(problem), python.values))
+    for other in (runnable.plan, cli["plan"], batch["plan"]):
+        assert other == plan
+    assert python.nfe == runnable.nfe == cli["nfe"] == batch["nfe"]
+    seen.clear()
+    CliRunner().invoke(app, ["plan", "kitchen", "--max-rounds", "1", "--candidates", "1", "--json"])
+    dream_agent.solve(env, problem, max_rounds=1, candidates=1)
+    assert seen == [1, 1]  # an explicit number is kept

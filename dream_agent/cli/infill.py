@@ -46,8 +46,10 @@ def infill(
     except InputError as err:
         raise name_flags(err, FLAG_NAMES) from None
     patterns = _patterns(pattern or [], normalize_pattern)
-    template = _template(text, patterns, parse_template)
+    template, template_error = _template(text, patterns, parse_template)
     lm = load_model(model, dtype=dtype, device=device)
+    if template is None and template_error is not None and lm.tokenizer.mask_token not in text:
+        raise template_error  # no mask token either: the text was meant as a template
     if template is None:
         result = infill_text(lm, text, options=options)
         out: dict[str, Any] = {"text": result.text, "nfe": result.nfe, "seconds": round(result.seconds, 4),
@@ -74,18 +76,19 @@ def _patterns(given: list[str], normalize: Any) -> dict[str, str]:
     return patterns
 
 
-def _template(text: str, patterns: dict[str, str], parse: Any) -> Any:
-    """The template of TEXT when it holds slots (or patterns are given); None for plain text with masks.
+def _template(text: str, patterns: dict[str, str], parse: Any) -> tuple[Any, InputError | None]:
+    """(the template of TEXT when it holds slots or patterns are given, else None; why it is no template).
 
-    A text whose braces form no slots (JSON, code) and that holds mask tokens is plain text.
+    A text whose braces form no slots (JSON, code) and that holds mask tokens is plain text; the
+    error is kept for a text that holds no mask token either.
     """
     try:
         template = parse(text)
-    except InputError:
+    except InputError as err:
         if patterns or "{" not in text:
             raise
-        return None
-    return template if template.slots or patterns else None
+        return None, err
+    return (template if template.slots or patterns else None), None
 
 
 def _fill_template(lm: Any, template: Any, patterns: dict[str, str], options: Any) -> dict[str, Any]:

@@ -17,9 +17,10 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="print one JSON object (cards included)"),
     ) -> None:
         """List the shipped models (environment, size, parameters) and their cards."""
-        from dream_agent.models import available_models, describe_model
+        from dream_agent.models import available_models, available_pddl_models, describe_model
 
         found = [describe_model(name) for name in available_models()]
+        found += [describe_model(f"pddl:{name}", path) for name, path in available_pddl_models().items()]
         if json_out:
             print_json({"models": found})
             return
@@ -27,7 +28,7 @@ def register(app: typer.Typer) -> None:
             typer.echo("no shipped models found in the package")
         for info in found:
             shape = info["shape"]
-            typer.echo(f"{info['env']:<12} {info['parameters']:>10,} params  {info['size_bytes'] / 1e6:5.2f} MB  "
+            typer.echo(f"{info['env']:<22} {info['parameters']:>10,} params  {info['size_bytes'] / 1e6:5.2f} MB  "
                        f"dim {shape['dim']} x {shape['n_layers']} layers  {info['path']}")
             if card and info["card"]:
                 typer.echo("")

@@ -11,30 +11,42 @@ from constraints.errors import InputError
 from constraints.limits import read_text
 from dream_agent.cli import solve_common as sc
 from dream_agent.cli.common import friendly_errors, pddl_source
+from environments.pddl import PDDLEnvironment
 
 KITCHEN = "kitchen"
 
 
-def _pddl_env(domain: Path, problem: Path, model: Optional[Path], max_steps: Optional[int]) -> tuple[Any, Any]:
-    """Blocksworld (PlanBench's 4-operator domain) gets its environment and shipped model; other
-    domains need --model."""
+def _pddl_env(domain: Path, problem: Path, model: Optional[Path], max_steps: Optional[int]) -> tuple[Any, Any, Optional[Path]]:
+    """The environment, problem and model directory: blocksworld (PlanBench's 4-operator domain)
+    gets its environment and shipped model unless --model names one trained by `train pddl`;
+    other domains get the model of --model or the one shipped for them (see `pddl_environment`)."""
+    from dream_agent.planning import pddl_environment
     from environments import get_environment
     from environments.pddl import load_pddl
+    from environments.pddl.record import DOMAIN_RECORD
 
     env, base = load_pddl(pddl_source(domain, "domain"), pddl_source(problem, "problem"))
     blocks = get_environment("blocksworld")
     same = {s.name for s in env.domain.schemas} == {s.name for s in blocks.domain.schemas} and \
         set(env.domain.predicates) == set(blocks.domain.predicates)
-    if same:
+    if same and (model is None or not _is_file(model / DOMAIN_RECORD)):
         env, base = blocks, blocks.parse_problem(base.pddl)
-    elif model is None:
-        raise InputError(f"no shipped model for the PDDL domain {env.domain.name!r} (models ship for blocksworld); "
-                         f"pass --model DIR with a model trained on this domain")
+    else:
+        env, model = pddl_environment(env.domain_pddl, model)
+        base = env.parse_problem(base.pddl)
     if max_steps is not None:
         if max_steps < 1:
             raise InputError(f"--max-steps must be >= 1, got {max_steps}")
         base = base.model_copy(update={"max_steps": max_steps})
-    return env, base
+    return env, base, model
+
+
+def _is_file(path: Path) -> bool:
+    """Whether `path` is a file; False for a name the file system refuses (the loader then says why)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def _kitchen_problem(env: Any, problem: Optional[Path], seed: int, task: Optional[str], objects: int) -> Any:
@@ -63,7 +75,8 @@ def register(app: typer.Typer) -> None:
         steps: Optional[int] = sc.STEPS, alg: Optional[str] = sc.ALG, threshold: Optional[float] = sc.THRESHOLD,
         max_rounds: Optional[int] = sc.MAX_ROUNDS, seed: Optional[int] = sc.SEED, model: Optional[Path] = sc.MODEL,
         constraints: Optional[str] = sc.CONSTRAINTS, no_hard_constraints: bool = sc.NO_HARD,
-        candidates: Optional[int] = sc.CANDIDATES, trace: Optional[Path] = sc.TRACE, temperature: Optional[float] = sc.TEMPERATURE,
+        candidates: Optional[int] = sc.candidates_option(
+            KITCHEN, "blocksworld", others=f", other PDDL domains {PDDLEnvironment.recommended_candidates}"), trace: Optional[Path] = sc.TRACE, temperature: Optional[float] = sc.TEMPERATURE,
         json_out: bool = sc.JSON,
     ) -> None:
         """Plan with a diffusion model; `solved` only when the simulator/validator accepts the plan
@@ -79,7 +92,7 @@ def register(app: typer.Typer) -> None:
         elif what is None:
             if domain is None or problem is None:
                 raise InputError("give --domain D.pddl and --problem P.pddl (or plan kitchen ...)")
-            env, prob = _pddl_env(domain, problem, model, max_steps)
+            env, prob, model = _pddl_env(domain, problem, model, max_steps)
         else:
             raise InputError(f"unknown planning target {what!r}; allowed: kitchen, or none with --domain/--problem")
         options = sc.plan_options(

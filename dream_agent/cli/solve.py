@@ -21,7 +21,7 @@ def sudoku(
     steps: Optional[int] = sc.STEPS, alg: Optional[str] = sc.ALG, threshold: Optional[float] = sc.THRESHOLD,
     max_rounds: Optional[int] = sc.MAX_ROUNDS, seed: Optional[int] = sc.SEED, model: Optional[Path] = sc.MODEL,
     constraints: Optional[str] = sc.CONSTRAINTS, no_hard_constraints: bool = sc.NO_HARD,
-    candidates: Optional[int] = sc.CANDIDATES, trace: Optional[Path] = sc.TRACE, temperature: Optional[float] = sc.TEMPERATURE,
+    candidates: Optional[int] = sc.candidates_option("sudoku", "sudoku4x4"), trace: Optional[Path] = sc.TRACE, temperature: Optional[float] = sc.TEMPERATURE,
     json_out: bool = sc.JSON,
 ) -> None:
     """Fill a 9x9 or 4x4 Sudoku; prints the solution grid (or JSON with --json)."""
@@ -57,7 +57,7 @@ def countdown(
     steps: Optional[int] = sc.STEPS, alg: Optional[str] = sc.ALG, threshold: Optional[float] = sc.THRESHOLD,
     max_rounds: Optional[int] = sc.MAX_ROUNDS, seed: Optional[int] = sc.SEED, model: Optional[Path] = sc.MODEL,
     constraints: Optional[str] = sc.CONSTRAINTS, no_hard_constraints: bool = sc.NO_HARD,
-    candidates: Optional[int] = sc.CANDIDATES, trace: Optional[Path] = sc.TRACE, temperature: Optional[float] = sc.TEMPERATURE,
+    candidates: Optional[int] = sc.candidates_option("countdown"), trace: Optional[Path] = sc.TRACE, temperature: Optional[float] = sc.TEMPERATURE,
     json_out: bool = sc.JSON,
 ) -> None:
     """Reach the target with + - * / using each number once; prints the equations (or JSON)."""

@@ -23,8 +23,17 @@ MODEL = typer.Option(None, "--model", help="model directory (default: the model 
 CONSTRAINTS = typer.Option(None, "--constraints", help=f"hard-constraint tier: {', '.join(CONSTRAINT_TIERS)} "
                            f"(default: {_DEFAULT.constraints}; none = the model alone, search = look-ahead assists)")
 NO_HARD = typer.Option(False, "--no-hard-constraints", help="the same as --constraints none")
-CANDIDATES = typer.Option(None, "--candidates", help=f"canvases per problem in one batch, the first valid wins "
-                          f"(default: {_DEFAULT.candidates})")
+
+
+def candidates_option(*env_names: str, others: str = "") -> Any:
+    """The --candidates flag, its help naming the default each environment resolves to (`for_environment`)."""
+    from environments import get_environment
+
+    defaults = ", ".join(f"{name} {_DEFAULT.for_environment(get_environment(name)).candidates}" for name in env_names)
+    return typer.Option(None, "--candidates", help=f"canvases per problem in one batch, the first valid wins "
+                        f"(default: the environment's recommendation: {defaults}{others})")
+
+
 TRACE = typer.Option(None, "--trace", help="draw the denoising into FILE.png or FILE.gif")
 TEMPERATURE = typer.Option(None, "--temperature", help=f"sampling temperature (default: {_DEFAULT.sampling.temperature}, greedy)")
 JSON = typer.Option(False, "--json", help="print one JSON object")
@@ -65,10 +74,13 @@ def run_solve(env: Any, problem: Any, *, model: Optional[Path], options: PlanOpt
     from dream_agent.planning import model_for, solve
     from planners.solving import rendering_for
 
-    # the shipped models are small: one thread avoids contention and is as fast as two
-    if model is None:
-        torch.set_num_threads(1)
+    from dream_agent.tiny import TinyDenoiser
+
     lm = model_for(model, env.name)
+    # the project's small models: one thread avoids contention and is as fast as two (on a
+    # loaded machine a second thread made each layer some 50 times slower)
+    if model is None or isinstance(lm.denoiser, TinyDenoiser):
+        torch.set_num_threads(1)
     options = options.replace(rendering=rendering_for(lm, options))
     progress = None if quiet or not sys.stderr.isatty() else _progress()
     on_step = None

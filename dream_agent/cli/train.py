@@ -3,11 +3,40 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
+from constraints.limits import read_text
 from dream_agent.cli.common import check_output_file, check_output_folder, friendly_errors, print_json
+
+
+PDDL = "pddl"
+
+
+def _train_pddl(domain: Optional[Path], problem: Optional[Path], problems: Optional[Path], out: Optional[Path],
+                steps: Optional[int], **options: Any) -> Any:
+    """`train pddl`: read the user's domain and problem files, then `train_pddl`."""
+    from constraints.errors import InputError
+    from dream_agent.training.pddl import train_pddl
+
+    if domain is None or problem is None:
+        raise InputError("train pddl needs --domain D.pddl and --problem P.pddl")
+    files = [problem]
+    if problems is not None:
+        if not problems.is_dir():
+            raise InputError(f"--problems: {str(problems)!r} is not a folder of problem files")
+        files += sorted(p for p in problems.glob("*.pddl") if p.resolve() != problem.resolve() and p.resolve() != domain.resolve())
+    texts = [read_text(f, "problem file") for f in files]
+    out = out or Path("models") / f"pddl-{domain.stem if domain.stem != 'domain' else domain.parent.name}"
+    command = f"dream-agent train pddl --domain {domain} --problem {problem}" + (f" --problems {problems}" if problems else "")
+    device = options.pop("device")
+    if device != "cpu" and not device.startswith("cuda"):
+        raise InputError(f"unknown device {device!r}; allowed: cpu, cuda")
+    overrides = {k: v for k, v in (("batch_size", options.pop("batch_size")), ("weighting", options.pop("weighting")))
+                 if v is not None}
+    return train_pddl(read_text(domain, "domain file"), texts, out, steps, reproduce=command,
+                      device=device, **options, **overrides)
 
 
 def register(app: typer.Typer) -> None:
@@ -16,7 +45,8 @@ def register(app: typer.Typer) -> None:
     @app.command("train")
     @friendly_errors
     def train_command(
-        env: str = typer.Argument(..., help="environment name (sudoku, sudoku4x4, countdown, blocksworld, kitchen)"),
+        env: str = typer.Argument(..., help="environment name (sudoku, sudoku4x4, countdown, blocksworld, kitchen), "
+                                  "or pddl with --domain and --problem"),
         steps: Optional[int] = typer.Option(None, "--steps", help="optimiser steps (default: the recipe's; 0: the untrained control)"),
         out: Optional[Path] = typer.Option(None, "--out", help="model directory (default: ./models/ENV)"),
         seed: int = typer.Option(0, "--seed", help="seeds data, weights, masks and batch order"),
@@ -28,8 +58,13 @@ def register(app: typer.Typer) -> None:
         no_eval: bool = typer.Option(False, "--no-eval", help="skip the evaluation in the model card"),
         log_file: Optional[Path] = typer.Option(None, "--log", help="append status lines to this file"),
         json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
+        domain: Optional[Path] = typer.Option(None, "--domain", help="pddl: the domain file"),
+        problem: Optional[Path] = typer.Option(None, "--problem", help="pddl: a problem file whose objects and initial "
+                                               "state seed the training problems"),
+        problems: Optional[Path] = typer.Option(None, "--problems", help="pddl: a folder of more such problem files (*.pddl)"),
+        examples: Optional[int] = typer.Option(None, "--examples", help="pddl: training problems to make (default 3000)"),
     ) -> None:
-        """Train ENV's small diffusion model on generated, oracle-solved instances."""
+        """Train ENV's small diffusion model on generated, oracle-solved instances (pddl: on walks from your problems)."""
         if out is not None:
             check_output_folder(out, option="--out")
         if log_file is not None:
@@ -43,16 +78,25 @@ def register(app: typer.Typer) -> None:
             raise ValueError(f"--steps must be >= 0 (0: an untrained model of the same shape), got {steps}")
         if weighting is not None and weighting not in WEIGHTINGS:
             raise ValueError(f"unknown weighting {weighting!r}; allowed: {', '.join(WEIGHTINGS)}")
-        if env not in RECIPES:
-            raise ValueError(f"no training recipe for {env!r}; known: {', '.join(sorted(RECIPES))}")
+        if env != PDDL and env not in RECIPES:
+            raise ValueError(f"no training recipe for {env!r}; known: {', '.join(sorted(RECIPES))}, pddl")
+        if env != PDDL and (domain or problem or problems or examples is not None):
+            raise ValueError("--domain, --problem, --problems and --examples belong to `train pddl`")
+        if examples is not None and examples < 1:
+            raise ValueError(f"--examples must be >= 1, got {examples}")
 
         def log(line: str) -> None:
             if log_file is not None:
                 with open(log_file, "a", encoding="utf-8") as handle:
                     handle.write(line + "\n")
 
-        result = train(env, steps, out, seed=seed, device=device, resume=resume, threads=threads, evaluate=not no_eval,
-                       progress=not json_out, log=log, batch_size=batch_size, weighting=weighting)
+        if env == PDDL:
+            result = _train_pddl(domain, problem, problems, out, steps, examples=examples or 3000, seed=seed, device=device, resume=resume,
+                                 threads=threads, evaluate=not no_eval, progress=not json_out, log=log,
+                                 batch_size=batch_size, weighting=weighting)
+        else:
+            result = train(env, steps, out, seed=seed, device=device, resume=resume, threads=threads, evaluate=not no_eval,
+                           progress=not json_out, log=log, batch_size=batch_size, weighting=weighting)
         summary = {"env": env, "out": str(result.out_dir), "steps": result.steps, "final_loss": result.final_loss,
                    "params": result.n_params, "examples": result.n_examples, "wall_s": round(result.wall_s, 1),
                    "hardware": result.hardware}

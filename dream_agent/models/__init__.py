@@ -25,6 +25,18 @@ SHIPPED: dict[str, str] = {
     "sudoku4x4": "sudoku4x4",
 }
 
+# PDDL domain name -> model directory; each holds domain.json with the domain's structural
+# fingerprint, which planning checks before using the model for a domain of that name.
+# None ships yet: the gripper and logistics runs of bench/pddl_shipped.py did not reach a useful
+# solve rate (docs/pddl.md).
+SHIPPED_PDDL: dict[str, str] = {}
+
+
+def pddl_model_dir(domain_name: str) -> Path | None:
+    """The directory of the model shipped for a PDDL domain of this name, or None."""
+    path = ROOT / SHIPPED_PDDL.get(domain_name, "-")
+    return path if domain_name in SHIPPED_PDDL and (path / "model.safetensors").is_file() else None
+
 
 def model_dir(env_name: str) -> Path:
     """The directory of the model shipped for `env_name`.
@@ -56,9 +68,17 @@ def default_model(env_name: str, device: str = "cpu") -> DiffusionLM:
     return _load(str(model_dir(env_name)), device)
 
 
-def describe_model(env_name: str) -> dict[str, Any]:
-    """Plain data about a shipped model: path, size on disk, parameters, vocabulary size and card."""
-    path = model_dir(env_name)
+def available_pddl_models() -> dict[str, Path]:
+    """PDDL domain name -> model directory, for every shipped PDDL model whose weights are present."""
+    return {name: path for name in SHIPPED_PDDL if (path := pddl_model_dir(name)) is not None}
+
+
+def describe_model(env_name: str, path: Path | None = None) -> dict[str, Any]:
+    """Plain data about a shipped model: path, size on disk, parameters, vocabulary size and card.
+
+    `path` names the directory of a shipped PDDL model (`env_name` is then "pddl:<domain>").
+    """
+    path = path or model_dir(env_name)
     config = json.loads((path / "config.json").read_text(encoding="utf-8"))
     from safetensors import safe_open
 
@@ -83,4 +103,4 @@ def _numel(shape: list[int]) -> int:
     return out
 
 
-__all__ = ["SHIPPED", "available_models", "default_model", "describe_model", "model_dir"]
+__all__ = ["SHIPPED", "SHIPPED_PDDL", "available_models", "available_pddl_models", "default_model", "describe_model", "model_dir", "pddl_model_dir"]

@@ -33,7 +33,8 @@ CONFIGURABLE: dict[str, tuple[Any, str]] = {
     "rendering": (Optional[str], "template rendering: compact (small models) or text (Dream); default by model"),
     "constraints": (str, "hard-constraint tier: none (the model alone), local (default) or search"),
     "hard_constraints": (bool, "true/false: the same as constraints local/none"),
-    "candidates": (int, "canvases per problem in one batch; the first valid plan wins"),
+    "candidates": (Optional[int], "canvases per problem in one batch; the first valid plan wins "
+                                  "(default: the environment's recommended_candidates)"),
 }
 
 
@@ -71,7 +72,7 @@ class DiffusionPlanner(Runnable[Any, PlanOutput]):
 
     @property
     def config_specs(self) -> list[ConfigurableFieldSpec]:
-        defaults = {**self.options.to_dict(), "model": None if self.model is None else str(self.model)}
+        defaults = {**self.options.for_environment(self.env).to_dict(), "model": None if self.model is None else str(self.model)}
         return [
             ConfigurableFieldSpec(id=key, annotation=kind, name=key, description=text, default=defaults.get(key))
             for key, (kind, text) in CONFIGURABLE.items()

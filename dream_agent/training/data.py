@@ -72,15 +72,20 @@ def make_examples(
     return out
 
 
-def collate(examples: list[Example], pad_id: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Right-pad a batch: ids (B, L), slot mask (B, L) bool, attention mask (B, L) of 1 = real."""
-    length = max(len(e.ids) for e in examples)
+def collate(examples: list[Example], pad_id: int, shifts: list[int] | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Pad a batch: ids (B, L), slot mask (B, L) bool, attention mask (B, L) of 1 = real.
+
+    Rows are right-padded; `shifts` puts that many (masked-out) padding positions in front of
+    each row first, so the row's tokens sit at later absolute positions.
+    """
+    shifts = shifts or [0] * len(examples)
+    length = max(len(e.ids) + k for e, k in zip(examples, shifts))
     ids = torch.full((len(examples), length), pad_id, dtype=torch.long)
     slot = torch.zeros((len(examples), length), dtype=torch.bool)
     attn = torch.zeros((len(examples), length), dtype=torch.long)
-    for row, e in enumerate(examples):
+    for row, (e, k) in enumerate(zip(examples, shifts)):
         n = len(e.ids)
-        ids[row, :n] = torch.tensor(e.ids, dtype=torch.long)
-        slot[row, :n] = torch.tensor(e.slot_mask, dtype=torch.bool)
-        attn[row, :n] = 1
+        ids[row, k:k + n] = torch.tensor(e.ids, dtype=torch.long)
+        slot[row, k:k + n] = torch.tensor(e.slot_mask, dtype=torch.bool)
+        attn[row, k:k + n] = 1
     return ids, slot, attn

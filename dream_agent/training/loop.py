@@ -19,6 +19,7 @@ import torch
 
 from constraints.errors import InputError
 from dream_agent.tiny import TinyConfig, TinyMDM, save_tiny
+from dream_agent.training.card import CardText, write_card
 from dream_agent.training.data import Example, collate, make_examples
 from dream_agent.training.objective import diffusion_loss
 from dream_agent.training.recipes import Recipe, get_recipe
@@ -48,14 +49,9 @@ def _tokenizer(env: Any) -> VocabTokenizer:
     return VocabTokenizer(env.vocabulary())
 
 
-def _prepare(env_name: str) -> Callable[[Any], Any]:
-    env = get_environment(env_name)
-    return env.prepare  # the planner's view of a problem (e.g. a step budget)
-
-
 def build_data(recipe: Recipe, env: Any, tokenizer: VocabTokenizer, seed: int, progress: Any = None) -> list[list[Example]]:
     """One pool of examples per curriculum stage (seeds disjoint from evaluation seeds)."""
-    prepare = _prepare(recipe.env)
+    prepare = env.prepare  # the planner's view of a problem (e.g. a step budget)
     pools = []
     for s, stage in enumerate(recipe.stages):
         pool: list[Example] = []
@@ -142,13 +138,56 @@ def train(
         The TrainResult.
     """
     recipe = get_recipe(env_name).with_overrides(steps=steps, **overrides)
+    env = get_environment(env_name)
+    card = CardText(reproduce=f"dream-agent train {recipe.env} --steps {recipe.steps} --seed {seed}")
+
+    def evaluation(model_dir: Path) -> dict[str, Any]:
+        from dream_agent.training.card import evaluate_model
+
+        return evaluate_model(env, model_dir, recipe.eval_knobs, recipe.eval_n)
+
+    return fit(recipe, env, out_dir or Path("models") / env_name,
+               lambda bar: build_data(recipe, env, VocabTokenizer(env.vocabulary()), seed, bar),
+               seed=seed, device=device, resume=resume, checkpoint_every=checkpoint_every, progress=progress,
+               evaluate=evaluation if evaluate else None, threads=threads, stop_after=stop_after, log=log, card=card)
+
+
+def fit(
+    recipe: Recipe,
+    env: Any,
+    out_dir: str | Path,
+    make_pools: Callable[[Any], list[list[Example]]],
+    *,
+    seed: int = 0,
+    device: str = "cpu",
+    resume: bool = False,
+    checkpoint_every: int = 100,
+    progress: bool = True,
+    evaluate: Callable[[Path], dict[str, Any]] | None = None,
+    threads: int | None = None,
+    stop_after: int | None = None,
+    log: Callable[[str], None] | None = None,
+    card: CardText | None = None,
+) -> TrainResult:
+    """The training run behind `train` (and `train_pddl`): data, model, optimiser loop, checkpoints, card.
+
+    Args:
+        recipe: shape, data mix and schedule; `max_length=None` takes the longest training canvas
+            (a quarter more when `recipe.shift`, which trains every position: room for larger problems).
+        env: the environment (its vocabulary is the model's).
+        out_dir: the model directory.
+        make_pools: progress bar -> one pool of examples per curriculum stage (cached in
+            ``out_dir/train_data.safetensors`` for resuming).
+        evaluate: model directory -> the card's figures (None: no evaluation).
+        card: the card's data description and reproduce command.
+        Other arguments: see `train`.
+    """
     if threads is not None:
         torch.set_num_threads(threads)
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise InputError("device 'cuda' asked for but torch sees no CUDA device; use --device cpu")
-    out = Path(out_dir or Path("models") / env_name)
+    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    env = get_environment(env_name)
     tokenizer = _tokenizer(env)
     say = log or (lambda line: None)
 
@@ -158,18 +197,22 @@ def train(
                    disable=not progress)
     with bar:
         cache = out / DATA_CACHE
-        if recipe.steps == 0:  # the untrained control: the shipped shape and vocabulary, no data needed
+        if recipe.steps == 0 and recipe.max_length is not None:  # the untrained control: no data needed
             pools = [[] for _ in recipe.stages]
         elif resume and cache.is_file():
             pools = _load_pools(cache)
         else:
             t0 = time.perf_counter()
-            pools = build_data(recipe, env, tokenizer, seed, bar)
+            pools = make_pools(bar)
             _save_pools(pools, cache)
             say(f"data: {sum(map(len, pools))} examples in {time.perf_counter() - t0:.0f}s")
         longest = max((len(e.ids) for pool in pools for e in pool), default=0)
+        if recipe.max_length is None:
+            recipe = recipe.with_overrides(max_length=longest * 5 // 4 if recipe.shift else longest)
         if longest > recipe.max_length:
-            raise InputError(f"{env_name}: training canvases reach {longest} tokens; raise max_length ({recipe.max_length})")
+            raise InputError(f"{recipe.env}: training canvases reach {longest} tokens; raise max_length ({recipe.max_length})")
+        if recipe.steps == 0:
+            pools = [[] for _ in recipe.stages]
 
         torch.manual_seed(seed)
         config = TinyConfig(vocab_size=tokenizer.vocab_size, max_length=recipe.max_length, dim=recipe.dim,
@@ -187,14 +230,16 @@ def train(
             start, losses, wall = int(state["step"]), list(state["losses"]), float(state["wall"])
             say(f"resumed at step {start}")
 
-        task = bar.add_task(f"train {env_name}", total=recipe.steps, completed=start)
+        task = bar.add_task(f"train {recipe.env}", total=recipe.steps, completed=start)
         t_start = time.perf_counter() - wall
         model.train()
         end = recipe.steps if stop_after is None else min(recipe.steps, start + stop_after)
         for step in range(start, end):
             active = [e for pool, stage in zip(pools, recipe.stages) if step >= stage.start * recipe.steps for e in pool]
             picks = torch.randint(len(active), (recipe.batch_size,), generator=generator).tolist()
-            ids, slot, attn = collate([active[i] for i in picks], tokenizer.pad_id)
+            batch = [active[i] for i in picks]
+            shifts = _shifts(batch, recipe.max_length, generator) if recipe.shift else None
+            ids, slot, attn = collate(batch, tokenizer.pad_id, shifts)
             for group in optim.param_groups:
                 group["lr"] = _lr(step, recipe, recipe.steps)
             result = diffusion_loss(lambda x, a: model(x.to(device), a.to(device)), ids.to(device), slot.to(device),
@@ -204,7 +249,7 @@ def train(
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optim.step()
             losses.append(float(result.loss.detach()))
-            bar.update(task, advance=1, description=f"train {env_name} loss {losses[-1]:.3f} acc {result.masked_acc:.2f}")
+            bar.update(task, advance=1, description=f"train {recipe.env} loss {losses[-1]:.3f} acc {result.masked_acc:.2f}")
             done = step + 1
             if done % checkpoint_every == 0 or done == end:
                 wall = time.perf_counter() - t_start
@@ -218,14 +263,15 @@ def train(
     n_params = sum(p.numel() for p in model.parameters())
     save_tiny(model.cpu(), tokenizer, out)
     figures = None
-    if evaluate and finished:
-        from dream_agent.training.card import evaluate_model
-
-        figures = evaluate_model(env_name, out, recipe.eval_knobs, recipe.eval_n)
+    if evaluate is not None and finished:
+        figures = evaluate(out)
         say(f"eval: {figures}")
     result = TrainResult(out, end, losses[-1] if losses else math.nan, tuple(losses), n_params,
                          sum(map(len, pools)), wall, hardware(device))
-    from dream_agent.training.card import write_card
-
-    write_card(out, recipe, result, seed, figures)
+    write_card(out, recipe, result, seed, figures, card)
     return result
+
+
+def _shifts(batch: list[Example], max_length: int, generator: torch.Generator) -> list[int]:
+    """Per row, how many padding positions go in front (so every position up to max_length is trained)."""
+    return [int(torch.randint(max_length - len(e.ids) + 1, (1,), generator=generator)) for e in batch]

@@ -33,6 +33,7 @@ class ActionPlanEnvironment:
     generator: Callable[..., Any]
     oracle: Callable[[Any], list[str] | None]
     simulate_check: Callable[[Any, list[str]], list[Violation]]
+    recommended_candidates: int = 1  # a subclass with a measured model sets its own
 
     def parse_problem(self, data: Any) -> Any:
         if isinstance(data, self.problem_type):

@@ -10,38 +10,71 @@ without their empty steps), and any step after it only makes the plan longer.
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Collection, Mapping
 
 from environments.pddl.grounding import GroundTask, apply, is_applicable
-from environments.pddl.templates import NOOP, PAD, argument_domains
+from environments.pddl.names import rename
+from environments.pddl.templates import NO_NAMES, NOOP, PAD, argument_domains
 
 
-def pddl_allowed_values(task: GroundTask, partial: Mapping[str, str | None], max_steps: int) -> dict[str, set[str]]:
-    """Slot name ('s{i}.act', 's{i}.arg{j}') -> values still consistent with the committed slots."""
-    width = len(argument_domains(task))
-    noop = (NOOP, (PAD,) * width)
-    every = [(a.name, tuple(a.args) + (PAD,) * (width - len(a.args)), a) for a in task.actions]
-    state = task.init
-    known = True  # the state before step i is known (every earlier step committed and applicable)
-    allowed: dict[str, set[str]] = {}
-    for i in range(max_steps):
-        names = [f"s{i}.act"] + [f"s{i}.arg{j}" for j in range(width)]
-        held = [partial.get(name) for name in names]
-        held = [None if v is None else (v.strip().lower() or PAD) for v in held]
-        options = [(n, args, a) for n, args, a in every if not known or is_applicable(a, state)]
-        reached = known and task.is_goal(state)
-        if reached:
-            options = []
-        if not known or reached or not options:
-            options.append((noop[0], noop[1], None))
-        fits = [o for o in options if all(h is None or h == v for h, v in zip(held, (o[0], *o[1])))]
-        for k, name in enumerate(names):
-            if held[k] is None:
-                allowed[name] = {(o[0], *o[1])[k] for o in fits}
-        if known and None not in held and len(fits) == 1:
-            action = fits[0][2]
-            if action is not None:
-                state = apply(action, state)
-        else:
+def pddl_allowed_values(task: GroundTask, partial: Mapping[str, str | None], max_steps: int,
+                        names: Mapping[str, str] = NO_NAMES) -> dict[str, Collection[str]]:
+    """Slot name ('s{i}.act', 's{i}.arg{j}') -> values still consistent with the committed slots
+    (arguments as their tokens, `names`)."""
+    return PddlSteps(task, max_steps, names)(partial)
+
+
+class PddlSteps:
+    """`pddl_allowed_values` of one task, bound once: what no committed slot changes is computed here.
+
+    A committed step in a known state is checked alone (is it applicable, or the empty step where
+    that is allowed) instead of listing every applicable action; an open step in an unknown state
+    takes the precomputed value sets (shared frozensets). The values equal a full listing's.
+    """
+
+    def __init__(self, task: GroundTask, max_steps: int, names: Mapping[str, str] = NO_NAMES) -> None:
+        self.task, self.max_steps = task, max_steps
+        self.width = len(argument_domains(task))
+        self.noop = (NOOP, *(PAD,) * self.width)
+        # (action, arg, ..., pad) -> the ground action
+        self.actions = {(a.name, *(rename(names, o) for o in a.args), *(PAD,) * (self.width - len(a.args))): a
+                        for a in task.actions}
+        self.anything = [*self.actions, self.noop]  # an unknown state: any action, or the empty step
+        self.free = [frozenset(v[k] for v in self.anything) for k in range(self.width + 1)]
+
+    def __call__(self, partial: Mapping[str, str | None]) -> dict[str, Collection[str]]:
+        state, known, allowed = self.task.init, True, {}  # known: every step before i committed and applicable
+        for i in range(self.max_steps):
+            names = [f"s{i}.act"] + [f"s{i}.arg{j}" for j in range(self.width)]
+            held = [partial.get(name) for name in names]
+            held = [None if v is None else (v.strip().lower() or PAD) for v in held]
+            if not known and all(h is None for h in held):
+                allowed.update(zip(names, self.free))
+                continue
+            if not known and None not in held:
+                continue
+            if known and None not in held:  # a committed step: is it a step the state allows?
+                state, known = self._take(tuple(held), state)
+                continue
+            if known:
+                options = [] if self.task.is_goal(state) else [v for v, a in self.actions.items() if is_applicable(a, state)]
+                options = options or [self.noop]
+            else:
+                options = self.anything
+            fits = [v for v in options if all(h is None or h == x for h, x in zip(held, v))]
+            for k, name in enumerate(names):
+                if held[k] is None:
+                    allowed[name] = {v[k] for v in fits}
             known = False
-    return allowed
+        return allowed
+
+    def _take(self, step: tuple[str, ...], state: frozenset) -> tuple[frozenset, bool]:
+        """(the state after committed `step`, whether it is known): a step the state does not allow ends what is known."""
+        if self.task.is_goal(state):
+            return state, step == self.noop
+        if step == self.noop:  # empty before the goal only where no action applies
+            return state, not any(is_applicable(a, state) for a in self.actions.values())
+        action = self.actions.get(step)
+        if action is None or not is_applicable(action, state):
+            return state, False
+        return apply(action, state), True

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import random
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -13,13 +12,14 @@ from constraints.errors import InputError
 from constraints.template import Template
 from constraints.violation import Violation
 from environments.base import BoundRules, SlotRules, Tier, check_tier, no_values
-from environments.pddl.allowed import pddl_allowed_values
+from environments.pddl.allowed import PddlSteps
 from environments.pddl.checks import CONSTRAINT, PlanReport, check_plan, read_plan, validate_plan
-from environments.pddl.grounding import GroundTask, apply, bind, ground, is_applicable
+from environments.pddl.grounding import GroundTask, bind, ground
+from environments.pddl.names import object_tokens, token_vocabulary
 from environments.pddl.parsing import LiftedDomain, parse_domain_text, parse_problem_text
 from environments.pddl.oracle import SEARCHES, SearchResult, search
 from environments.pddl import templates as tpl
-from environments.pddl.writer import render_problem
+from environments.pddl.walks import clone_objects, walk_problem
 
 DEFAULT_MAX_STEPS = 24  # template length when no max_steps is given and the oracle finds no plan quickly
 ORACLE_LIMITS = {"max_nodes": 200_000, "timeout": 30.0}
@@ -44,9 +44,14 @@ class PDDLEnvironment:
     Plans are lists of "(action arg ...)" strings. `generate` needs a base problem: it walks
     randomly from the base problem's initial state and asks for some atoms reached.
     `oracle` picks the optimal search behind `solve`: "bfs" or "astar" (A* with h_max).
+    `object_pool`: write problem objects in the compact template as canonical tokens, that many
+    per type (`environments.pddl.names`), so a trained model reads problems with any object names;
+    None writes them as themselves. `max_steps`: the step budget of problems given without one
+    (a trained model's). `base_problems`: more problems `generate` may start from.
     """
 
     problem_type = PDDLProblem
+    recommended_candidates = 1  # a domain without a measured model; Blocksworld sets its own
 
     def __init__(
         self,
@@ -57,11 +62,17 @@ class PDDLEnvironment:
         objects: Sequence[str] = (),
         wording: tpl.Wording = tpl.PDDL_WORDING,
         oracle: str = DEFAULT_ORACLE,
+        object_pool: int | None = None,
+        max_steps: int | None = None,
+        base_problems: Sequence[PDDLProblem] = (),
     ) -> None:
         self.domain_pddl = domain_pddl
         self.domain: LiftedDomain = parse_domain_text(domain_pddl)
         self.name = name or f"pddl-{self.domain.name}"
         self.base_problem = base_problem
+        self.base_problems = ([base_problem] if base_problem is not None else []) + list(base_problems)
+        self.object_pool = object_pool
+        self.default_max_steps = max_steps
         self.wording = wording
         if oracle not in SEARCHES:
             raise ValueError(f"unknown oracle {oracle!r}; allowed: {', '.join(SEARCHES)}")
@@ -91,8 +102,15 @@ class PDDLEnvironment:
         return problem.model_copy(update={"max_steps": self.step_budget(problem)})
 
     def step_budget(self, problem: PDDLProblem) -> int:
-        """Template steps for a problem given without `max_steps`: DEFAULT_MAX_STEPS (a domain may know better)."""
-        return DEFAULT_MAX_STEPS
+        """Template steps for a problem given without `max_steps`: the environment's `max_steps`, else
+        DEFAULT_MAX_STEPS (a domain may know better)."""
+        return self.default_max_steps or DEFAULT_MAX_STEPS
+
+    def names(self, problem: PDDLProblem) -> dict[str, str]:
+        """Object -> its token in the compact template (none renamed without an `object_pool`)."""
+        if self.object_pool is None:
+            return {}
+        return object_tokens(self._checking_task(problem), self.object_pool, problem.pddl)
 
     def task(self, problem: PDDLProblem) -> GroundTask:
         """The ground task of `problem` (cached by its text)."""
@@ -112,26 +130,29 @@ class PDDLEnvironment:
             self._bound[problem.pddl] = bind(self.domain, parse_problem_text(problem.pddl))
         return self._bound[problem.pddl]
 
-    def generate(self, seed: int, walk_length: int = 8, goal_atoms: int = 2) -> PDDLProblem:
-        """A solvable problem: the base problem's initial state, a goal of atoms seen after a random walk."""
-        if self.base_problem is None:
+    def generate(self, seed: int, walk_length: int = 8, goal_atoms: int = 2, restarts: int = 0,
+                 goal_predicates: Sequence[str] | None = None, far_goals: float = 0.0,
+                 novelty: float = 0.0, own_goals: float = 0.0, clones: int = 0) -> PDDLProblem:
+        """A problem over a random base problem's objects: its initial state (or a state reached from
+        it by up to `restarts` random walks) and a goal of atoms seen after a random walk; solvable
+        unless `far_goals` > 0 (see `environments.pddl.walks.walk_problem`). With probability
+        `own_goals` it is the base problem itself, its own goal kept. `clones`: the walk starts in
+        the base problem with up to that many objects copied (`environments.pddl.walks.clone_objects`),
+        for problems larger than the given ones."""
+        if not self.base_problems:
             raise InputError(f"{self.name}: generating problems needs a base problem (load the domain with one)")
-        task = self.task(self.base_problem)
         rng = random.Random(seed)
-        for _ in range(100):
-            state = task.init
-            for _ in range(walk_length):
-                options = [a for a in task.actions if is_applicable(a, state)]
-                if not options:
-                    break
-                state = apply(rng.choice(options), state)
-            changed = sorted(state - task.init)
-            if changed:
-                goal = rng.sample(changed, min(goal_atoms, len(changed)))
-                objects = [(name, sorted(types)[0]) for name, types in task.problem.objects]
-                text = render_problem(f"{task.problem.name}-walk-{seed}", self.domain.name, objects, task.init, goal)
-                return PDDLProblem(pddl=text)
-        raise InputError(f"{self.name}: random walks from the base problem never changed the state")
+        base = self.base_problems[rng.randrange(len(self.base_problems))]
+        if own_goals and rng.random() < own_goals:
+            return base
+        task = self.task(base)
+        copies = rng.randint(0, clones)
+        if copies:
+            larger = clone_objects(task, rng, copies, f"{task.problem.name}-copies-{seed}")
+            task = task if larger is None else self.task(PDDLProblem(pddl=larger))
+        text = walk_problem(task, rng, f"{task.problem.name}-walk-{seed}", walk_length=walk_length, goal_atoms=goal_atoms,
+                            restarts=restarts, goal_predicates=goal_predicates, far_goals=far_goals, novelty=novelty)
+        return PDDLProblem(pddl=text)
 
     # --- oracle ---------------------------------------------------------------------------
     def search(self, problem: PDDLProblem, algorithm: str | None = None, **limits: Any) -> SearchResult:
@@ -162,17 +183,21 @@ class PDDLEnvironment:
         """Compact: an action slot and typed argument slots per step; text: one line slot per step."""
         _check_rendering(rendering)
         task, n = self.task(problem), self.max_steps(problem)
-        return tpl.compact_template(task, n) if rendering == "compact" else tpl.text_template(task, n, self.wording)
+        if rendering == "compact":
+            return tpl.compact_template(task, n, self.names(problem))
+        return tpl.text_template(task, n, self.wording)
 
     def plan_to_values(self, problem: PDDLProblem, plan: Sequence[str], rendering: str = "compact") -> dict[str, str]:
         """Slot values spelling `plan`, empty steps after it."""
         _check_rendering(rendering)
-        return tpl.plan_to_values(self.task(problem), list(plan), self.max_steps(problem), rendering, self.wording)
+        return tpl.plan_to_values(self.task(problem), list(plan), self.max_steps(problem), rendering, self.wording,
+                                  self.names(problem))
 
     def parse_plan(self, problem: PDDLProblem, values: Mapping[str, str], rendering: str = "compact") -> list[str]:
         """The plan spelled by slot values; empty steps dropped, unknown values kept for blaming."""
         _check_rendering(rendering)
-        return tpl.parse_values(self.task(problem), values, self.max_steps(problem), rendering, self.wording)[0]
+        return tpl.parse_values(self.task(problem), values, self.max_steps(problem), rendering, self.wording,
+                                self.names(problem))[0]
 
     # --- checking ---------------------------------------------------------------------------
     def check(self, problem: PDDLProblem, plan: Sequence[str] | str) -> list[Violation]:
@@ -187,7 +212,7 @@ class PDDLEnvironment:
         """`check(parse_plan(values))`, blaming the slots of the bad step; unmet goals blame the empty steps."""
         _check_rendering(rendering)
         task, n = self.task(problem), self.max_steps(problem)
-        plan, positions = tpl.parse_values(task, values, n, rendering, self.wording)
+        plan, positions = tpl.parse_values(task, values, n, rendering, self.wording, self.names(problem))
         out = []
         for v in check_plan(task, plan, CONSTRAINT):
             if v.steps:
@@ -209,13 +234,17 @@ class PDDLEnvironment:
         order = tuple(tuple(tpl.step_slots(task, i, rendering)) for i in range(n))
         if rendering != "compact":
             return BoundRules(no_values, order)
-        return BoundRules(functools.partial(pddl_allowed_values, task, max_steps=n), order)
+        return BoundRules(PddlSteps(task, n, self.names(problem)), order)
 
     def vocabulary(self) -> list[str]:
-        """Compact tokens: brackets, noop, pad, action names, domain constants and known objects."""
+        """Compact tokens: brackets, noop, pad, action names, domain constants and known objects
+        (with an `object_pool`: the object tokens instead of the problems' objects)."""
         objects = [name for name, _ in self.domain.constants] + self._objects
-        if self.base_problem is not None:
-            objects += [name for name, _ in self.task(self.base_problem).problem.objects]
+        if self.object_pool is not None:
+            objects += token_vocabulary(self.domain, self.object_pool)
+        else:
+            for base in self.base_problems:
+                objects += [name for name, _ in self.task(base).problem.objects]
         predicates = [name for name, _ in self.domain.predicates]
         return tpl.compact_vocabulary([s.name for s in self.domain.schemas], objects, predicates)
 

@@ -218,6 +218,8 @@ class _Reader:
         if not node:
             return TRUE
         head = node[0]
+        if not isinstance(head, str):
+            raise _invalid("domain", f"{where_}: a formula starts with a word (and, or, a predicate), got {_show(node)}", node)
         if head == "and":
             return conjunction(self.formula(n, scope, where_) for n in node[1:])
         if head == "or":
@@ -248,6 +250,8 @@ class _Reader:
         if not node:
             return [], []
         head = node[0]
+        if not isinstance(head, str):
+            raise _invalid("domain", f"{where_}: an effect starts with a word (and, not, a predicate), got {_show(node)}", node)
         if head == "and":
             effects, costs = [], []
             for part in node[1:]:
@@ -396,7 +400,8 @@ def parse_problem_text(text: str) -> LiftedProblem:
         if not flat and not (isinstance(node, list) and node and node[0] in ("=", "not")):
             raise _invalid("problem", f"an :init entry must be an atom, got {_show(node)}", node)
         if node[0] == "=":
-            if len(node) != 3 or not isinstance(node[1], list) or not isinstance(node[2], str):
+            if len(node) != 3 or not isinstance(node[1], list) or not all(isinstance(w, str) for w in node[1]) \
+                    or not isinstance(node[2], str):
                 raise _invalid("problem", f"bad numeric :init entry {_show(node)}", node)
             try:
                 numbers[tuple(node[1])] = float(node[2])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from constraints.errors import InputError
+from constraints.limits import MAX_PDDL_DEPTH
 
 _TOKEN = re.compile(r"\s+|;[^\n]*|\(|\)|[^\s()]+")
 
@@ -31,7 +32,8 @@ def read_sexpr(text: str, what: str) -> SList:
     """The single top-level list of `text`.
 
     Raises:
-        InputError: unbalanced brackets or text outside the list, with line and column.
+        InputError: unbalanced brackets, text outside the list or brackets nested deeper than
+            MAX_PDDL_DEPTH (the readers of formulas recurse), with line and column.
 
     >>> read_sexpr("(define (Domain d)) ; done", "domain")
     ['define', ['domain', 'd']]
@@ -52,6 +54,8 @@ def read_sexpr(text: str, what: str) -> SList:
             else:
                 top = new
             stack.append(new)
+            if len(stack) > MAX_PDDL_DEPTH:
+                raise _syntax(text, match.start(), what, f"brackets nested more than {MAX_PDDL_DEPTH} deep")
         elif token == ")":
             if not stack:
                 raise _syntax(text, match.start(), what, "unexpected ')'")

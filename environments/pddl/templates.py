@@ -15,10 +15,12 @@ from constraints.template import Slot, Template
 from environments.base import slot_values
 from environments.pddl.checks import parse_step
 from environments.pddl.grounding import GroundTask
+from environments.pddl.names import rename
 
 NOOP = "noop"  # compact: an empty step
 PAD = "_"  # compact: an unused argument position
 COMPACT_FIXED = ("(", ")")
+NO_NAMES: Mapping[str, str] = {}  # objects written as themselves
 MAX_TEXT_DOMAIN = 400  # larger ground action sets use free text slots instead of a domain
 TEXT_MAX_TOKENS = 24
 
@@ -48,15 +50,16 @@ class Wording:
 PDDL_WORDING = Wording()
 
 
-def argument_domains(task: GroundTask) -> list[tuple[str, ...]]:
-    """Per argument position, the objects some action accepts there (typed), in name order."""
+def argument_domains(task: GroundTask, names: Mapping[str, str] = NO_NAMES) -> list[tuple[str, ...]]:
+    """Per argument position, the objects some action accepts there (typed), as their tokens
+    (`names`, see `environments.pddl.names`), in order."""
     width = max((len(s.params) for s in task.domain.schemas), default=0)
     domains = []
     for j in range(width):
         allowed: set[str] = set()
         for schema in task.domain.schemas:
             if j < len(schema.params):
-                allowed.update(task.objects_of(schema.params[j][1]))
+                allowed.update(rename(names, o) for o in task.objects_of(schema.params[j][1]))
         domains.append(tuple(sorted(allowed)))
     return domains
 
@@ -64,23 +67,27 @@ def argument_domains(task: GroundTask) -> list[tuple[str, ...]]:
 CONTEXT_WORDS = ("init", "goal", "not", "plan")  # compact: the words that frame the problem's atoms
 
 
-def compact_context(task: GroundTask) -> str:
+def _atom_words(atom: tuple[str, ...], names: Mapping[str, str]) -> str:
+    return " ".join((atom[0], *(rename(names, o) for o in atom[1:])))
+
+
+def compact_context(task: GroundTask, names: Mapping[str, str] = NO_NAMES) -> str:
     """The problem as compact words: "init <atoms> goal <atoms> plan", atoms as "pred arg ...", sorted.
 
     A small model sees the problem only through this text, so the initial state and the goal
     sit in front of the plan steps.
     """
-    init = " ".join(" ".join(atom) for atom in sorted(task.init))
-    goal = [" ".join(atom) for atom in sorted(task.goal_pos)] + [f"not {' '.join(atom)}" for atom in sorted(task.goal_neg)]
+    init = " ".join(sorted(_atom_words(atom, names) for atom in task.init))
+    goal = sorted(_atom_words(atom, names) for atom in task.goal_pos) + sorted(f"not {_atom_words(atom, names)}" for atom in task.goal_neg)
     return " ".join(w for w in ("init", init, "goal", " ".join(goal), "plan") if w)
 
 
-def compact_template(task: GroundTask, max_steps: int) -> Template:
+def compact_template(task: GroundTask, max_steps: int, names: Mapping[str, str] = NO_NAMES) -> Template:
     """Template: the problem's context (`compact_context`), then `max_steps` steps of one action
-    slot and the widest arity of argument slots."""
+    slot and the widest arity of argument slots; objects written as their tokens (`names`)."""
     actions = tuple(s.name for s in task.domain.schemas) + (NOOP,)
-    arg_domains = argument_domains(task)
-    segments: list = [compact_context(task) + " "]
+    arg_domains = argument_domains(task, names)
+    segments: list = [compact_context(task, names) + " "]
     for i in range(max_steps):
         if i:
             segments.append(" ")
@@ -110,8 +117,10 @@ def step_slots(task: GroundTask, i: int, rendering: str) -> tuple[str, ...]:
     return (f"s{i}.act", *(f"s{i}.arg{j}" for j in range(len(argument_domains(task)))))
 
 
-def plan_to_values(task: GroundTask, plan: Sequence[str], max_steps: int, rendering: str, wording: Wording = PDDL_WORDING) -> dict[str, str]:
-    """Slot values spelling `plan` ("(name args)" strings), empty steps after it."""
+def plan_to_values(task: GroundTask, plan: Sequence[str], max_steps: int, rendering: str, wording: Wording = PDDL_WORDING,
+                   names: Mapping[str, str] = NO_NAMES) -> dict[str, str]:
+    """Slot values spelling `plan` ("(name args)" strings), empty steps after it; compact
+    arguments written as their tokens (`names`)."""
     if len(plan) > max_steps:
         raise ValueError(f"the plan has {len(plan)} steps but the template holds at most {max_steps}")
     width = len(argument_domains(task))
@@ -128,18 +137,21 @@ def plan_to_values(task: GroundTask, plan: Sequence[str], max_steps: int, render
             raise ValueError(f"plan step {plan[i]!r} has more arguments than any action ({width})")
         values[f"s{i}.act"] = name
         for j in range(width):
-            values[f"s{i}.arg{j}"] = args[j] if j < len(args) else PAD
+            values[f"s{i}.arg{j}"] = rename(names, args[j]) if j < len(args) else PAD
     return values
 
 
 def parse_values(
-    task: GroundTask, values: Mapping[str, str], max_steps: int, rendering: str, wording: Wording = PDDL_WORDING
+    task: GroundTask, values: Mapping[str, str], max_steps: int, rendering: str, wording: Wording = PDDL_WORDING,
+    names: Mapping[str, str] = NO_NAMES,
 ) -> tuple[list[str], list[int]]:
     """The plan spelled by slot values (empty steps dropped) and each plan step's template step index.
 
-    Values that are not actions are kept verbatim so the checker blames them.
+    Compact argument tokens are read back as the objects they stand for (`names`); values that
+    are not actions are kept verbatim so the checker blames them.
     """
     values = slot_values(values)
+    objects = {token: name for name, token in names.items()}
     width = len(argument_domains(task))
     plan: list[str] = []
     positions: list[int] = []
@@ -151,7 +163,7 @@ def parse_values(
             plan.append(wording.from_text(line))
         else:
             name = values.get(f"s{i}.act", "").strip().lower()
-            args = [values.get(f"s{i}.arg{j}", "").strip().lower() or PAD for j in range(width)]
+            args = [rename(objects, values.get(f"s{i}.arg{j}", "").strip().lower() or PAD) for j in range(width)]
             while args and args[-1] == PAD:
                 args.pop()
             if name in ("", NOOP) and not args:

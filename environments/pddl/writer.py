@@ -15,8 +15,10 @@ def render_problem(
     init: Iterable[Atom],
     goal_pos: Iterable[Atom],
     goal_neg: Iterable[Atom] = (),
+    numbers: Iterable[tuple[Atom, float]] = (),
 ) -> str:
-    """PDDL problem text; `objects` are (name, type) pairs, type "object" written untyped.
+    """PDDL problem text; `objects` are (name, type) pairs, type "object" written untyped; `numbers`
+    are the initial values of cost functions, written as `(= (f arg ...) value)`.
 
     >>> print(render_problem("p", "d", [("a", "object")], [("clear", "a")], [("clear", "a")]))
     (define (problem p)
@@ -26,7 +28,8 @@ def render_problem(
       (:goal (and (clear a))))
     """
     typed = " ".join(obj if typ == "object" else f"{obj} - {typ}" for obj, typ in objects)
-    init_text = " ".join(atom_str(a) for a in sorted(init))
+    values = [f"(= {atom_str(f)} {v:g})" for f, v in sorted(numbers)]
+    init_text = " ".join([atom_str(a) for a in sorted(init)] + values)
     goal = [atom_str(a) for a in sorted(goal_pos)] + [f"(not {atom_str(a)})" for a in sorted(goal_neg)]
     return (
         f"(define (problem {name})\n  (:domain {domain_name})\n  (:objects {typed})\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Mapping
 
 from environments.sudoku.problem import SudokuProblem
@@ -37,24 +38,32 @@ def sudoku_allowed_values(
     digits = set(range(1, n + 1))
     open_cells = []
     for name, value in partial.items():
-        row, col = (int(x) for x in name[1:].split("c"))
-        cell = row * n + col
+        row, col = _cell(name)
         if value is None:
             open_cells.append((name, row, col))
         elif value.strip().isdigit() and int(value) in digits:
-            grid[cell] = int(value)
+            grid[row * n + col] = int(value)
+    # the digits each row, column and box holds, as bit masks (bit d = digit d): one pass over the grid
+    rows, cols, boxes = [0] * n, [0] * n, [0] * n
+    for cell, d in enumerate(grid):
+        if d:
+            r, c = divmod(cell, n)
+            rows[r] |= 1 << d
+            cols[c] |= 1 << d
+            boxes[r // box * box + c // box] |= 1 << d
+    free = _free_digits(n)
+    if not propagate:  # the local tier: each open cell's digits, no look-ahead
+        return {name: free[rows[r] | cols[c] | boxes[r // box * box + c // box]] for name, r, c in open_cells}
     candidates: dict[int, set[int]] = {}
     names: dict[int, str] = {}
     for name, row, col in open_cells:
-        r0, c0 = row - row % box, col - col % box
-        seen = {grid[row * n + c] for c in range(n)} | {grid[r * n + col] for r in range(n)}
-        seen |= {grid[r * n + c] for r in range(r0, r0 + box) for c in range(c0, c0 + box)}
-        candidates[row * n + col] = digits - seen
+        seen = rows[row] | cols[col] | boxes[row // box * box + col // box]
+        candidates[row * n + col] = {d for d in digits if not seen >> d & 1}
         names[row * n + col] = name
     units = _units(n, box)
     # naked and hidden singles, repeated until nothing changes (each step is sound: it only
     # removes digits that no completion of the committed grid can hold)
-    changed = propagate
+    changed = True
     while changed:
         changed = False
         for unit in units:
@@ -76,6 +85,19 @@ def sudoku_allowed_values(
                         candidates[other] = candidates[other] - {d}
                         changed = True
     return {names[cell]: {str(d) for d in options} for cell, options in candidates.items()}
+
+
+@functools.lru_cache(maxsize=None)
+def _cell(name: str) -> tuple[int, int]:
+    """'r{row}c{col}' -> (row, col)."""
+    row, col = name[1:].split("c")
+    return int(row), int(col)
+
+
+@functools.lru_cache(maxsize=4)
+def _free_digits(n: int) -> tuple[frozenset[str], ...]:
+    """Bit mask of the digits seen -> the digits 1..n not among them (shared, read-only sets)."""
+    return tuple(frozenset(str(d) for d in range(1, n + 1) if not seen >> d & 1) for seen in range(1 << (n + 1)))
 
 
 def _units(n: int, box: int) -> list[list[int]]:

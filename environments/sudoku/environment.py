@@ -36,6 +36,7 @@ class SudokuEnv:
     """
 
     problem_type = SudokuProblem
+    recommended_candidates = 1  # sampled canvases of the same model do not break its greedy stalls (docs/results.md)
 
     def __init__(self, size: int | None = None) -> None:
         if size not in (None, 4, 9):

@@ -123,3 +123,13 @@ class TestCheckOutputFolder:
             check_output_folder(tmp_path / "f", option="--out")
         with pytest.raises(InputError, match="is a file, not a folder"):
             check_output_folder(tmp_path / "f" / "sub", option="--out")
+
+
+@pytest.mark.parametrize("args, needles", [
+    (["--pattern", "x=(a|b)*a(a|b){20}", "numbers {x:<=4} target 7"], ["slot 'x'", "too complex", "10,000 states"]),
+    (["--pattern", "x=a{100000}", "numbers {x:<=4} target 7"], ["--pattern x", "too large", "2,000"]),
+    (["numbers {x:<=4~((a{40}){40}){40}} target 7"], ["template column 9", "too large"]),
+])
+def test_patterns_past_their_limits_are_one_line(args: list[str], needles: list[str]) -> None:
+    """A regex whose automaton would blow up is refused in bounded time (the run's timeout is 120 s)."""
+    assert_one_line_error(run_cli("infill", "--model", REPO / "dream_agent" / "models" / "countdown", *args), *needles)

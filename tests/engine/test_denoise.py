@@ -14,8 +14,10 @@ from dream_agent.denoise import (
     confidence_scores,
     denoise,
     filter_logits,
+    model_logits,
     select_most_confident,
     timesteps,
+    uniform,
 )
 from dream_agent.protocols import Denoiser
 
@@ -336,6 +338,91 @@ class TestBudget:
         assert (x == MASK).all()
 
 
+class TestRowsOnTheirOwn:
+    """Per-row step counts and generators: a row's tokens do not depend on the rows beside it."""
+
+    def test_each_row_follows_its_own_step_count(self):
+        x = masks(3, 4)
+        together = denoise(ScriptedDenoiser(), x, steps=[4, 1, 2], alg="maskgit_plus", return_history=True)
+        for b, steps in enumerate([4, 1, 2]):
+            alone = denoise(ScriptedDenoiser(), x[b : b + 1], steps=steps, alg="maskgit_plus", return_history=True)
+            assert torch.equal(together.tokens[b], alone.tokens[0])
+            # after its last step a row stops changing
+            assert all(torch.equal(h[b], a[0]) for h, a in zip(together.history, alone.history + alone.history[-1:] * 4))
+        assert together.row_nfe.tolist() == [4, 1, 2] and together.nfe == 4
+
+    @pytest.mark.parametrize("alg, extra", [("entropy", {"alg_temp": 0.5}), ("origin", {}), ("maskgit_plus", {"top_p": 0.9}),
+                                            ("topk_margin", {"confidence_threshold": 0.3})])
+    def test_a_row_with_its_own_generator_draws_the_same_in_any_batch(self, alg, extra):
+        x = torch.tensor([[MASK] * 10, [1, MASK, 2, MASK, MASK, 3, 4, 0, 0, MASK], [MASK] * 10, [0] * 10])
+        kwargs = dict(alg=alg, temperature=1.5, **extra)
+        seeds, steps = [11, 12, 13, 14], [5, 3, 10, 2]
+
+        def gens(rows):
+            return [torch.Generator().manual_seed(seeds[b]) for b in rows]
+
+        together = denoise(RandomDenoiser(), x, steps=steps, generator=gens(range(4)), **kwargs)
+        for b in range(4):
+            alone = denoise(RandomDenoiser(), x[b : b + 1], steps=steps[b], generator=gens([b]), **kwargs)
+            assert torch.equal(together.tokens[b], alone.tokens[0]), b
+            assert together.row_nfe[b] == alone.nfe
+        # one generator shared by the batch would not do: the rows' draws then depend on each other
+        shared = denoise(RandomDenoiser(), x, steps=steps, generator=torch.Generator().manual_seed(11), **kwargs)
+        assert not torch.equal(shared.tokens[1:3], together.tokens[1:3])
+
+    def test_done_rows_are_not_run_and_keep_their_tokens(self):
+        seen = []
+
+        class Recording(ScriptedDenoiser):
+            def __call__(self, input_ids, attention_mask=None):
+                seen.append(tuple(input_ids.shape))
+                return super().__call__(input_ids, attention_mask)
+
+        def overwrite_row_1(step, xs):
+            xs = xs.clone()
+            xs[1] = 4
+            return xs
+
+        x = torch.tensor([[MASK] * 4, [0, 1, 2, 3]])
+        out = denoise(Recording(), x, steps=4, alg="maskgit_plus", tokens_hook=overwrite_row_1)
+        assert seen == [(1, 4)] * 4  # only the row with masks, at every step
+        assert out.tokens[1].tolist() == [0, 1, 2, 3] and out.row_nfe.tolist() == [4, 0]
+
+    def test_rows_of_different_lengths_run_unpadded_on_a_cpu(self):
+        seen = []
+
+        class Recording(ScriptedDenoiser):
+            def __call__(self, input_ids, attention_mask=None):
+                seen.append((tuple(input_ids.shape), attention_mask))
+                return super().__call__(input_ids, attention_mask)
+
+        x = masks(3, 6)
+        attention_mask = torch.tensor([[1] * 6, [1] * 4 + [0] * 2, [1] * 4 + [0] * 2])
+        out = denoise(Recording(), x, steps=1, attention_mask=attention_mask)
+        assert sorted(shape for shape, _ in seen) == [(1, 6), (2, 4)] and all(m is None for _, m in seen)
+        assert out.tokens[1:, 4:].eq(MASK).all() and out.nfe == 1
+
+    def test_a_shipped_model_gives_a_row_the_same_logits_in_any_batch(self):
+        """The forward itself: a row's logits are bit for bit the same alone and padded in a batch (CPU)."""
+        from dream_agent.models import default_model
+
+        model = default_model("blocksworld").denoiser
+        g = torch.Generator().manual_seed(0)
+        lengths = [57, 62, 40, 62, 89, 12, 57, 30]
+        x = torch.randint(0, model.mask_id, (len(lengths), max(lengths)), generator=g)
+        x[torch.rand(x.shape, generator=g) < 0.5] = model.mask_id
+        attention_mask = (torch.arange(x.shape[1])[None, :] < torch.tensor(lengths)[:, None]).long()
+        batch = model_logits(model, x, attention_mask, torch.ones(len(lengths), dtype=torch.bool))
+        for b, n in enumerate(lengths):
+            alone = model_logits(model, x[b : b + 1, :n], None, torch.ones(1, dtype=torch.bool))
+            assert torch.equal(batch[b, :n], alone[0]), b
+
+    def test_uniform_draws_per_row(self):
+        gens = [torch.Generator().manual_seed(s) for s in (1, 2, 3)]
+        u = uniform(torch.tensor([2, 0, 3]), gens)
+        assert torch.equal(u[2:], torch.rand(3, generator=torch.Generator().manual_seed(3)))
+
+
 class TestArguments:
     @pytest.mark.parametrize(
         "kwargs, match",
@@ -351,6 +438,9 @@ class TestArguments:
             (dict(eps=1.0), "eps"),
             (dict(alg_temp=-0.1), "alg_temp"),
             (dict(attention_mask=torch.ones(1, 3)), "attention_mask"),
+            (dict(steps=[2, 3]), "2 step counts for 1 rows"),
+            (dict(steps=[0]), "steps"),
+            (dict(generator=[torch.Generator()] * 2), "2 generators for 1 rows"),
         ],
     )
     def test_bad_arguments_raise(self, kwargs, match):

@@ -228,3 +228,19 @@ def test_single_corruptions_are_caught(inst, data):
     for other in (altered, swapped):
         if other != plan:  # either caught, or a valid plan that is no cheaper than the optimum
             assert ENV.check(p, other) or plan_cost(p, other) >= inst.cost
+
+
+def test_solve_right_after_generate_gives_the_oracle_plan_without_a_second_search(monkeypatch):
+    import environments.kitchen.environment as module
+    from environments import get_environment
+    from environments.kitchen.oracle import solve as oracle
+
+    env = get_environment("kitchen")
+    problem = env.generate(4, task="set_table", n_objects=4)
+    expected = oracle(problem)
+    searches = []
+    monkeypatch.setattr(module, "solve", lambda p: searches.append(p) or oracle(p))
+    assert env.solve(problem) == expected and env.solve(problem.model_dump()) == expected and not searches
+    other = env.generate(5, task="tidy")
+    assert env.solve(problem) == expected and searches == [problem]  # not the last generated task: searched
+    assert env.solve(other) == oracle(other) and len(searches) == 1

@@ -122,3 +122,32 @@ def test_either_types():
     assert env.solve(p) == ["(feed rex)", "(feed tom)"]
     [v, _] = env.check(p, ["(feed tweety)"])
     assert v.kind == "domain" and "not of type cat or dog" in v.reason
+
+
+@pytest.mark.parametrize("text", [
+    "(define (domain d) (:predicates (p)) (:action a :parameters () :precondition " + "(not " * 3000 + "(p)"
+    + ")" * 3000 + " :effect (p)))",
+    "(define (problem p) (:domain d) (:goal " + "(and " * 3000 + "(p)" + ")" * 3000 + "))",
+])
+def test_brackets_nested_past_the_limit_are_an_input_error_not_a_recursion_error(text):
+    """Found by a hand-written fuzz input: the formula readers recursed until RecursionError."""
+    parse = parse_problem_text if "(problem" in text else parse_domain_text
+    with pytest.raises(InputError, match="line 1, column .*: brackets nested more than 64 deep"):
+        parse(text)
+    # 60 levels, past any real domain, still read
+    deep = "(define (domain d) (:predicates (p)) (:action a :parameters () :precondition " + "(not " * 60 + "(p)" \
+        + ")" * 60 + " :effect (p)))"
+    assert parse_domain_text(deep).schemas[0].name == "a"
+
+
+@pytest.mark.parametrize("parse, text, words", [
+    (parse_domain_text, "(define (domain d) (:predicates (p)) (:action a :parameters () "
+                        ":precondition (and ((p)) (p)) :effect (p)))", "a formula starts with a word"),
+    (parse_domain_text, "(define (domain d) (:predicates (p)) (:action a :parameters () "
+                        ":precondition (p) :effect (and ((p)))))", "an effect starts with a word"),
+    (parse_problem_text, "(define (problem p) (:domain d) (:init (= (f (g)) 3)) (:goal (p)))", "bad numeric :init entry"),
+])
+def test_a_list_where_a_word_goes_is_an_input_error(parse, text, words):
+    """Found by atheris (tests/fuzz/atheris_fuzz.py): a list as a formula's head raised TypeError (unhashable)."""
+    with pytest.raises(InputError, match=words):
+        parse(text)

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from constraints import InputError, Slot
-from environments import Environment, SudokuEnv, SudokuProblem
+from environments import Environment, SudokuEnv, SudokuProblem, get_environment
 from environments.sudoku.oracle import is_singles_solvable
 
 needs_data = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"public data sets not found at {SHARED_DATA}")
@@ -246,3 +246,58 @@ def test_oracle_passes_and_one_changed_cell_is_blamed(case: tuple[SudokuEnv, Sud
         assert all(f"r{cell // n}c{cell % n}" in v.slots for v in env.check_values(problem, values))
     else:
         assert any(v.kind == "given" for v in found)
+
+
+def _reference_allowed(problem, partial, propagate):
+    """Sudoku's allowed digits as set arithmetic over rows, columns and boxes, then naked and hidden
+    singles to a fixpoint (the implementation the bit-mask one replaced)."""
+    n, box = problem.size, int(problem.size**0.5)
+    grid = [int(ch) for ch in problem.givens]
+    digits = set(range(1, n + 1))
+    cands, names = {}, {}
+    for name, value in partial.items():
+        r, c = (int(x) for x in name[1:].split("c"))
+        if value is not None and value.strip().isdigit() and int(value) in digits:
+            grid[r * n + c] = int(value)
+    for name, value in partial.items():
+        if value is None:
+            r, c = (int(x) for x in name[1:].split("c"))
+            r0, c0 = r - r % box, c - c % box
+            seen = {grid[r * n + k] for k in range(n)} | {grid[k * n + c] for k in range(n)}
+            seen |= {grid[i * n + j] for i in range(r0, r0 + box) for j in range(c0, c0 + box)}
+            cands[r * n + c], names[r * n + c] = digits - seen, name
+    units = [[r * n + c for c in range(n)] for r in range(n)] + [[r * n + c for r in range(n)] for c in range(n)]
+    units += [[(r0 + r) * n + c0 + c for r in range(box) for c in range(box)]
+              for r0 in range(0, n, box) for c0 in range(0, n, box)]
+    changed = propagate
+    while changed:
+        changed = False
+        for unit in units:
+            for d in digits - {grid[cell] for cell in unit if cell not in cands}:
+                spots = [cell for cell in unit if cell in cands and d in cands[cell]]
+                if len(spots) == 1 and len(cands[spots[0]]) > 1:
+                    cands[spots[0]], changed = {d}, True
+        for cell, options in cands.items():
+            if len(options) == 1:
+                (d,) = options
+                for unit in (u for u in units if cell in u):
+                    for other in unit:
+                        if other != cell and other in cands and d in cands[other]:
+                            cands[other], changed = cands[other] - {d}, True
+    return {names[cell]: {str(d) for d in options} for cell, options in cands.items()}
+
+
+@pytest.mark.parametrize("size", [4, 9])
+@pytest.mark.parametrize("propagate", [False, True], ids=["local", "search"])
+def test_allowed_digits_equal_the_set_arithmetic_reference_on_random_partial_grids(size, propagate):
+    import random
+
+    from environments.sudoku.allowed import sudoku_allowed_values
+
+    env = get_environment("sudoku4x4" if size == 4 else "sudoku")
+    rng = random.Random(size)
+    for seed in range(30):
+        problem = env.generate(seed)
+        names = [f"r{r}c{c}" for r in range(size) for c in range(size) if problem.givens[r * size + c] == "0"]
+        partial = {name: rng.choice([None, None, str(rng.randint(1, size)), "x", ""]) for name in names}
+        assert sudoku_allowed_values(problem, partial, propagate) == _reference_allowed(problem, partial, propagate)

@@ -18,7 +18,7 @@ def tokenizer() -> VocabTokenizer:
 
 
 class ScriptedDenoiser:
-    """Logits from `score(x) -> (B, L, V)`; counts calls and the canvases it saw."""
+    """Logits from `score(x) -> (B, L, V)`; counts calls and the shapes of the canvases it saw."""
 
     pad_id: int | None
     shift = False
@@ -28,6 +28,7 @@ class ScriptedDenoiser:
         self.mask_id, self.pad_id, self.vocab = tok.mask_id, tok.pad_id, tok.vocab_size
         self.tok = tok
         self.calls = 0
+        self.shapes: list[tuple[int, int]] = []
         self.delay_s = delay_s
 
     @property
@@ -36,6 +37,7 @@ class ScriptedDenoiser:
 
     def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
         self.calls += 1
+        self.shapes.append(tuple(input_ids.shape))
         if self.delay_s:
             time.sleep(self.delay_s)
         return self.score(input_ids)

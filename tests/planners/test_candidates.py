@@ -21,7 +21,7 @@ class Prefers(ScriptedDenoiser):
         return logits
 
 
-def run(candidates: int, check=one_of("a", ["z"]), **options):
+def run(candidates: int | None, check=one_of("a", ["z"]), **options):
     model = lm(Prefers(tokenizer()))
     events: list[TraceEvent] = []
     opts = PlanOptions.of(candidates=candidates, max_rounds=3, retry_temperature=None, **options)
@@ -58,3 +58,16 @@ def test_of_plans_valid_in_the_same_round_the_lower_rank_wins():
     written = {e.values["a"] for e in events if e.kind == "check"}
     assert len(written) > 1 and best.solved  # the sampled candidates wrote other values than x
     assert rank[best.values["a"]] == min(rank[a] for a in written)
+
+
+def test_unset_candidates_are_the_environment_recommendation_and_a_bare_template_runs_one():
+    from environments import get_environment
+
+    kitchen, sudoku = get_environment("kitchen"), get_environment("sudoku")
+    assert PlanOptions().candidates is None and PlanOptions().n_candidates == 1
+    assert PlanOptions().for_environment(kitchen).candidates == kitchen.recommended_candidates
+    assert PlanOptions().for_environment(sudoku).candidates == sudoku.recommended_candidates == 1
+    explicit = PlanOptions.of(candidates=1)
+    assert explicit.for_environment(kitchen) is explicit  # an explicit number is kept
+    _, events, _ = run(None)  # refine_batch on bare templates: one canvas each
+    assert {e.candidate for e in events} == {0}

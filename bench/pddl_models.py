@@ -1,0 +1,97 @@
+"""Solve rates of small models trained for PDDL domains, next to an untrained model of the same shape.
+
+    PYTHONPATH=. python bench/pddl_models.py --model DIR --suite gripper-files|gripper-unseen|planbench-logistics [--n 50]
+
+Suites: gripper prob01/prob03 (the shared evaluation files), unseen generated gripper problems
+(3-8 balls, 2-3 rooms, generator seeds 0.. ; the shipped model's training problems use seeds
+from 1,000,000) and PlanBench logistics instances 1..200 (spread evenly when --n is smaller).
+Settings: local constraints + remasking (the default, 8 rounds) and the model alone (constraints
+none, 1 round). The control is a randomly initialised model of the trained one's shape and
+vocabulary (what `train pddl --steps 0` writes), with the same domain.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from dream_agent.planning import pddl_environment, solve_batch  # noqa: E402
+from dream_agent.tiny import TinyMDM, load_tiny, read_tiny_config, save_tiny  # noqa: E402
+from environments.pddl.generators import gripper_problem  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+PACKAGED = Path(__file__).resolve().parents[1] / "environments" / "pddl" / "data"
+SETTINGS = (("local + remask", "local", 8), ("model alone", "none", 1))
+
+
+def suite(name: str, n: int) -> tuple[str, list[tuple[str, str]]]:
+    """(domain text, [(label, problem text)])."""
+    if name == "gripper-files":
+        folder = DATA / "pddl" / "gripper"
+        return (folder / "domain.pddl").read_text(), [(f, (folder / f).read_text()) for f in ("prob01.pddl", "prob03.pddl")]
+    if name == "gripper-unseen":
+        rng = random.Random(0)
+        sizes = [(rng.randint(3, 8), rng.randint(2, 3)) for _ in range(n)]
+        return (PACKAGED / "gripper.pddl").read_text(), [(f"seed {i} {b}x{r}", gripper_problem(i, b, r)) for i, (b, r) in enumerate(sizes)]
+    if name == "planbench-logistics":
+        folder = DATA / "planbench" / "logistics"
+        ids = list(range(1, 201))
+        ids = [ids[round(i * len(ids) / n)] for i in range(n)] if n < len(ids) else ids
+        return (folder / "domain.pddl").read_text(), [(f"instance-{i}", (folder / "generated_basic" / f"instance-{i}.pddl").read_text()) for i in ids]
+    raise ValueError(f"unknown suite {name!r}; allowed: gripper-files, gripper-unseen, planbench-logistics")
+
+
+def control_of(model_dir: Path, seed: int = 0) -> Path:
+    """A randomly initialised copy of the model (same config, vocabulary and domain.json)."""
+    config, tokenizer = read_tiny_config(model_dir)
+    torch.manual_seed(seed)
+    out = Path(tempfile.mkdtemp(prefix="control-"))
+    save_tiny(TinyMDM(config), tokenizer, out)
+    shutil.copy(model_dir / "domain.json", out / "domain.json")
+    return out
+
+
+def evaluate(model_dir: Path, domain: str, problems: list[tuple[str, str]], batch: int = 8,
+             max_steps: int | None = None) -> dict[str, dict]:
+    env, _ = pddl_environment(domain, model_dir)
+    model = load_tiny(model_dir)
+    parsed = [env.parse_problem(text).model_copy(update={"max_steps": max_steps}) for _, text in problems]
+    out = {}
+    for label, tier, rounds in SETTINGS:
+        t0, solved, failed = time.perf_counter(), 0, []
+        for start in range(0, len(parsed), batch):
+            results = solve_batch(env, parsed[start:start + batch], model, constraints=tier, max_rounds=rounds)
+            solved += sum(r.solved for r in results)
+            failed += [problems[start + i][0] for i, r in enumerate(results) if not r.solved]
+        out[label] = {"solved": solved, "n": len(parsed), "seconds": round(time.perf_counter() - t0, 1), "failed": failed[:8]}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, required=True)
+    parser.add_argument("--suite", required=True)
+    parser.add_argument("--n", type=int, default=50)
+    parser.add_argument("--no-control", action="store_true")
+    parser.add_argument("--max-steps", type=int, default=None, help="step budget (default: the model's)")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    domain, problems = suite(args.suite, args.n)
+    runs = [("trained", args.model)] + ([] if args.no_control else [("untrained control", control_of(args.model))])
+    for label, path in runs:
+        for setting, figures in evaluate(path, domain, problems, max_steps=args.max_steps).items():
+            print(f"{args.suite} | {label} | budget {args.max_steps or 'model'} | {setting} | {figures['solved']}/{figures['n']} "
+                  f"({figures['solved'] / figures['n']:.0%}) | {figures['seconds']}s | failed e.g. {figures['failed']}")
+
+
+if __name__ == "__main__":
+    main()

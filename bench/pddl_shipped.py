@@ -1,0 +1,75 @@
+"""Train the shipped gripper or logistics model on generated problems (never the evaluation files).
+
+    PYTHONPATH=. python bench/pddl_shipped.py gripper --out dream_agent/models/gripper --threads 1 [--steps N] [--resume]
+
+The training problems' objects and initial states come from the domain's generator
+(`environments.pddl.generators`, seeds from 1,000,000); each training example keeps such a
+problem's own goal or relabels it from a random walk, and is solved optimally by the oracle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from pathlib import Path
+
+from dream_agent.training.pddl import train_pddl
+from environments.pddl.generators import gripper_problem, logistics_problem
+
+DATA = Path(__file__).resolve().parent.parent / "environments" / "pddl" / "data"
+BASE_SEED = 1_000_000  # evaluation problems use seeds below this
+
+
+def gripper_bases(n: int) -> list[str]:
+    """Gripper problems with 3-8 balls and 2-3 rooms."""
+    rng = random.Random(BASE_SEED)
+    return [gripper_problem(BASE_SEED + i, rng.randint(3, 8), rng.randint(2, 3)) for i in range(n)]
+
+
+def logistics_bases(n: int) -> list[str]:
+    """Logistics problems of PlanBench's sizes (2-3 cities of 2-3 locations, 1-7 packages, 1-3 airplanes), 1-3 goals."""
+    rng = random.Random(BASE_SEED)
+    return [logistics_problem(BASE_SEED + i, rng.randint(2, 3), rng.randint(2, 3), rng.randint(1, 7), rng.randint(1, 3),
+                              goals=rng.randint(1, 3)) for i in range(n)]
+
+
+RUNS = {
+    # domain: (domain file, bases, generate() knobs, examples, oracle bound, recipe overrides)
+    "gripper": ("gripper.pddl", gripper_bases,
+                {"own_goals": 0.7, "walk_length": 40, "goal_atoms": 8, "restarts": 1, "novelty": 0.9},
+                3000, {"max_nodes": 100_000, "timeout": 5.0}, {"steps": 1500, "batch_size": 32, "shift": False}),
+    "logistics": ("logistics.pddl", logistics_bases,
+                  {"own_goals": 0.7, "walk_length": 30, "goal_atoms": 3, "restarts": 1, "novelty": 0.9},
+                  2000, {"max_nodes": 30_000, "timeout": 3.0}, {"steps": 400, "batch_size": 16, "shift": False}),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("domain", choices=sorted(RUNS))
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--steps", type=int, default=None)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--bases", type=int, default=400, help="generated problems the examples start from")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--log", type=Path, default=None)
+    args = parser.parse_args()
+    file, bases, knobs, examples, limits, overrides = RUNS[args.domain]
+    if args.steps is not None:
+        overrides = {**overrides, "steps": args.steps}
+
+    def log(line: str) -> None:
+        if args.log is not None:
+            with open(args.log, "a", encoding="utf-8") as handle:
+                handle.write(line + "\n")
+
+    result = train_pddl((DATA / file).read_text(encoding="utf-8"), bases(args.bases), args.out, seed=args.seed, resume=args.resume,
+                        threads=args.threads, progress=args.log is None, log=log, knobs=knobs, examples=examples,
+                        limits=limits, reproduce=f"python bench/pddl_shipped.py {args.domain} --bases {args.bases}",
+                        **overrides)
+    print(f"saved {result.out_dir}: {result.steps} steps, {result.wall_s / 60:.1f} min, loss {result.final_loss:.4f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""What a model trained on a PDDL domain needs to know about names: the domain's structural
+fingerprint, and canonical object tokens so that one model reads problems whatever they call
+their objects.
+
+A trained model records the domain's name and fingerprint; planning with it on a domain of a
+different structure is refused. Problem objects are written in the compact template as tokens
+`<type><j>` ("o3" for untyped objects, "truck5" for an object of type truck), j drawn without
+replacement from `range(pool)` by a generator seeded with the problem's text: the same problem
+always reads the same way, and training problems (each a different text) spread over every
+token of the pool, so no token is tied to one object.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import random
+from typing import Mapping
+
+from constraints.errors import InputError
+from environments.pddl.grounding import GroundTask
+from environments.pddl.parsing import LiftedDomain
+
+
+def domain_fingerprint(domain: LiftedDomain) -> str:
+    """A short hash of the domain's structure: types, constants, predicates and action signatures
+    with their preconditions and effects (case, layout and comments do not count).
+
+    Two domain files with the same fingerprint ground the same actions for the same problem.
+    """
+    parts = [
+        "types:" + ",".join(sorted(f"{t}<{p}" for t, p in domain.types)),
+        "constants:" + ",".join(sorted(f"{c}:{'|'.join(sorted(ts))}" for c, ts in domain.constants)),
+        "predicates:" + ",".join(sorted(f"{p}/{n}" for p, n in domain.predicates)),
+        "functions:" + ",".join(sorted(f"{f}/{n}" for f, n in domain.functions)),
+    ]
+    for schema in sorted(domain.schemas, key=lambda s: s.name):
+        parts.append(f"action:{_canonical(schema)}")
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def _canonical(value: object) -> str:
+    """A text of a value that does not depend on set order (frozensets are written sorted)."""
+    if isinstance(value, (set, frozenset)):
+        return "{" + ",".join(sorted(_canonical(v) for v in value)) + "}"
+    if isinstance(value, (tuple, list)):
+        return "(" + ",".join(_canonical(v) for v in value) + ")"
+    if dataclasses.is_dataclass(value):
+        return type(value).__name__ + _canonical(tuple(getattr(value, f.name) for f in dataclasses.fields(value)))
+    return repr(value)
+
+
+def type_prefix(type_name: str) -> str:
+    """The token prefix of objects of a type: "o" for untyped objects, else the type's name."""
+    return "o" if type_name == "object" else type_name
+
+
+def object_type(types: frozenset[str]) -> str:
+    """The one type an object's tokens are named after (the first declared, by name)."""
+    return sorted(types)[0] if types else "object"
+
+
+def object_tokens(task: GroundTask, pool: int, seed_text: str) -> dict[str, str]:
+    """Problem object -> its token, for a model that knows `pool` tokens per type.
+
+    Raises:
+        InputError: the problem has more objects of one type than the model has tokens for it.
+    """
+    rng = random.Random(int.from_bytes(hashlib.sha256(seed_text.encode("utf-8")).digest()[:8], "big"))
+    groups: dict[str, list[str]] = {}
+    for name, types in task.problem.objects:
+        groups.setdefault(object_type(types), []).append(name)
+    tokens: dict[str, str] = {}
+    for type_name, names in groups.items():
+        if len(names) > pool:
+            raise InputError(f"the problem has {len(names)} objects of type {type_name!r}; the model was trained "
+                             f"with room for {pool} per type")
+        for name, j in zip(names, rng.sample(range(pool), len(names))):
+            tokens[name] = f"{type_prefix(type_name)}{j}"
+    return tokens
+
+
+def token_vocabulary(domain: LiftedDomain, pool: int) -> list[str]:
+    """Every object token of a domain's problems: `pool` per type (untyped problems use "object")."""
+    types = sorted({t for t, _ in domain.types} | {"object"})
+    return [f"{type_prefix(t)}{j}" for t in types for j in range(pool)]
+
+
+def rename(names: Mapping[str, str], word: str) -> str:
+    """`names[word]` when it has one, else the word itself (constants keep their names)."""
+    return names.get(word, word)

@@ -1,0 +1,74 @@
+"""The domain record of a model trained for a PDDL domain (domain.json in its directory).
+
+It names the domain and its structural fingerprint (`environments.pddl.names`), the object
+pool and step budget the model was trained with, the training problems' names and the domain
+text. Planning reads it to build the environment the model knows and refuses a model trained
+for another domain.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Sequence
+
+from constraints.errors import InputError
+from environments.pddl.environment import PDDLEnvironment
+from environments.pddl.names import domain_fingerprint
+
+DOMAIN_RECORD = "domain.json"
+
+
+def domain_record(env: PDDLEnvironment, domain_pddl: str, problems: Sequence[str], max_steps: int) -> dict[str, Any]:
+    """The record of a model trained in `env` (which must have an object pool)."""
+    if env.object_pool is None:
+        raise ValueError("a trained PDDL model writes objects as tokens: the environment needs an object_pool")
+    return {"domain": env.domain.name, "fingerprint": domain_fingerprint(env.domain), "object_pool": env.object_pool,
+            "max_steps": max_steps, "problems": list(problems), "domain_pddl": domain_pddl}
+
+
+def write_domain_record(model_dir: str | Path, record: dict[str, Any]) -> Path:
+    """Write domain.json into `model_dir` (created if needed) and return its path."""
+    path = Path(model_dir) / DOMAIN_RECORD
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def read_domain_record(model_dir: str | Path) -> dict[str, Any]:
+    """The domain.json of a PDDL model directory.
+
+    Raises:
+        InputError: there is no domain.json (not a model trained by `train pddl`), or it is not a record.
+    """
+    path = Path(model_dir) / DOMAIN_RECORD
+    if not path.is_file():
+        raise InputError(f"model {model_dir} has no {DOMAIN_RECORD}: it was not trained for a PDDL domain "
+                         f"(train one with `dream-agent train pddl --domain D.pddl --problem P.pddl`)")
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise InputError(f"{path}: not JSON ({err.msg} at line {err.lineno})") from None
+    missing = [k for k in ("domain", "fingerprint", "object_pool", "max_steps") if not isinstance(record, dict) or k not in record]
+    if missing:
+        raise InputError(f"{path}: missing {', '.join(missing)}")
+    return record
+
+
+def is_same_domain(record: dict[str, Any], env: PDDLEnvironment) -> bool:
+    """Whether a record was written for `env`'s domain: the same name and structural fingerprint."""
+    return (record.get("domain"), record.get("fingerprint")) == (env.domain.name, domain_fingerprint(env.domain))
+
+
+def environment_for_model(domain_pddl: str, record: dict[str, Any], model_dir: str | Path) -> PDDLEnvironment:
+    """The environment a trained model plans in: `domain_pddl` with the model's object pool and step budget.
+
+    Raises:
+        InputError: the model was trained for another domain (its name or structure differ).
+    """
+    env = PDDLEnvironment(domain_pddl, object_pool=int(record["object_pool"]), max_steps=int(record["max_steps"]))
+    if not is_same_domain(record, env):
+        raise InputError(f"model {model_dir} was trained for the PDDL domain {record['domain']!r} (fingerprint "
+                         f"{record['fingerprint']}), not for {env.domain.name!r} (fingerprint "
+                         f"{domain_fingerprint(env.domain)}); train one for it with `dream-agent train pddl`")
+    return env

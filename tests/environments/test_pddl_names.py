@@ -1,0 +1,80 @@
+"""Canonical object tokens, the domain fingerprint, walk problems and the gripper/logistics generators."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from constraints.errors import InputError
+from environments.pddl import PDDLEnvironment, PDDLProblem
+from environments.pddl.generators import gripper_problem, logistics_problem
+from environments.pddl.names import domain_fingerprint, object_tokens
+from environments.pddl.walks import walk_problem
+
+DATA = Path(__file__).resolve().parents[2] / "environments" / "pddl" / "data"
+GRIPPER = (DATA / "gripper.pddl").read_text()
+LOGISTICS = (DATA / "logistics.pddl").read_text()
+
+
+class TestFingerprint:
+    def test_layout_case_and_comments_do_not_count(self):
+        env = PDDLEnvironment(GRIPPER)
+        other = PDDLEnvironment("; a comment\n" + GRIPPER.upper().replace("   ", " "))
+        assert domain_fingerprint(env.domain) == domain_fingerprint(other.domain)
+
+    def test_a_changed_effect_changes_it(self):
+        changed = GRIPPER.replace("(not (free ?gripper))", "")
+        assert domain_fingerprint(PDDLEnvironment(changed).domain) != domain_fingerprint(PDDLEnvironment(GRIPPER).domain)
+
+
+class TestObjectTokens:
+    def test_same_problem_same_tokens_and_all_distinct(self):
+        env = PDDLEnvironment(GRIPPER, object_pool=16)
+        problem = PDDLProblem(pddl=gripper_problem(3, balls=8, rooms=3))
+        names = env.names(problem)
+        assert names == env.names(problem)
+        assert len(set(names.values())) == len(names) == 13
+        assert all(t.startswith("o") and 0 <= int(t[1:]) < 16 for t in names.values())
+
+    def test_too_many_objects_for_the_pool_is_refused(self):
+        env = PDDLEnvironment(GRIPPER, object_pool=8)
+        task = env.task(PDDLProblem(pddl=gripper_problem(0, balls=8, rooms=2)))
+        with pytest.raises(InputError, match="12 objects"):
+            object_tokens(task, 8, "x")
+
+    def test_template_speaks_tokens_and_plans_read_back_as_objects(self):
+        env = PDDLEnvironment(GRIPPER, object_pool=16)
+        problem = env.prepare(PDDLProblem(pddl=gripper_problem(5, balls=3, rooms=2)))
+        plan = env.solve(problem)
+        values = env.plan_to_values(problem, plan)
+        assert not {v for v in values.values()} & {"ball1", "rooma", "left"}
+        assert env.parse_plan(problem, values) == plan and not env.check_values(problem, values)
+        words = set(env.vocabulary())
+        assert set(values.values()) <= words and "ball1" not in words
+
+    def test_hard_constraints_allow_the_applicable_actions_as_tokens(self):
+        env = PDDLEnvironment(GRIPPER, object_pool=16)
+        problem = env.prepare(PDDLProblem(pddl=gripper_problem(5, balls=3, rooms=2)))
+        names = env.names(problem)
+        allowed = env.slot_rules(problem).allowed_values({})
+        first = env.solve(problem)[0].strip("()").split()
+        assert first[0] in allowed["s0.act"] and names[first[1]] in allowed["s0.arg0"]
+
+
+def test_walk_problems_are_solvable_and_keep_the_objects():
+    env = PDDLEnvironment(GRIPPER, base_problem=PDDLProblem(pddl=gripper_problem(1, balls=4, rooms=2)))
+    task = env.task(env.base_problem)
+    for seed in range(10):
+        text = walk_problem(task, random.Random(seed), f"w{seed}", walk_length=20, goal_atoms=4, restarts=1, novelty=0.9)
+        walked = env.task(PDDLProblem(pddl=text))
+        assert walked.problem.objects == task.problem.objects
+        assert env.solve(PDDLProblem(pddl=text))
+
+
+@pytest.mark.parametrize("text", [gripper_problem(2, balls=5, rooms=3), logistics_problem(2, 2, 2, 2, 1)])
+def test_generated_problems_are_solvable(text):
+    env = PDDLEnvironment(GRIPPER if "gripper" in text else LOGISTICS)
+    plan = env.solve(PDDLProblem(pddl=text))
+    assert plan and not env.check(PDDLProblem(pddl=text), plan)

@@ -1,0 +1,7 @@
+(define (domain roads) (:requirements :typing :action-costs)
+  (:types city) (:predicates (at ?c - city) (road ?a ?b - city))
+  (:functions (total-cost) - number (length ?a ?b - city) - number)
+  (:action drive :parameters (?a ?b - city) :precondition (and (at ?a) (road ?a ?b))
+     :effect (and (at ?b) (not (at ?a)) (increase (total-cost) (length ?a ?b))))
+  (:action fly :parameters (?a ?b - city) :precondition (at ?a) :effect (and (at ?b) (not (at ?a)) (increase (total-cost) 10)))
+  (:action wait :parameters () :precondition (and) :effect (and)))

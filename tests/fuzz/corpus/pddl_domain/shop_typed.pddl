@@ -1,0 +1,8 @@
+(define (domain shop) (:requirements :strips :typing :equality)
+  (:types fruit tool - item  apple - fruit  place)
+  (:constants home - place)
+  (:predicates (at ?i - item ?p - place) (holding ?i - item) (free))
+  (:action take :parameters (?i - item ?p - place) :precondition (and (at ?i ?p) (free))
+     :effect (and (holding ?i) (not (at ?i ?p)) (not (free))))
+  (:action bring :parameters (?i - fruit ?from - place) :precondition (and (holding ?i) (not (= ?from home)))
+     :effect (and (at ?i home) (free) (not (holding ?i)))))

@@ -1,0 +1,1 @@
+(define (problem p) (:domain d) (:init (= (f (g)) 3)) (:goal (p)))

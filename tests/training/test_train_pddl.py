@@ -1,0 +1,104 @@
+"""`dream-agent train pddl`: a model for the user's own domain, its domain record, exact resume, refusal elsewhere."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+from typer.testing import CliRunner
+
+from dream_agent.cli import _register, app
+from dream_agent.models import model_dir
+from dream_agent.training.pddl import train_pddl
+from dream_agent.tiny import read_tiny_config
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pddl"
+LIGHTS, LIGHTS_PROBLEM = FIXTURES / "lights-domain.pddl", FIXTURES / "lights-problem.pddl"
+DOORS, DOORS_PROBLEM = FIXTURES / "doors-domain.pddl", FIXTURES / "doors-problem.pddl"
+FAST = ["--examples", "200", "--threads", "1", "--no-eval"]
+
+
+def _invoke(*args: str):
+    _register()
+    return CliRunner().invoke(app, list(args))
+
+
+@pytest.fixture(scope="module")
+def lights_model(tmp_path_factory):
+    out = tmp_path_factory.mktemp("lights") / "model"
+    result = _invoke("train", "pddl", "--domain", str(LIGHTS), "--problem", str(LIGHTS_PROBLEM), "--out", str(out),
+                     "--steps", "6", "--json", *FAST)
+    assert result.exit_code == 0, result.output
+    return out, json.loads(result.stdout)
+
+
+def test_train_pddl_writes_a_model_that_knows_its_domain(lights_model):
+    out, summary = lights_model
+    assert summary["steps"] == 6 and summary["examples"] > 100
+    record = json.loads((out / "domain.json").read_text())
+    assert record["domain"] == "lights" and len(record["fingerprint"]) == 16 and record["problems"] == ["lights-3"]
+    assert record["max_steps"] >= 3  # the given problem needs 3 steps; walks reach at least as far
+    config, tokenizer = read_tiny_config(out)
+    assert {"turn-on", "turn-off", "o0", f"o{record['object_pool'] - 1}"} <= set(tokenizer.tokens)
+    assert "kitchen" not in tokenizer.tokens  # objects are read as tokens, whatever their names
+    card = (out / "card.md").read_text()
+    assert "`lights`" in card and record["fingerprint"] in card and "train pddl --domain" in card
+
+
+def test_plan_with_the_model_speaks_the_problems_object_names(lights_model):
+    out, _ = lights_model
+    result = _invoke("plan", "--domain", str(LIGHTS), "--problem", str(LIGHTS_PROBLEM), "--model", str(out), "--json")
+    assert result.exit_code in (0, 1), result.output
+    answer = json.loads(result.stdout)
+    assert answer["constraints"] == "local" and answer["plan"]
+    assert all(re.fullmatch(r"\((turn-on|turn-off) (kitchen|hall|porch)\)", step) for step in answer["plan"])
+
+
+def test_a_model_of_another_domain_is_refused_in_one_line(lights_model):
+    out, _ = lights_model
+    result = _invoke("plan", "--domain", str(DOORS), "--problem", str(DOORS_PROBLEM), "--model", str(out))
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "trained for the PDDL domain 'lights'" in lines[0] and "'doors'" in lines[0]
+
+
+def test_a_model_not_trained_for_pddl_is_refused():
+    result = _invoke("plan", "--domain", str(DOORS), "--problem", str(DOORS_PROBLEM), "--model", str(model_dir("sudoku4x4")))
+    assert result.exit_code == 2 and "domain.json" in result.output
+
+
+def test_a_domain_without_a_model_asks_for_one():
+    result = _invoke("plan", "--domain", str(DOORS), "--problem", str(DOORS_PROBLEM))
+    assert result.exit_code == 2 and "--model DIR" in result.output and "blocksworld" in result.output
+
+
+def test_steps_zero_is_the_untrained_control_of_the_same_shape(lights_model, tmp_path):
+    out, _ = lights_model
+    result = _invoke("train", "pddl", "--domain", str(LIGHTS), "--problem", str(LIGHTS_PROBLEM), "--out",
+                     str(tmp_path / "ctl"), "--steps", "0", *FAST)
+    assert result.exit_code == 0, result.output
+    assert read_tiny_config(tmp_path / "ctl")[0] == read_tiny_config(out)[0]
+    assert json.loads((tmp_path / "ctl" / "domain.json").read_text()) == json.loads((out / "domain.json").read_text())
+
+
+def test_resume_is_exact(tmp_path):
+    domain, problem = LIGHTS.read_text(), LIGHTS_PROBLEM.read_text()
+    common = dict(seed=2, examples=120, progress=False, evaluate=False, threads=1, checkpoint_every=3, batch_size=8)
+    whole = train_pddl(domain, [problem], tmp_path / "a", 6, **common)
+    part = train_pddl(domain, [problem], tmp_path / "b", 6, stop_after=3, **common)
+    assert part.steps == 3
+    resumed = train_pddl(domain, [problem], tmp_path / "b", 6, resume=True, **common)
+    assert resumed.losses == whole.losses
+    a, b = load_file(str(tmp_path / "a" / "model.safetensors")), load_file(str(tmp_path / "b" / "model.safetensors"))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_train_pddl_needs_its_files(tmp_path):
+    result = _invoke("train", "pddl", "--domain", str(LIGHTS), "--out", str(tmp_path / "m"))
+    assert result.exit_code == 2 and "--problem" in result.output
+    result = _invoke("train", "sudoku4x4", "--domain", str(LIGHTS), "--out", str(tmp_path / "m"))
+    assert result.exit_code == 2 and "train pddl" in result.output
