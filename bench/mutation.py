@@ -32,6 +32,13 @@ REPO = Path(__file__).resolve().parents[1]
 SCRATCH = REPO / ".mutation"
 PACKAGES = ("constraints", "environments", "planners", "dream_agent")
 
+REFINE_TESTS = [
+    "tests/planners/test_refine.py", "tests/planners/test_budget_properties.py", "tests/planners/test_remask.py",
+    "tests/planners/test_candidates.py", "tests/planners/test_refine_edges.py",
+    # builds a Dream checkpoint (seconds) in every mutant's fresh process; the tiny-model tests stay
+    "--deselect", "tests/planners/test_refine.py::test_plan_on_a_random_dream_checkpoint",
+]
+
 # module -> the test files (pytest arguments) that exercise it; mutmut runs, per mutant, those of the
 # selected tests that reach the mutated function
 TARGETS: dict[str, list[str]] = {
@@ -46,13 +53,9 @@ TARGETS: dict[str, list[str]] = {
         "tests/environments/test_pddl_formulas.py", "tests/environments/test_pddl_checker.py",
         "tests/environments/test_pddl_adl.py", "tests/environments/test_pddl_derived.py",
     ],
-    "dream_agent/denoise.py": ["tests/engine/test_denoise.py"],
-    "planners/refinement.py": [
-        "tests/planners/test_refine.py", "tests/planners/test_budget_properties.py", "tests/planners/test_remask.py",
-        "tests/planners/test_candidates.py",
-        # builds a Dream checkpoint (seconds) in every mutant's fresh process; the tiny-model tests stay
-        "--deselect", "tests/planners/test_refine.py::test_plan_on_a_random_dream_checkpoint",
-    ],
+    "dream_agent/denoise.py": ["tests/engine/test_denoise.py", "tests/engine/test_denoise_edges.py"],
+    "planners/refinement.py": REFINE_TESTS,
+    "planners/jobs.py": REFINE_TESTS,
 }
 
 # mutmut 3 leaves decorated functions alone. These are mutated in a copy of their module that applies

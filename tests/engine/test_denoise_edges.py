@@ -39,6 +39,121 @@ class Uniform:
         return torch.zeros(*input_ids.shape, MASK + 1)
 
 
+class Recorder(Uniform):
+    """Uniform, recording how many positions of each row the model attends to; `words` of the vocabulary
+    are allowed (the others -inf)."""
+
+    def __init__(self, words: int = MASK, **kw) -> None:
+        super().__init__(**kw)
+        self.words, self.calls, self.attended = words, 0, []
+
+    def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+        self.calls += 1
+        real = torch.ones_like(input_ids) if attention_mask is None else attention_mask
+        self.attended.append(real.sum(dim=1).tolist())
+        logits = super().__call__(input_ids, attention_mask)
+        logits[..., self.words:MASK] = float("-inf")
+        return logits
+
+
+class Slanted(Uniform):
+    """The same distribution at every position: word 0 with 0.5, word 1 with 0.3, word 2 with 0.2."""
+
+    max_length = 16
+
+    def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+        logits = torch.tensor([0.5, 0.3, 0.2, 1e-9]).log()
+        return logits.expand(*input_ids.shape, MASK + 1).clone()
+
+
+def canvas(*shape: int) -> torch.Tensor:
+    return torch.full(shape, MASK)
+
+
+class TestLoop:
+    def test_history_only_when_asked(self):
+        assert denoise(Uniform(), canvas(1, 4), steps=2).history is None
+
+    def test_the_model_never_attends_to_padding(self):
+        model = Recorder()
+        attention_mask = torch.tensor([[1, 1, 1, 0]])
+        out = denoise(model, canvas(1, 4), steps=1, attention_mask=attention_mask)
+        assert model.attended == [[3]] and out.tokens[0, 3] == MASK
+
+    def test_an_unknown_alg_is_refused_before_any_model_call(self):
+        model = Recorder()
+        with pytest.raises(ValueError, match="unknown alg 'greedy'"):
+            denoise(model, canvas(1, 4), steps=1, alg="greedy")
+        assert model.calls == 0
+
+    def test_top_p_applies_to_the_proposals(self):
+        out = denoise(Slanted(), canvas(8, 16), steps=2, temperature=1.0, top_p=0.4,
+                      generator=torch.Generator().manual_seed(0))
+        assert (out.tokens == 0).all()
+
+    def test_origin_commits_one_minus_s_over_t_at_each_step(self):
+        # 4 steps from 1 to ~0: levels 1, .75, .5, .25; step 0 commits 1/4 of 256 masks, step 1 a third of the rest
+        out = denoise(Slanted(), canvas(16, 16), steps=4, alg="origin", generator=torch.Generator().manual_seed(0),
+                      return_history=True)
+        first = int((out.history[0] != MASK).sum())
+        second = int((out.history[1] != MASK).sum()) - first
+        assert 40 <= first <= 88 and 0.2 <= second / (256 - first) <= 0.47
+
+    def test_alg_temp_samples_the_commit_order(self):
+        orders = set()  # for each seed, the step at which each position was committed
+        for seed in range(6):
+            out = denoise(Slanted(), canvas(1, 6), steps=6, alg="maskgit_plus", alg_temp=5.0,
+                          generator=torch.Generator().manual_seed(seed), return_history=True)
+            orders.add(tuple(next(i for i, h in enumerate(out.history) if h[0, p] != MASK) for p in range(6)))
+        assert len(orders) > 1
+
+    def test_a_proposal_exactly_at_the_threshold_waits(self):
+        model = Recorder(words=2)  # two equally likely words: every proposal has probability exactly 0.5
+        out = denoise(model, canvas(1, 4), steps=4, confidence_threshold=0.5)
+        assert out.nfe == 4 and (out.tokens != MASK).all()
+
+
+class TestHookErrors:
+    @pytest.mark.parametrize("hook, got", [
+        (lambda step, x, logits: logits[..., :-1], "(1, 4, 3)"),
+        (lambda step, x, logits: None, "NoneType"),
+    ])
+    def test_a_logits_hook_must_keep_the_shape(self, hook, got):
+        with pytest.raises(ValueError) as err:
+            denoise(Uniform(), canvas(1, 4), steps=2, logits_hook=hook)
+        assert str(err.value) == f"step 0: logits_hook must return a tensor of shape (1, 4, 4), got {got}"
+
+    def test_nan_logits_are_an_error(self):
+        def nan_at_two(step, x, logits):
+            logits[0, 2, 0] = float("nan")
+            return logits
+
+        with pytest.raises(ValueError) as err:
+            denoise(Uniform(), canvas(1, 4), steps=2, logits_hook=nan_at_two)
+        assert str(err.value) == "step 0: the logits hold NaN (check the model's dtype and logits_hook)"
+
+    def test_every_token_forbidden_at_one_open_position(self):
+        def close_position_one(step, x, logits):
+            logits[0, 1] = float("-inf")
+            return logits
+
+        with pytest.raises(ValueError, match="^step 0: every token is forbidden at some open position"):
+            denoise(Uniform(), canvas(1, 4), steps=2, logits_hook=close_position_one)
+
+    @pytest.mark.parametrize("returned, message", [
+        ([[0, 0, 0, 0]], "tokens_hook must return a tensor or None, got list"),
+        (torch.zeros(1, 3, dtype=torch.long), "tokens_hook returned shape (1, 3), expected (1, 4)"),
+    ])
+    def test_a_tokens_hook_must_return_a_canvas(self, returned, message):
+        with pytest.raises(ValueError) as err:
+            denoise(Uniform(), canvas(1, 4), steps=2, tokens_hook=lambda step, x: returned)
+        assert str(err.value) == message
+
+    def test_a_float_canvas_from_the_tokens_hook_stays_long(self):
+        out = denoise(Uniform(), canvas(1, 4), steps=2, tokens_hook=lambda step, x: x.float())
+        assert out.tokens.dtype == torch.long
+
+
 class TestCommitCounts:
     def test_computed_in_float32_whatever_the_levels_dtype(self):
         # 9 steps, 223 masks, step 7: float32 gives 111 where float64 gives 110 (Dream uses float32)
