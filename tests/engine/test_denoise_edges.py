@@ -1,5 +1,6 @@
 """The denoising loop and its helpers at their edges: boundaries of top_p, temperature and ties,
-float32 commit counts, sampled positions, and the errors a bad canvas gets."""
+float32 commit counts, sampled positions, per-row steps and generators, empty batches, what reaches
+the model, and the errors a bad canvas gets."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from dream_agent.denoise import (
     confidence_scores,
     denoise,
     filter_logits,
+    model_logits,
     sample_tokens,
     select_most_confident,
     timesteps,
+    uniform,
 )
 
 MASK = 3  # words 0..2, then the mask
@@ -112,11 +115,77 @@ class TestLoop:
         out = denoise(model, canvas(1, 4), steps=4, confidence_threshold=0.5)
         assert out.nfe == 4 and (out.tokens != MASK).all()
 
+    def test_under_a_threshold_a_row_at_its_last_step_fills_while_the_others_go_on(self):
+        # no proposal reaches 0.9 (each word has 1/3): row 1 commits one position a step, row 0 all at once
+        out = denoise(Uniform(), canvas(2, 4), steps=[1, 3], confidence_threshold=0.9, return_history=True)
+        assert (out.history[0][0] != MASK).all() and int((out.history[0][1] != MASK).sum()) == 1
+        assert (out.tokens != MASK).all() and out.row_nfe.tolist() == [1, 3]
+
+    def test_masks_put_back_at_a_rows_last_step_stay(self):
+        def remask_position_0(step, x):
+            x = x.clone()
+            x[:, 0] = MASK
+            return x
+
+        model = Recorder()
+        out = denoise(model, canvas(2, 4), steps=[2, 4], tokens_hook=remask_position_0)
+        assert out.tokens[:, 0].tolist() == [MASK, MASK] and (out.tokens[:, 1:] != MASK).all()
+        assert out.row_nfe.tolist() == [2, 4] and model.calls == out.nfe == 4
+
+    def test_steps_may_be_a_tensor_of_one_count_per_row(self):
+        x = canvas(2, 4)
+        given = denoise(Slanted(), x, steps=torch.tensor([4, 1]), alg="maskgit_plus", return_history=True)
+        listed = denoise(Slanted(), x, steps=[4, 1], alg="maskgit_plus", return_history=True)
+        assert given.row_nfe.dtype == torch.long and given.row_nfe.tolist() == [4, 1] == listed.row_nfe.tolist()
+        assert all(torch.equal(a, b) for a, b in zip(given.history, listed.history, strict=True))
+
+    def test_an_empty_batch_calls_no_model(self):
+        model = Recorder()
+        for steps in (2, []):
+            out = denoise(model, torch.empty(0, 4, dtype=torch.long), steps=steps)
+            assert out.tokens.shape == (0, 4) and out.nfe == 0 and out.row_nfe.tolist() == []
+        assert model.calls == 0
+
+
+class TestRowGenerators:
+    GENERATORS = staticmethod(lambda: [torch.Generator().manual_seed(s) for s in (1, 2)])
+
+    def test_at_temperature_zero_each_row_takes_its_most_likely_words(self):
+        out = denoise(Slanted(), canvas(2, 6), steps=3, alg="maskgit_plus", generator=self.GENERATORS())
+        assert (out.tokens == 0).all()
+
+    def test_sampled_rows_do_not_draw_from_the_global_generator(self):
+        runs = []
+        for global_seed in (0, 1):
+            torch.manual_seed(global_seed)
+            runs.append(denoise(Uniform(), canvas(2, 8), steps=2, temperature=1.0, generator=self.GENERATORS()).tokens)
+        assert torch.equal(runs[0], runs[1])
+
+
+class TestWhatReachesTheModel:
+    def test_rows_that_are_not_right_padded_go_with_their_mask(self):
+        model = Recorder()
+        out = denoise(model, canvas(2, 4), steps=1, attention_mask=torch.tensor([[0, 1, 1, 1], [1, 1, 1, 1]]))
+        assert model.attended == [[3, 4]] and out.tokens[0, 0] == MASK and (out.tokens[:, 1:] != MASK).all()
+
+    def test_off_the_cpu_the_batch_goes_in_one_call_with_its_mask(self):
+        seen = []
+
+        def model(input_ids, attention_mask=None):
+            seen.append((tuple(input_ids.shape), attention_mask))
+            return torch.zeros(*input_ids.shape, MASK + 1, device=input_ids.device)
+
+        x = torch.full((2, 4), MASK, device="meta")  # another device than the CPU (as CUDA would be)
+        attention_mask = torch.ones(2, 4, dtype=torch.long, device="meta")
+        model_logits(model, x, attention_mask, torch.tensor([True, False], device="meta"))
+        assert len(seen) == 1 and seen[0][0] == (2, 4) and seen[0][1] is attention_mask
+
 
 class TestHookErrors:
     @pytest.mark.parametrize("hook, got", [
         (lambda step, x, logits: logits[..., :-1], "(1, 4, 3)"),
         (lambda step, x, logits: None, "NoneType"),
+        (lambda step, x, logits: logits.tolist(), "list"),
     ])
     def test_a_logits_hook_must_keep_the_shape(self, hook, got):
         with pytest.raises(ValueError) as err:
@@ -162,12 +231,38 @@ class TestCommitCounts:
                      (levels[7], levels[8].double())):
             assert commit_counts(torch.tensor([223]), t, s, last=False).tolist() == [111]
 
+    def test_float64_levels_count_as_their_float32_values(self):
+        # levels made in float64 (not the float32 timesteps): 9 steps, step 6 with 334 masks and step 7
+        # with 223 give 110 and 111 once rounded to float32, but 111 and 110 in float64
+        levels = torch.linspace(1.0, 1e-3, 10, dtype=torch.float64)
+        for n, i, expected in ((334, 6, 110), (223, 7, 111)):
+            assert commit_counts(torch.tensor([n]), levels[i], levels[i + 1], last=False).tolist() == [expected]
+
 
 class TestFilterLogits:
     def test_a_token_is_dropped_only_once_the_ones_before_exceed_top_p(self):
         logits = torch.zeros(1, 2)  # probabilities exactly 0.5 and 0.5
         assert not torch.isinf(filter_logits(logits, 0.5, None)).any()
         assert torch.isinf(filter_logits(logits, 0.49, None)).tolist() == [[False, True]]
+
+    def test_top_p_of_one_keeps_every_token(self):
+        # the float32 cumulative sum of 1000 probabilities passes 1 before its end: no token may drop
+        logits = torch.randn(4, 1000, generator=torch.Generator().manual_seed(0)) * 3
+        assert torch.equal(filter_logits(logits, 1.0, None), logits)
+
+
+class TestUniform:
+    def test_draws_in_the_dtype_asked_for(self):
+        one = uniform(torch.tensor([2, 3]), torch.Generator().manual_seed(1), dtype=torch.float64)
+        assert torch.equal(one, torch.rand(5, generator=torch.Generator().manual_seed(1), dtype=torch.float64))
+        per_row = uniform(torch.tensor([2, 0]), TestRowGenerators.GENERATORS(), dtype=torch.float64)
+        assert torch.equal(per_row, torch.rand(2, generator=torch.Generator().manual_seed(1), dtype=torch.float64))
+
+    @pytest.mark.parametrize("counts", [[0, 0], []])
+    def test_no_draws_and_no_rows(self, counts):
+        gens = TestRowGenerators.GENERATORS()[: len(counts)]
+        u = uniform(torch.tensor(counts, dtype=torch.long), gens, dtype=torch.float64)
+        assert u.shape == (0,) and u.dtype == torch.float64
 
 
 class TestSampleTokens:
