@@ -1,16 +1,20 @@
 """The refine loop at its edges, through its public entry points: what reaches the model (padding,
-per-row hooks, bans, rules, patterns), per-plan NFE in a batch, candidates, traces and budgets."""
+per-row hooks, bans, rules, patterns, shifted models), per-plan NFE, steps and time in a batch,
+repaired parallel commits, low-confidence remasking, candidates, traces and budgets."""
 
 from __future__ import annotations
 
 import dataclasses
 import re
+import time
 
 import pytest
 import torch
-from scripted_lm import PreferUnused, RandomLogits, ScriptedDenoiser, lm, tokenizer
+from scripted_lm import WORDS, PreferUnused, RandomLogits, ScriptedDenoiser, lm, tokenizer
 
 from constraints import Violation, all_different, one_of
+from constraints.errors import InputError
+from dream_agent.vocab_tokenizer import VocabTokenizer
 from environments.base import BoundRules
 from planners import PlanOptions, plan, refine, refine_batch, requests_for
 from planners.refinement import choice_violations, pattern_violations, round_steps
@@ -40,6 +44,18 @@ class SureAfterOpen(ScriptedDenoiser):
         logits = torch.full((*x.shape, self.vocab), -20.0)
         for b in range(x.shape[0]):
             sure = self.tok.encode("open")[0] in x[b].tolist()
+            logits[b, :, ids] = torch.tensor([10.0, 0.0, 0.0]) if sure else 0.0
+        return logits
+
+
+class SureOnceWritten(ScriptedDenoiser):
+    """Undecided between x, y, z on a canvas that holds none of them; certain of "x" once one is written."""
+
+    def score(self, x: torch.Tensor) -> torch.Tensor:
+        ids = [self.tok.encode(w)[0] for w in ("x", "y", "z")]
+        logits = torch.full((*x.shape, self.vocab), -20.0)
+        for b in range(x.shape[0]):
+            sure = any(i in x[b].tolist() for i in ids)
             logits[b, :, ids] = torch.tensor([10.0, 0.0, 0.0]) if sure else 0.0
         return logits
 
@@ -74,6 +90,18 @@ class TestWhatReachesTheModel:
         width = len(requests[0].canvas.ids)
         assert seen == [(0, (1, width), (1, width, tok.vocab_size))]
 
+    def test_a_row_hook_may_return_new_logits(self):
+        tok = tokenizer()
+        x_id = tok.encode("x")[0]
+
+        def no_x(step, x, logits):
+            return logits.masked_fill(torch.arange(logits.shape[-1]) == x_id, float("-inf"))
+
+        model = lm(PreferUnused(tok, XYZ))
+        requests = requests_for(model, ["{a|x,y}"] * 3, lambda values: [], logits_hooks=[None, no_x, None])
+        results = refine_batch(model, requests, options=PlanOptions.of(steps=1))
+        assert [r.values["a"] for r in results] == ["x", "y", "x"]
+
     def test_bans_rules_and_patterns_reach_the_masks(self):
         model = lm(PreferUnused(tokenizer(), XYZ))
         only_z = BoundRules(lambda partial: {"b": {"z"}} if partial.get("b") is None else {})
@@ -98,6 +126,27 @@ class TestWhatReachesTheModel:
         result = refine(lm(RandomLogits(tokenizer())), "{a:64}", lambda values: [], options=PlanOptions.of(steps=1))
         assert len(result.tokens) == 64
 
+    def test_a_shifted_model_needs_a_first_token_before_an_open_slot(self):
+        denoiser = PreferUnused(tokenizer(), XYZ)
+        denoiser.shift = True  # predicts each token from the one before: position 0 cannot be open
+        with pytest.raises(InputError, match="this model cannot fill position 0 and the template starts with a slot"):
+            refine(lm(denoiser), "{a|x,y} then {b|x,y}", lambda values: [], options=PlanOptions.of(steps=1))
+        result = refine(lm(denoiser), "open {a|x,y}", lambda values: [], options=PlanOptions.of(steps=1))
+        assert result.solved and result.values == {"a": "x"}
+
+    @pytest.mark.parametrize("mask_at", [0, 1])
+    def test_without_a_pad_token_padding_is_never_read_as_a_mask(self, mask_at):
+        # a tokenizer without a pad token and a low mask id: the shorter row is padded with another id, so
+        # its steps end once its own positions are filled
+        tok = VocabTokenizer(WORDS[:mask_at] + ["<mask>"] + WORDS[mask_at:], pad_token=None)
+        model = lm(SureAfterOpen(tok))
+        assert (model.denoiser.mask_id, model.denoiser.pad_id) == (mask_at, None)
+        opts = PlanOptions.of(steps=3, confidence_threshold=0.9, keep_trace=True)
+        requests = requests_for(model, ["{a:3}", "{a:3}"], lambda values: [], prefixes=["open", "the cup and"])
+        batch = refine_batch(model, requests, options=opts)
+        assert batch[0].values["a"] == "x x x" and [r.nfe for r in batch] == [1, 3]
+        assert [[e.step for e in r.trace if e.kind == "step"] for r in batch] == [[0], [0, 1, 2]]
+
 
 def test_plan_passes_every_argument_on():
     tok = tokenizer()
@@ -118,6 +167,14 @@ def test_each_plan_of_a_batch_counts_the_calls_until_it_was_filled():
     batch = refine_batch(model, requests, options=opts)
     assert [r.nfe for r in batch] == [1, 3]
     assert [refine(model, "{a:3}", lambda values: [], options=opts, prefix=p).nfe for p in ("open", "the")] == [1, 3]
+
+
+def test_each_plan_of_a_batch_traces_the_steps_it_took_part_in():
+    model = lm(SureAfterOpen(tokenizer()))
+    opts = PlanOptions.of(steps=3, confidence_threshold=0.9, keep_trace=True)
+    requests = requests_for(model, ["{a:3}", "{a:3}"], lambda values: [], prefixes=["open", "the"])
+    batch = refine_batch(model, requests, options=opts)
+    assert [[e.step for e in r.trace if e.kind == "step"] for r in batch] == [[0], [0, 1, 2]]
 
 
 class TestChecks:
@@ -146,6 +203,12 @@ class TestChecks:
         with pytest.raises(TypeError) as err:
             refine(lm(PreferUnused(tokenizer(), XYZ)), PAIR, lambda values: None, options=PlanOptions.of(steps=1))
         assert str(err.value) == "the check returned None; it must return a list of Violation"
+
+    def test_parallel_commits_of_a_choice_slot_are_repaired_into_one_choice(self):
+        # one step commits "x" at both positions: "x x" is neither choice; the repair makes it "x y"
+        model = lm(PreferUnused(tokenizer(), XYZ))
+        result = refine(model, "{a|x y,y x}", lambda values: [], options=PlanOptions.of(steps=1, max_rounds=1))
+        assert result.solved and result.values["a"] == "x y"
 
     def test_of_equally_bad_drafts_the_first_is_kept(self):
         rounds = iter(range(1, 10))
@@ -181,6 +244,16 @@ class TestTrace:
         [check] = [e for e in result.trace if e.kind == "check"]
         assert check.blamed == ("a", "b")
 
+    def test_low_confidence_tokens_reopen_by_the_confidence_they_were_committed_with(self):
+        # round 1 commits every slot with 1/3 and blames c: c and the leftmost other (a) reopen; round 2 commits
+        # a and c surely, so b, committed in round 1 with 1/3, is now the least confident other
+        never = lambda values: [Violation("c", "no", slots=("c",))]  # noqa: E731
+        options = PlanOptions.of(steps=1, max_rounds=2, remask="blamed_plus_lowconf", remask_k=1, keep_trace=True)
+        result = refine(lm(SureOnceWritten(tokenizer())), "{a|x,y,z} {b|x,y,z} {c|x,y,z}", never, options=options)
+        slots = result.slots
+        assert [e.remasked for e in result.trace if e.kind == "check"] == [
+            slots["a"] + slots["c"], slots["b"] + slots["c"]]
+
 
 class TestCandidates:
     CHECK = staticmethod(lambda values: one_of("a", ["x"])(values) + one_of("b", ["x"])(values))
@@ -191,7 +264,36 @@ class TestCandidates:
         result = refine(model, PAIR, self.CHECK, options=options)
         assert result.solved and result.rounds == 1 and result.values == {"a": "x", "b": "x"}
         assert result.nfe == model.denoiser.calls == 2  # the greedy row's call and the sampled rows' call
-        assert {e.candidate for e in result.trace} == {0, 1, 2} and result.seconds > 0
+        assert result.seconds > 0
+        for kind in ("step", "check"):
+            assert {e.candidate for e in result.trace if e.kind == kind} == {0, 1, 2}
+
+    def test_candidates_go_on_while_none_is_valid(self):
+        calls = iter(range(100))
+        check = lambda values: [Violation("c", "not yet", slots=("a",))] if next(calls) < 3 else []  # noqa: E731
+        options = PlanOptions.of(steps=1, max_rounds=4, candidates=3, retry_temperature=3.0, seed=1)
+        result = refine(lm(PreferUnused(tokenizer(), XYZ)), PAIR, check, options=options)
+        assert result.solved and result.rounds == 2
+
+    def test_sampled_candidates_use_the_options_temperature(self):
+        # at temperature 0.01 every candidate takes the most likely words; retry_temperature is for greedy options
+        never = lambda values: [Violation("c", "no")]  # noqa: E731
+        options = PlanOptions.of(steps=1, max_rounds=1, candidates=4, temperature=0.01, retry_temperature=5.0, seed=0,
+                                 keep_trace=True)
+        result = refine(lm(PreferUnused(tokenizer(), XYZ)), PAIR, never, options=options)
+        checks = [e for e in result.trace if e.kind == "check"]
+        assert sorted(e.candidate for e in checks) == [0, 1, 2, 3]
+        assert all(e.values == {"a": "x", "b": "x"} for e in checks)
+
+    def test_a_request_reports_the_rounds_and_time_of_its_longest_candidate(self):
+        # the greedy candidate stalls after 2 rounds and is chosen (ties go to the first); the sampled one runs on
+        never = lambda values: [Violation("c", "no", slots=("b",))]  # noqa: E731
+        stamps = []
+        options = PlanOptions.of(steps=1, max_rounds=16, candidates=2, retry_temperature=None, seed=0)
+        result = refine(lm(PreferUnused(tokenizer(), XYZ, delay_s=0.002)), PAIR, never, options=options,
+                        on_step=lambda event: stamps.append(time.perf_counter()))
+        assert result.rounds == 16 and result.trace is None
+        assert result.seconds >= stamps[-1] - stamps[0]
 
     def test_a_valid_candidate_wins_over_an_earlier_invalid_one_whatever_its_rank(self):
         model = lm(PreferUnused(tokenizer(), XYZ))
@@ -210,6 +312,19 @@ class TestBudgetEdges:
         assert result.values == {"a": "", "b": ""}
         assert [(v.constraint, v.kind, v.reason) for v in result.violations] == [
             ("budget", "constraint", "the budget ran out before the first round")]
+
+    def test_each_plan_of_a_batch_reports_the_time_until_it_stopped(self):
+        # "{a:6}" spends its 6 model calls in round 1; "{a:1}" goes on for 5 more rounds of one call
+        never = lambda values: [Violation("c", "no", slots=("a",))]  # noqa: E731
+        model = lm(RandomLogits(tokenizer(), delay_s=0.002))
+        requests = requests_for(model, ["{a:6}", "{a:1}"], never)
+        checks = []
+        t0 = time.perf_counter()
+        batch = refine_batch(model, requests, options=PlanOptions.of(max_nfe=6, temperature=1.0),
+                             on_step=lambda e: checks.append(time.perf_counter()) if e.kind == "check" else None)
+        assert [(r.rounds, r.nfe) for r in batch] == [(1, 6), (6, 6)] and len(checks) == 7
+        # the first plan stopped before the second one's second round ended
+        assert batch[0].seconds < checks[2] - t0 < batch[1].seconds
 
     def test_a_stalled_greedy_plan_restarts_with_sampling_for_the_rounds_left(self):
         never = lambda values: [Violation("c", "no", slots=("b",))]  # noqa: E731
