@@ -17,6 +17,7 @@ from constraints.errors import InputError
 from dream_agent.vocab_tokenizer import VocabTokenizer
 from environments.base import BoundRules
 from planners import PlanOptions, plan, refine, refine_batch, requests_for
+from planners.jobs import next_seed
 from planners.refinement import choice_violations, pattern_violations, round_steps
 
 PAIR = "step 1 : {a|x,y,z} then {b|x,y,z} ."
@@ -62,6 +63,10 @@ class SureOnceWritten(ScriptedDenoiser):
 
 def test_round_steps_keep_the_rate_of_the_first_round():
     assert round_steps(8, 1, 1) == 8 and round_steps(8, 1, 2) == 4 and round_steps(8, 0, 0) == 1
+
+
+def test_seeds_after_a_seed_stay_within_64_bits():
+    assert [next_seed(s) for s in (0, 1000, 2**64 - 2, 2**64 - 1)] == [1, 1001, 2**64 - 1, 0]
 
 
 class TestWhatReachesTheModel:
@@ -196,7 +201,8 @@ class TestChecks:
         [bad] = pattern_violations(canvas, {"a": "x", "n": "1 x"})
         assert (bad.constraint, bad.kind, bad.slots) == ("pattern", "domain", ("n",))
         assert bad.reason == "slot n holds '1 x', which does not match '[0-9]+'"
-        assert [v.slots for v in pattern_violations(canvas, {})] == [("n",)]
+        assert [(v.slots, v.reason) for v in pattern_violations(canvas, {})] == [
+            (("n",), "slot n holds '', which does not match '[0-9]+'")]
         assert pattern_violations(canvas, {"n": "12"}) == []
 
     def test_a_check_that_returns_none_is_an_error(self):
@@ -275,6 +281,21 @@ class TestCandidates:
         result = refine(lm(PreferUnused(tokenizer(), XYZ)), PAIR, check, options=options)
         assert result.solved and result.rounds == 2
 
+    def test_two_candidates_stop_at_the_first_valid_plan(self):
+        calls = iter(range(100))
+        check = lambda values: [] if next(calls) == 0 else [Violation("c", "no", slots=("a",))]  # noqa: E731
+        options = PlanOptions.of(steps=1, max_rounds=4, candidates=2, seed=0)
+        result = refine(lm(PreferUnused(tokenizer(), XYZ)), PAIR, check, options=options)
+        assert result.solved and result.rounds == 1
+
+    def test_a_plans_nfe_counts_only_the_calls_its_candidates_took_part_in(self):
+        # greedy rows go in one call per step, sampled rows in another: "{a:1}" takes part in the first of each
+        never = lambda values: [Violation("c", "no", slots=("a",))]  # noqa: E731
+        model = lm(RandomLogits(tokenizer()))
+        requests = requests_for(model, ["{a:1}", "{a:6}"], never)
+        batch = refine_batch(model, requests, options=PlanOptions.of(max_rounds=1, candidates=2, seed=0))
+        assert [r.nfe for r in batch] == [2, 12]
+
     def test_sampled_candidates_use_the_options_temperature(self):
         # at temperature 0.01 every candidate takes the most likely words; retry_temperature is for greedy options
         never = lambda values: [Violation("c", "no")]  # noqa: E731
@@ -306,10 +327,13 @@ class TestCandidates:
 
 class TestBudgetEdges:
     def test_a_budget_spent_before_the_first_round(self):
-        result = refine(lm(RandomLogits(tokenizer())), "{a:2} and {b|x,y}", lambda values: [],
-                        options=PlanOptions.of(timeout_s=1e-9))
+        model = lm(RandomLogits(tokenizer()))
+        template = "{a:2} and {b|x,y}"
+        result = refine(model, template, lambda values: [], options=PlanOptions.of(timeout_s=1e-9))
         assert (result.solved, result.rounds, result.nfe) == (False, 0, 0)
         assert result.values == {"a": "", "b": ""}
+        [request] = requests_for(model, [template], lambda values: [])
+        assert result.tokens == tuple(request.canvas.ids) and result.trace is None
         assert [(v.constraint, v.kind, v.reason) for v in result.violations] == [
             ("budget", "constraint", "the budget ran out before the first round")]
 
@@ -325,6 +349,21 @@ class TestBudgetEdges:
         assert [(r.rounds, r.nfe) for r in batch] == [(1, 6), (6, 6)] and len(checks) == 7
         # the first plan stopped before the second one's second round ended
         assert batch[0].seconds < checks[2] - t0 < batch[1].seconds
+
+    def test_a_candidate_left_no_time_for_a_round_leaves_the_plan_to_one_that_ran(self):
+        # the greedy candidate's round takes 0.1 s of the 0.05 s: the sampled one gets no step
+        never = lambda values: [Violation("c", "no", slots=("a",))]  # noqa: E731
+        model = lm(RandomLogits(tokenizer(), delay_s=0.1))
+        result = refine(model, "{a:2}", never, options=PlanOptions.of(steps=1, candidates=2, timeout_s=0.05, seed=0))
+        assert result.rounds == 1 and result.nfe == 1 and [v.constraint for v in result.violations] == ["c"]
+
+    def test_rounds_are_cut_to_the_time_left(self):
+        # 5 steps a round at 30 ms a model call: rounds after the first never run past the timeout, so at most
+        # 0.39 s / 30 ms = 13 calls (two full rounds, then 3 steps or fewer)
+        never = lambda values: [Violation("c", "no", slots=("a",))]  # noqa: E731
+        model = lm(RandomLogits(tokenizer(), delay_s=0.03))
+        result = refine(model, "{a:5}", never, options=PlanOptions.of(steps=5, timeout_s=0.39, temperature=1.0))
+        assert 5 <= result.nfe <= 13
 
     def test_a_stalled_greedy_plan_restarts_with_sampling_for_the_rounds_left(self):
         never = lambda values: [Violation("c", "no", slots=("b",))]  # noqa: E731
