@@ -5,6 +5,7 @@ repaired parallel commits, low-confidence remasking, candidates, traces and budg
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 import time
 
@@ -349,6 +350,23 @@ class TestBudgetEdges:
         assert [(r.rounds, r.nfe) for r in batch] == [(1, 6), (6, 6)] and len(checks) == 7
         # the first plan stopped before the second one's second round ended
         assert batch[0].seconds < checks[2] - t0 < batch[1].seconds
+
+    def test_a_plan_that_stalls_in_a_batch_reports_the_time_until_it_stalled(self):
+        # the first plan reopens everything and stalls after one greedy round; the second blames a and b in
+        # turn, so its greedy rounds start from new canvases for a while (rows of the same calls)
+        turns = itertools.cycle("ab")
+        model = lm(RandomLogits(tokenizer(), delay_s=0.002))
+        requests = requests_for(model, ["{a:1}", "{a:1} {b:1}"], [
+            lambda values: [Violation("c", "start over")],
+            lambda values: [Violation("c", "no", slots=(next(turns),))]])
+        checks = []
+        t0 = time.perf_counter()
+        options = PlanOptions.of(steps=1, max_rounds=8, retry_temperature=None)
+        batch = refine_batch(model, requests, options=options,
+                             on_step=lambda e: checks.append((e.index, time.perf_counter())) if e.kind == "check" else None)
+        assert batch[0].rounds == 1 and batch[1].rounds >= 3
+        second = [t for index, t in checks if index == 1]
+        assert batch[0].seconds < second[1] - t0 < batch[1].seconds
 
     def test_a_candidate_left_no_time_for_a_round_leaves_the_plan_to_one_that_ran(self):
         # the greedy candidate's round takes 0.1 s of the 0.05 s: the sampled one gets no step
