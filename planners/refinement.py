@@ -114,13 +114,16 @@ def refine_batch(
         if not active:
             break
         for group in _by_sampling(active):
-            steps = [budget.steps(job) for job in group]
-            for job, n in zip(group, steps):
-                if n < 1:
+            kept = []
+            for job in group:
+                n = budget.steps(job)
+                if n < 1:  # the budget leaves this job no denoiser call
                     job.done, job.seconds = True, budget.elapsed()
-            group, steps = [job for job in group if not job.done], [n for n in steps if n >= 1]
-            if not group:
+                else:
+                    kept.append((job, n))
+            if not kept:
                 continue
+            group, steps = [job for job, _ in kept], [n for _, n in kept]
             t0, first_call = time.perf_counter(), budget.calls
             drafts, calls = _denoise_round(model, group, steps, emit)
             budget.record(time.perf_counter() - t0, calls)
