@@ -2,12 +2,14 @@
 
 `PddlSteps` and `KitchenSteps` check a committed step alone and reuse the value sets of open
 steps in an unknown state; the references below list every applicable action at every step (the
-implementations they replaced). Partials come from oracle plans, cut, perturbed and left open.
+implementations they replaced; for PDDL, those that change the state). Partials come from oracle
+plans, cut, perturbed and left open.
 """
 
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +21,8 @@ from environments.pddl.allowed import pddl_allowed_values
 from environments.pddl.grounding import apply, is_applicable
 from environments.pddl.templates import NOOP, PAD, argument_domains
 
+DATA = Path(__file__).resolve().parents[2] / "environments" / "pddl" / "data"
+
 
 def reference_pddl(task, partial, max_steps):
     width = len(argument_domains(task))
@@ -29,7 +33,8 @@ def reference_pddl(task, partial, max_steps):
         names = [f"s{i}.act"] + [f"s{i}.arg{j}" for j in range(width)]
         held = [partial.get(name) for name in names]
         held = [None if v is None else (v.strip().lower() or PAD) for v in held]
-        options = [(n, args, a) for n, args, a in every if not known or is_applicable(a, state)]
+        options = [(n, args, a) for n, args, a in every
+                   if not known or (is_applicable(a, state) and apply(a, state) != state)]
         reached = known and task.is_goal(state)
         if reached:
             options = []
@@ -127,3 +132,26 @@ def test_kitchen_step_rules_equal_a_full_listing(task, objects, seed):
         expected = reference_kitchen(problem, partial)
         assert rules.allowed_values(partial) == expected
         assert kitchen_allowed_values(problem, partial) == expected
+
+
+def test_a_pddl_step_that_changes_nothing_is_not_offered():
+    from environments.pddl import PDDLEnvironment
+    from environments.pddl.generators import gripper_problem
+
+    text = gripper_problem(3, balls=2, rooms=2)
+    env = PDDLEnvironment((DATA / "gripper.pddl").read_text(encoding="utf-8"))
+    problem = env.prepare(env.parse_problem(text).model_copy(update={"max_steps": 6}))
+    task = env.task(problem)
+    robby = next(atom[1] for atom in task.init if atom[0] == "at-robby")
+    other = next(atom[1] for atom in task.init if atom[0] == "room" and atom[1] != robby)
+    rules = env.slot_rules(problem)
+    # a move from the robot's room to itself changes nothing
+    assert robby not in rules.allowed_values({"s0.act": "move", "s0.arg0": robby})["s0.arg1"]
+    assert other in rules.allowed_values({"s0.act": "move", "s0.arg0": robby})["s0.arg1"]
+    # longer loops stay: after moving away, the robot may move back
+    back = rules.allowed_values({"s0.act": "move", "s0.arg0": robby, "s0.arg1": other, "s0.arg2": PAD,
+                                 "s1.act": "move", "s1.arg0": other})
+    assert back["s1.arg1"] == {robby}
+    # a committed step that changes nothing ends what is known: the next step may be anything typed
+    later = rules.allowed_values({"s0.act": "move", "s0.arg0": robby, "s0.arg1": robby, "s0.arg2": PAD})
+    assert NOOP in later["s1.act"] and "move" in later["s1.act"]
