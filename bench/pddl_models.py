@@ -61,7 +61,7 @@ def control_of(model_dir: Path, seed: int = 0) -> Path:
 
 
 def evaluate(model_dir: Path, domain: str, problems: list[tuple[str, str]], batch: int = 8,
-             max_steps: int | None = None) -> dict[str, dict]:
+             max_steps: int | None = None, candidates: int | None = None) -> dict[str, dict]:
     env, _ = pddl_environment(domain, model_dir)
     model = load_tiny(model_dir)
     parsed = [env.parse_problem(text).model_copy(update={"max_steps": max_steps}) for _, text in problems]
@@ -69,7 +69,8 @@ def evaluate(model_dir: Path, domain: str, problems: list[tuple[str, str]], batc
     for label, tier, rounds in SETTINGS:
         t0, solved, failed = time.perf_counter(), 0, []
         for start in range(0, len(parsed), batch):
-            results = solve_batch(env, parsed[start:start + batch], model, constraints=tier, max_rounds=rounds)
+            results = solve_batch(env, parsed[start:start + batch], model, constraints=tier, max_rounds=rounds,
+                                  candidates=candidates if tier != "none" else 1)
             solved += sum(r.solved for r in results)
             failed += [problems[start + i][0] for i, r in enumerate(results) if not r.solved]
         out[label] = {"solved": solved, "n": len(parsed), "seconds": round(time.perf_counter() - t0, 1), "failed": failed[:8]}
@@ -83,13 +84,14 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=50)
     parser.add_argument("--no-control", action="store_true")
     parser.add_argument("--max-steps", type=int, default=None, help="step budget (default: the model's)")
+    parser.add_argument("--candidates", type=int, default=None, help="canvases per problem at the local tier (default: the model's)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     domain, problems = suite(args.suite, args.n)
     runs = [("trained", args.model)] + ([] if args.no_control else [("untrained control", control_of(args.model))])
     for label, path in runs:
-        for setting, figures in evaluate(path, domain, problems, max_steps=args.max_steps).items():
-            print(f"{args.suite} | {label} | budget {args.max_steps or 'model'} | {setting} | {figures['solved']}/{figures['n']} "
+        for setting, figures in evaluate(path, domain, problems, max_steps=args.max_steps, candidates=args.candidates).items():
+            print(f"{args.suite} | {label} | budget {args.max_steps or 'model'} | candidates {args.candidates or 'model'} | {setting} | {figures['solved']}/{figures['n']} "
                   f"({figures['solved'] / figures['n']:.0%}) | {figures['seconds']}s | failed e.g. {figures['failed']}")
 
 

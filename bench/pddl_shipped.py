@@ -1,6 +1,6 @@
 """Train the shipped gripper or logistics model on generated problems (never the evaluation files).
 
-    PYTHONPATH=. python bench/pddl_shipped.py gripper --out dream_agent/models/gripper --threads 1 [--steps N] [--resume]
+    PYTHONPATH=. python bench/pddl_shipped.py gripper --bases 4000 --out runs/gripper --threads 1 [--steps N] [--resume] [--stop-after N]
 
 The training problems' objects and initial states come from the domain's generator
 (`environments.pddl.generators`, seeds from 1,000,000); each training example keeps such a
@@ -35,9 +35,12 @@ def logistics_bases(n: int) -> list[str]:
 
 RUNS = {
     # domain: (domain file, bases, generate() knobs, examples, oracle bound, recipe overrides)
+    # A long run (resumed over sittings): many distinct generated problems (--bases 4000), most
+    # kept with their own goals as the evaluation's are, and a model of Sudoku's size.
     "gripper": ("gripper.pddl", gripper_bases,
-                {"own_goals": 0.7, "walk_length": 40, "goal_atoms": 8, "restarts": 1, "novelty": 0.9},
-                3000, {"max_nodes": 100_000, "timeout": 5.0}, {"steps": 1500, "batch_size": 32, "shift": False}),
+                {"own_goals": 0.6, "walk_length": 40, "goal_atoms": 8, "restarts": 1, "novelty": 0.9},
+                12_000, {"max_nodes": 100_000, "timeout": 5.0},
+                {"steps": 8000, "batch_size": 32, "shift": False, "dim": 128, "n_layers": 4, "ffn_dim": 512, "warmup": 200}),
     "logistics": ("logistics.pddl", logistics_bases,
                   {"own_goals": 0.7, "walk_length": 30, "goal_atoms": 3, "restarts": 1, "novelty": 0.9},
                   2000, {"max_nodes": 30_000, "timeout": 3.0}, {"steps": 400, "batch_size": 16, "shift": False}),
@@ -51,6 +54,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--bases", type=int, default=400, help="generated problems the examples start from")
+    parser.add_argument("--examples", type=int, default=None, help="training problems to make (default: the run's)")
+    parser.add_argument("--stop-after", type=int, default=None, help="end this sitting after N more steps (checkpointed)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--log", type=Path, default=None)
@@ -58,6 +63,7 @@ def main() -> None:
     file, bases, knobs, examples, limits, overrides = RUNS[args.domain]
     if args.steps is not None:
         overrides = {**overrides, "steps": args.steps}
+    examples = args.examples or examples
 
     def log(line: str) -> None:
         if args.log is not None:
@@ -65,8 +71,8 @@ def main() -> None:
                 handle.write(line + "\n")
 
     result = train_pddl((DATA / file).read_text(encoding="utf-8"), bases(args.bases), args.out, seed=args.seed, resume=args.resume,
-                        threads=args.threads, progress=args.log is None, log=log, knobs=knobs, examples=examples,
-                        limits=limits, reproduce=f"python bench/pddl_shipped.py {args.domain} --bases {args.bases}",
+                        threads=args.threads, stop_after=args.stop_after, progress=args.log is None, log=log, knobs=knobs, examples=examples,
+                        limits=limits, reproduce=f"python bench/pddl_shipped.py {args.domain} --bases {args.bases} --examples {examples}",
                         **overrides)
     print(f"saved {result.out_dir}: {result.steps} steps, {result.wall_s / 60:.1f} min, loss {result.final_loss:.4f}")
 
