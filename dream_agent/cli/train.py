@@ -54,7 +54,8 @@ def register(app: typer.Typer) -> None:
         resume: bool = typer.Option(False, "--resume", help="continue from OUT/checkpoint.pt"),
         stop_after: Optional[int] = typer.Option(None, "--stop-after", help="end this sitting after N more steps "
                                                  "(checkpointed; the model so far is saved; --resume continues the schedule)"),
-        threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads for torch"),
+        threads: Optional[int] = typer.Option(
+            None, "--threads", help="CPU threads for torch, and processes making the training data (default: every core)"),
         batch_size: Optional[int] = typer.Option(None, "--batch-size", help="override the recipe's batch size"),
         weighting: Optional[str] = typer.Option(None, "--weighting", help="mdlm (1/t ELBO) or mgdm (token reweighting)"),
         no_eval: bool = typer.Option(False, "--no-eval", help="skip the evaluation in the model card"),

@@ -49,7 +49,6 @@ def make_examples(
     knobs: Mapping[str, Any],
     seeds: Iterable[int],
     prepare: Callable[[Any], Any] = lambda problem: problem,
-    on_example: Callable[[], None] | None = None,
 ) -> list[Example]:
     """Solved examples for each seed (instances the oracle cannot solve are skipped).
 
@@ -59,7 +58,6 @@ def make_examples(
         knobs: keyword arguments of ``env.generate``.
         seeds: generator seeds (disjoint from any seed used for evaluation).
         prepare: problem -> problem as the planner will see it (e.g. the plan-length budget).
-        on_example: called after each example (progress bars).
     """
     out = []
     for seed in seeds:
@@ -67,8 +65,6 @@ def make_examples(
         plan = env.solve(problem)
         if plan is not None:
             out.append(encode_solution(env, problem, env.plan_to_values(problem, plan, "compact"), tokenizer))
-        if on_example is not None:
-            on_example()
     return out
 
 

@@ -24,6 +24,7 @@ from dream_agent.training.card import CardText, write_card
 from dream_agent.training.data import Example, collate, make_examples
 from dream_agent.training.objective import diffusion_loss
 from dream_agent.training.recipes import Recipe, get_recipe
+from dream_agent.training.workers import data_pool, data_workers
 from dream_agent.vocab_tokenizer import VocabTokenizer
 from environments import get_environment
 
@@ -50,18 +51,23 @@ def _tokenizer(env: Any) -> VocabTokenizer:
     return VocabTokenizer(env.vocabulary())
 
 
-def build_data(recipe: Recipe, env: Any, tokenizer: VocabTokenizer, seed: int, progress: Any = None) -> list[list[Example]]:
-    """One pool of examples per curriculum stage (seeds disjoint from evaluation seeds)."""
+def build_data(recipe: Recipe, env: Any, tokenizer: VocabTokenizer, seed: int, progress: Any = None,
+               workers: int = 1) -> list[list[Example]]:
+    """One pool of examples per curriculum stage (seeds disjoint from evaluation seeds), made in
+    `workers` processes; the pools do not depend on how many."""
     prepare = env.prepare  # the planner's view of a problem (e.g. a step budget)
-    pools = []
-    for s, stage in enumerate(recipe.stages):
-        pool: list[Example] = []
-        for k, knobs in enumerate(stage.knobs):
-            base = TRAIN_SEED_BASE + seed * 1_000_000 + (s * 16 + k) * 20_000
-            task = progress.add_task(f"data {knobs}", total=stage.examples) if progress else None
-            tick = (lambda: progress.advance(task)) if progress else None
-            pool += make_examples(env, tokenizer, knobs, range(base, base + stage.examples), prepare, tick)
-        pools.append(pool)
+    settings = [knobs for stage in recipe.stages for knobs in stage.knobs]
+    pools, j = [], 0
+    with data_pool(lambda j, seeds: make_examples(env, tokenizer, settings[j], seeds, prepare), workers) as run:
+        for s, stage in enumerate(recipe.stages):
+            pool: list[Example] = []
+            for k, knobs in enumerate(stage.knobs):
+                base = TRAIN_SEED_BASE + seed * 1_000_000 + (s * 16 + k) * 20_000
+                task = progress.add_task(f"data {knobs}", total=stage.examples) if progress else None
+                tick = (lambda n, task=task: progress.advance(task, n)) if progress else None
+                pool += run(j, range(base, base + stage.examples), tick)
+                j += 1
+            pools.append(pool)
     return pools
 
 
@@ -130,7 +136,7 @@ def train(
         checkpoint_every: steps between checkpoints.
         progress: show a progress bar.
         evaluate: solve fresh instances at the end of the run (or of this sitting) and put the figures in the card.
-        threads: CPU threads for torch (None: torch's default).
+        threads: CPU threads for torch and processes making the data (None: torch's default threads, every core for data).
         stop_after: end this sitting after so many more steps (checkpointed; the model so far is saved and
             its card says at which step of the schedule; `resume` continues it later).
         log: called with a status line now and then (e.g. a log file writer).
@@ -149,7 +155,7 @@ def train(
         return evaluate_model(env, model_dir, recipe.eval_knobs, recipe.eval_n)
 
     return fit(recipe, env, out_dir or Path("models") / env_name,
-               lambda bar: build_data(recipe, env, VocabTokenizer(env.vocabulary()), seed, bar),
+               lambda bar: build_data(recipe, env, VocabTokenizer(env.vocabulary()), seed, bar, data_workers(threads)),
                seed=seed, device=device, resume=resume, checkpoint_every=checkpoint_every, progress=progress,
                evaluate=evaluation if evaluate else None, threads=threads, stop_after=stop_after, log=log, card=card)
 

@@ -19,6 +19,7 @@ from dream_agent.training.card import CardText
 from dream_agent.training.data import Example, encode_solution
 from dream_agent.training.loop import TRAIN_SEED_BASE, TrainResult, _tokenizer, fit
 from dream_agent.training.recipes import Recipe, Stage
+from dream_agent.training.workers import data_pool, data_workers
 from environments.pddl import PDDLEnvironment, PDDLProblem
 from environments.pddl.names import domain_fingerprint
 from environments.pddl.record import DOMAIN_RECORD, domain_record, environment_for_model, read_domain_record, write_domain_record
@@ -42,8 +43,8 @@ def pddl_recipe(name: str, knobs: dict[str, Any] | None = None, examples: int = 
     return base.with_overrides(**overrides)
 
 
-def _solved_problems(env: PDDLEnvironment, knobs: dict[str, Any], seeds: Sequence[int], limits: dict[str, Any],
-                     tick: Callable[[], None] | None) -> list[tuple[PDDLProblem, list[str]]]:
+def _solved_problems(env: PDDLEnvironment, knobs: dict[str, Any], seeds: Sequence[int],
+                     limits: dict[str, Any]) -> list[tuple[PDDLProblem, list[str]]]:
     out, plans = [], {}
     for seed in seeds:
         problem = env.generate(seed, **knobs)
@@ -53,8 +54,6 @@ def _solved_problems(env: PDDLEnvironment, knobs: dict[str, Any], seeds: Sequenc
         plan = plans[problem.pddl]
         if plan:
             out.append((problem, plan))
-        if tick is not None:
-            tick()
     return out
 
 
@@ -119,8 +118,8 @@ def train_pddl(
     def make_pools(bar: Any) -> list[list[Example]]:
         base = TRAIN_SEED_BASE + seed * 1_000_000
         task = bar.add_task(f"data: walks solved by the oracle ({env.domain.name})", total=stage.examples) if bar else None
-        solved = _solved_problems(env, knobs, range(base, base + stage.examples), limits,
-                                  (lambda: bar.advance(task)) if bar else None)
+        with data_pool(lambda _, seeds: _solved_problems(env, knobs, seeds, limits), data_workers(threads)) as run:
+            solved = run(None, range(base, base + stage.examples), (lambda n: bar.advance(task, n)) if bar else None)
         if not solved:
             raise InputError(f"{env.domain.name}: the oracle solved none of the walk problems within {limits}")
         longest = max(len(plan) for _, plan in solved)

@@ -108,3 +108,16 @@ def test_train_cli_rejects_bad_input(tmp_path):
     assert bad.exit_code == 2 and "--steps" in bad.output
     bad = runner.invoke(app, ["train", "sudoku4x4", "--stop-after=-3", "--out", str(tmp_path)])
     assert bad.exit_code == 2 and "--stop-after must be >= 0, got -3" in bad.output
+
+
+def test_data_made_in_worker_processes_equals_data_made_in_one():
+    from dream_agent.training.loop import build_data
+    from dream_agent.training.recipes import Recipe
+
+    env = get_environment("countdown")
+    tokenizer = VocabTokenizer(env.vocabulary())
+    recipe = Recipe("countdown", (Stage(({"n": 3}, {"n": 4}), 0.0, 150), Stage(({"n": 3},), 0.5, 120)))
+    one = build_data(recipe, env, tokenizer, seed=0)
+    two = build_data(recipe, env, tokenizer, seed=0, workers=2)
+    assert [len(pool) for pool in one] == [300, 120]
+    assert one == two
