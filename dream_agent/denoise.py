@@ -21,6 +21,7 @@ _DEFAULT = SamplingOptions()  # the one place sampling defaults are declared
 
 LogitsHook = Callable[[int, torch.Tensor, torch.Tensor], torch.Tensor]
 TokensHook = Callable[[int, torch.Tensor], "torch.Tensor | None"]
+DeferHook = Callable[[int, torch.Tensor], "torch.Tensor | None"]
 
 
 @dataclass(frozen=True)
@@ -281,6 +282,20 @@ def _check_arguments(denoiser: Denoiser, x: torch.Tensor, attention_mask: torch.
     return row_steps
 
 
+DEFERRED = 1e6  # subtracted from a waiting position's score: every score lies within [-log V, 1]
+
+
+def _deferred(defer_hook: DeferHook | None, step: int, x: torch.Tensor, is_open: torch.Tensor) -> torch.Tensor:
+    """The open positions the hook says must wait: (B, L) bool (none without a hook)."""
+    waiting = None if defer_hook is None else defer_hook(step, x)
+    if waiting is None:
+        return torch.zeros_like(is_open)
+    if tuple(waiting.shape) != tuple(is_open.shape) or waiting.dtype != torch.bool:
+        raise ValueError(f"step {step}: defer_hook must return a bool tensor of shape {tuple(is_open.shape)}, "
+                         f"got {waiting.dtype} {tuple(waiting.shape)}")
+    return waiting.to(is_open.device) & is_open
+
+
 def _schedules(row_steps: list[int], eps: float) -> torch.Tensor:
     """Each row's noise levels (B, max steps + 1): row b's first steps[b] + 1 are `timesteps(steps[b])`."""
     longest = max(row_steps, default=0)
@@ -304,6 +319,7 @@ def denoise(
     attention_mask: torch.Tensor | None = None,
     logits_hook: LogitsHook | None = None,
     tokens_hook: TokensHook | None = None,
+    defer_hook: DeferHook | None = None,
     generator: torch.Generator | Sequence[torch.Generator] | None = None,
     return_history: bool = False,
 ) -> DenoiseOutput:
@@ -340,6 +356,10 @@ def denoise(
         tokens_hook: `(step, x) -> x | None`, called after each step's commits; it may
             observe, or return a new canvas (e.g. with positions masked again; masks put back
             at a row's last step stay in the output).
+        defer_hook: `(step, x) -> (B, L) bool | None`, called after the logits hook: open positions
+            that wait until the row's other open positions are committed (a fill order; they are
+            committed earlier only when a step commits more positions than the others, or at the
+            row's last step). A confidence threshold does not commit them either.
         generator: makes sampling repeatable: one for the batch, or one per row, so that each
             row's draws come from its own and its tokens do not depend on the other rows.
         return_history: keep the canvas after every step.
@@ -394,17 +414,19 @@ def denoise(
         stepping = is_open & ~last  # the open positions of rows before their last step
         if bool(stepping.any()):
             t, s = levels[:, i], levels[:, i + 1]  # (B,) each row's noise levels
+            waiting = _deferred(defer_hook, i, x, is_open)
             if alg == "origin" and confidence_threshold is None:
                 keep = (1.0 - s / t).unsqueeze(1).expand_as(x)[stepping]  # (n,) per stepping position
                 coin = uniform(stepping.sum(dim=1), generator, device=x.device) < keep
-                commit |= _on_canvas(stepping, coin, False)
+                commit |= _on_canvas(stepping, coin, False) & ~waiting
             else:
                 score = _on_canvas(is_open, confidence_scores(probs, x0, alg).double(), float("-inf"))
+                score = score - DEFERRED * waiting  # below every other open position, in their own order
                 if confidence_threshold is None:
                     k = commit_counts(stepping.sum(dim=1), t, s, last=False)
                 else:
                     k = torch.ones(x.shape[0], dtype=torch.long, device=x.device)  # at least one a row
-                    commit |= stepping & _on_canvas(is_open, p_x0 > confidence_threshold, False)
+                    commit |= stepping & _on_canvas(is_open, p_x0 > confidence_threshold, False) & ~waiting
                 commit |= select_most_confident(score, stepping, k, alg_temp=alg_temp, generator=generator)
 
         x = torch.where(commit, _on_canvas(is_open, x0, mask_id), x)

@@ -20,7 +20,7 @@ import torch
 from constraints.errors import InputError
 from constraints.template import Template
 from constraints.violation import Constraint, Violation, check_all
-from dream_agent.denoise import LogitsHook, denoise
+from dream_agent.denoise import DeferHook, LogitsHook, denoise
 from dream_agent.protocols import DiffusionLM
 from planners.compile import Canvas, compile_template, decode_slots
 from planners.jobs import Budget, Check, Draft, Job, Request, next_seed
@@ -204,8 +204,9 @@ def _recorder(options: PlanOptions, on_step: OnStep | None) -> Callable[[Job, Tr
     return emit
 
 
-def _value_masks(jobs: Sequence[Job]) -> tuple[LogitsHook, Callable[[torch.Tensor], torch.Tensor]]:
-    """The hard constraints of a round's rows as one logits hook, and the repair of parallel commits."""
+def _value_masks(jobs: Sequence[Job]) -> tuple[LogitsHook, Callable[[torch.Tensor], torch.Tensor], DeferHook]:
+    """The hard constraints of a round's rows as one logits hook, the repair of parallel commits, and
+    the fill order's defer hook."""
     requests = [job.request for job in jobs]
     masks = ValueMasks([r.canvas for r in requests], allow=[r.allow for r in requests], ban=[r.ban for r in requests],
                        rules=[r.rules for r in requests], choices=[r.choices for r in requests])
@@ -216,7 +217,7 @@ def _value_masks(jobs: Sequence[Job]) -> tuple[LogitsHook, Callable[[torch.Tenso
             logits[b : b + 1] = hook(step, xs[b : b + 1], logits[b : b + 1])
         return masks(step, xs, logits)
 
-    return logits_hook, masks.repair
+    return logits_hook, masks.repair, masks.deferred
 
 
 def _denoise_round(model: DiffusionLM, jobs: list[Job], steps: list[int],
@@ -238,7 +239,7 @@ def _denoise_round(model: DiffusionLM, jobs: list[Job], steps: list[int],
         attention_mask = (torch.arange(width)[None, :] < torch.tensor(lengths)[:, None]).long()  # (B, L)
         attention_mask = attention_mask.to(denoiser.device)
     x = x.to(denoiser.device)
-    logits_hook, repair = _value_masks(jobs)
+    logits_hook, repair, defer_hook = _value_masks(jobs)
     # which rows take part in the current step: as `denoise` decides (open positions, steps left)
     live = [bool((x[b] == mask_id).any()) for b in range(len(jobs))]
 
@@ -257,7 +258,7 @@ def _denoise_round(model: DiffusionLM, jobs: list[Job], steps: list[int],
 
     generators = [job.generator_on(x.device) for job in jobs]
     out = denoise(denoiser, x, steps=steps, attention_mask=attention_mask, logits_hook=logits_hook,
-                  tokens_hook=tokens_hook, generator=generators, **jobs[0].sampling.denoise_kwargs())
+                  tokens_hook=tokens_hook, defer_hook=defer_hook, generator=generators, **jobs[0].sampling.denoise_kwargs())
     drafts = [(out.tokens[b, : lengths[b]].tolist(), out.confidence[b, : lengths[b]].tolist(), int(out.row_nfe[b]))
               for b in range(len(jobs))]
     return drafts, out.nfe

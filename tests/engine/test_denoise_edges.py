@@ -347,3 +347,40 @@ class TestArguments:
         with pytest.raises(ValueError) as err:
             denoise(shifted, torch.tensor([[MASK, 1, 1]]), steps=2, attention_mask=torch.tensor([[1, 0, 0]]))
         assert str(err.value) == "position 0 cannot be open: this model predicts each token from the one before it"
+
+
+class Sure(Uniform):
+    """Word 0 at every position, surest at the last positions (position p: logit p)."""
+
+    def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+        logits = super().__call__(input_ids, attention_mask)
+        logits[..., 0] = torch.arange(input_ids.shape[1], dtype=logits.dtype)
+        return logits
+
+
+@pytest.mark.parametrize("kw", [{"alg": "maskgit_plus"}, {"alg": "entropy"}, {"alg": "maskgit_plus", "alg_temp": 0.5},
+                                {"alg": "maskgit_plus", "confidence_threshold": 0.3}, {"alg": "origin"}])
+def test_deferred_positions_wait_for_the_others(kw):
+    x = torch.full((2, 6), MASK)
+    order = []
+
+    def defer(step, xs):  # positions 3..5 wait while any of 0..2 is open; row 1 defers nothing
+        waiting = torch.zeros(xs.shape, dtype=torch.bool)
+        if bool((xs[0, :3] == MASK).any()):
+            waiting[0, 3:] = True
+        return waiting
+
+    def record(step, xs):
+        order.append((xs[0] != MASK).tolist())
+
+    out = denoise(Sure(), x, steps=6, defer_hook=defer, tokens_hook=record, generator=torch.Generator().manual_seed(0), **kw)
+    assert (out.tokens != MASK).all()
+    for committed in order:  # no later position before the first three are all committed
+        assert not any(committed[3:]) or all(committed[:3])
+    if set(kw) == {"alg"} and kw["alg"] != "origin":  # the surest open position that does not wait comes first
+        assert next(c for c in order if any(c)) == [False, False, True, False, False, False]
+
+
+def test_a_defer_hook_of_the_wrong_shape_is_an_error():
+    with pytest.raises(ValueError, match="defer_hook must return a bool tensor of shape"):
+        denoise(Uniform(), torch.full((1, 4), MASK), steps=4, defer_hook=lambda step, xs: torch.zeros(1, 3, dtype=torch.bool))

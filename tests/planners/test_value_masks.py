@@ -232,6 +232,32 @@ class TestRules:
         out = masks(1, x, logits.clone())
         assert torch.equal(out[1, b, words], logits[1, b, words]) and (out[1, cc, words] == 0).all()
 
+    def test_the_later_groups_wait_and_the_denoiser_commits_them_last(self):
+        tok = tokenizer()
+        c = compile_template("{a:1} {b|cup,plate} {c|cup,plate}", tok)
+        masks = ValueMasks([c, c], rules=[None, Rules(lambda partial: {}, order=[["a"], ["b"], ["c"]])])
+        x, _ = canvas_batch(tok, c, c)
+        (a,), (b,), (cc,) = c.slots["a"], c.slots["b"], c.slots["c"]
+        masks(0, x, torch.zeros(2, len(c.ids), tok.vocab_size))
+        waiting = masks.deferred(0, x)
+        assert waiting[1].nonzero().flatten().tolist() == [b, cc] and not waiting[0].any()
+        x[1, a] = ids(tok, "cup")[0]
+        assert masks.deferred(1, x)[1].nonzero().flatten().tolist() == [cc]  # asked without the logits hook
+
+        class Unsure:  # at slot a the model spreads over the whole vocabulary; b and c have two choices each
+            mask_id, pad_id, max_length, device, shift = tok.mask_id, tok.pad_id, 16, torch.device("cpu"), False
+
+            def __call__(self, input_ids, attention_mask=None):
+                return torch.zeros(*input_ids.shape, tok.vocab_size)
+
+        order = []
+        x, _ = canvas_batch(tok, c, c)
+        denoise(Unsure(), x, steps=6, logits_hook=masks, defer_hook=masks.deferred,
+                tokens_hook=lambda step, xs: order.append([int(xs[1, p] != tok.mask_id) for p in (a, b, cc)]))
+        # in the fill order: flat choices alone (50% sure) would come before a (1/V sure)
+        seen = [state for state in dict.fromkeys(map(tuple, order)) if any(state)]
+        assert seen[0] == (1, 0, 0) and set(seen) <= {(1, 0, 0), (1, 1, 0), (1, 1, 1)} and seen[-1] == (1, 1, 1)
+
     def test_choices_allow_and_rules_on_one_canvas(self):
         tok = tokenizer()
         other = compile_template("{z:1}", tok)
