@@ -101,6 +101,8 @@ def suites(limit: int) -> list[tuple[str, str, Callable[[], list[Any]], str | No
                 lambda: [get_environment("blocksworld").generate(i, blocks=b) for b in (3, 4, 5, 6) for i in range(each)], None))
     out.append(("Kitchen (generated)", "kitchen", lambda: [get_environment("kitchen").generate(i) for i in range(n)], None))
     out.append(("Kitchen every kind, 3-5 objects (generated)", "kitchen", lambda: kitchen_mix(n), None))
+    out.append(("Assembly 3-6 parts (generated)", "assembly",
+                lambda: [get_environment("assembly").generate(i, n_parts=3 + i % 4) for i in range(n)], None))
     return out
 
 
