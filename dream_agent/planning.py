@@ -71,7 +71,7 @@ def pddl_environment(domain_pddl: str, model: str | Path | None = None) -> tuple
     """
     from dream_agent.models import available_pddl_models, pddl_model_dir
     from environments.pddl import PDDLEnvironment
-    from environments.pddl.record import environment_for_model, is_same_domain, read_domain_record
+    from environments.pddl.record import environment_for_model, environment_from_record, is_same_domain, read_domain_record
 
     if model is not None:
         return environment_for_model(domain_pddl, read_domain_record(model), model), Path(model)
@@ -82,7 +82,7 @@ def pddl_environment(domain_pddl: str, model: str | Path | None = None) -> tuple
         raise InputError(f"no shipped model for the PDDL domain {name!r} (models ship for {served}); "
                          f"pass --model DIR with a model trained on this domain (dream-agent train pddl)")
     record = read_domain_record(shipped)
-    env = PDDLEnvironment(domain_pddl, object_pool=int(record["object_pool"]), max_steps=int(record["max_steps"]))
+    env = environment_from_record(domain_pddl, record)
     if not is_same_domain(record, env):
         raise InputError(f"the shipped model for {name!r} serves another version of that domain (its actions or "
                          f"predicates differ); pass --model DIR with a model trained on this domain (dream-agent train pddl)")

@@ -19,12 +19,14 @@ from environments.pddl.names import domain_fingerprint
 DOMAIN_RECORD = "domain.json"
 
 
-def domain_record(env: PDDLEnvironment, domain_pddl: str, problems: Sequence[str], max_steps: int) -> dict[str, Any]:
-    """The record of a model trained in `env` (which must have an object pool)."""
+def domain_record(env: PDDLEnvironment, domain_pddl: str, problems: Sequence[str], max_steps: int,
+                  candidates: int = 1) -> dict[str, Any]:
+    """The record of a model trained in `env` (which must have an object pool); `candidates`: the
+    canvases per problem a plan request runs by default with this model."""
     if env.object_pool is None:
         raise ValueError("a trained PDDL model writes objects as tokens: the environment needs an object_pool")
     return {"domain": env.domain.name, "fingerprint": domain_fingerprint(env.domain), "object_pool": env.object_pool,
-            "max_steps": max_steps, "problems": list(problems), "domain_pddl": domain_pddl}
+            "max_steps": max_steps, "candidates": candidates, "problems": list(problems), "domain_pddl": domain_pddl}
 
 
 def write_domain_record(model_dir: str | Path, record: dict[str, Any]) -> Path:
@@ -52,7 +54,17 @@ def read_domain_record(model_dir: str | Path) -> dict[str, Any]:
     missing = [k for k in ("domain", "fingerprint", "object_pool", "max_steps") if not isinstance(record, dict) or k not in record]
     if missing:
         raise InputError(f"{path}: missing {', '.join(missing)}")
+    candidates = record.get("candidates", 1)  # records written before the field: one canvas
+    if isinstance(candidates, bool) or not isinstance(candidates, int) or candidates < 1:
+        raise InputError(f"{path}: candidates must be a positive integer, got {candidates!r}")
     return record
+
+
+def environment_from_record(domain_pddl: str, record: dict[str, Any]) -> PDDLEnvironment:
+    """`domain_pddl` with the record's object pool, step budget and default candidates (the domain is not compared)."""
+    env = PDDLEnvironment(domain_pddl, object_pool=int(record["object_pool"]), max_steps=int(record["max_steps"]))
+    env.recommended_candidates = int(record.get("candidates", 1))
+    return env
 
 
 def is_same_domain(record: dict[str, Any], env: PDDLEnvironment) -> bool:
@@ -66,7 +78,7 @@ def environment_for_model(domain_pddl: str, record: dict[str, Any], model_dir: s
     Raises:
         InputError: the model was trained for another domain (its name or structure differ).
     """
-    env = PDDLEnvironment(domain_pddl, object_pool=int(record["object_pool"]), max_steps=int(record["max_steps"]))
+    env = environment_from_record(domain_pddl, record)
     if not is_same_domain(record, env):
         raise InputError(f"model {model_dir} was trained for the PDDL domain {record['domain']!r} (fingerprint "
                          f"{record['fingerprint']}), not for {env.domain.name!r} (fingerprint "

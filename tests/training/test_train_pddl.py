@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,19 @@ def test_train_pddl_needs_its_files(tmp_path):
     assert result.exit_code == 2 and "--problem" in result.output
     result = _invoke("train", "sudoku4x4", "--domain", str(LIGHTS), "--out", str(tmp_path / "m"))
     assert result.exit_code == 2 and "train pddl" in result.output
+
+
+def test_the_domain_record_sets_how_many_candidates_plan_runs(lights_model, tmp_path):
+    from dream_agent.planning import pddl_environment
+
+    out, _ = lights_model
+    record = json.loads((out / "domain.json").read_text())
+    assert record["candidates"] == 8
+    assert pddl_environment(LIGHTS.read_text(), out)[0].recommended_candidates == 8
+    copy = tmp_path / "model"
+    shutil.copytree(out, copy)
+    (copy / "domain.json").write_text(json.dumps({k: v for k, v in record.items() if k != "candidates"}))
+    assert pddl_environment(LIGHTS.read_text(), copy)[0].recommended_candidates == 1  # a record from before the field
+    (copy / "domain.json").write_text(json.dumps({**record, "candidates": 0}))
+    result = _invoke("plan", "--domain", str(LIGHTS), "--problem", str(LIGHTS_PROBLEM), "--model", str(copy))
+    assert result.exit_code == 2 and "candidates must be a positive integer, got 0" in result.output
