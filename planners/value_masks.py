@@ -329,8 +329,8 @@ class ValueMasks:
             later = set(rules.later_positions(row))
             flat.extend((i, p) for p in later)
             waiting[i, list(later)] = True
-            # a later position stays flat over the whole vocabulary: narrowed to a few allowed values it
-            # could look surer than a current position the model hesitates over (four balls to pick)
+            # a later position waits (`deferred`) and stays flat: should a step commit it early, it
+            # takes no cue from a state its step has not reached
             keep.extend((i, p, ids) for p, ids in rules.restrictions(row) if p not in later)
         if flat:
             rows, positions = torch.tensor(flat, device=logits.device).T
