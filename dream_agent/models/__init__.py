@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent
 
 # environment name -> model directory (inside this package); keep one line per model.
 SHIPPED: dict[str, str] = {
+    "assembly": "assembly",
     "blocksworld": "blocksworld",
     "countdown": "countdown",
     "kitchen": "kitchen",

@@ -18,6 +18,7 @@ class AssemblyEnvironment(ActionPlanEnvironment):
     """
 
     name = "assembly"
+    recommended_candidates = 8  # 30 tasks of 3-6 parts, local tier: 33.3% at 1 candidate, 53.3% at 8 (docs/results.md)
     problem_type = AssemblyProblem
     render = _t
     generator = generate

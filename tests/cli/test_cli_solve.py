@@ -132,8 +132,16 @@ def test_plan_assembly_with_a_model_reports_the_checkers_verdict(runner_app, unt
     assert obj["solved"] == (env.check(problem, obj["plan"]) == []) and out.exit_code == (0 if obj["solved"] else 1)
 
 
+def test_plan_assembly_runs_the_shipped_model_without_a_model_option(runner_app):
+    from environments import get_environment
+
+    out = run(runner_app, "plan", "assembly", "--task-seed", "3", "--parts", "3", "--json")
+    obj = json.loads(out.stdout)
+    problem = get_environment("assembly").generate(3, n_parts=3)
+    assert obj["constraints"] == "local" and obj["solved"] == (get_environment("assembly").check(problem, obj["plan"]) == [])
+
+
 @pytest.mark.parametrize("args, needle", [
-    (["plan", "assembly", "--task-seed", "2"], "no shipped model for 'assembly'"),
     (["plan", "assembly", "--parts", "17", "--model", "."], "n_parts must be 1-16, got 17"),
     (["plan", "chess"], "unknown planning target 'chess'; allowed: kitchen, assembly, or none with --domain/--problem"),
 ])

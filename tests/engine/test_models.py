@@ -17,6 +17,7 @@ from dream_agent.planning import solve_batch
 torch.set_num_threads(1)
 UNSEEN = range(900_000, 900_006)
 FLOOR_CD = 4  # measured: shipped 5 of 6, control 2
+FLOOR_ASSEMBLY = 5  # of 8 three-part tasks, measured: shipped 6, control 0 (four parts: 6 and 0)
 FLOOR_BW = 10  # of 12 four-block problems, measured: shipped 11, control 7 (30 problems: 28 and 18)  # generator seeds never used in training (those start at 10,000,000)
 
 
@@ -143,3 +144,11 @@ def test_kitchen_model_alone_reaches_the_goals(which, untrained):
     problems = [env.generate(s, task="pick_place") for s in UNSEEN]
     # measured with the model alone: shipped 6 of 6 (12 of 12 on 12 seeds), control 0
     assert _solved("kitchen", problems, _model(which, untrained, "kitchen"), constraints="none") >= 5
+
+
+@pytest.mark.parametrize("which", MODELS)
+def test_assembly_plans_solve_three_part_tasks(which, untrained):
+    env = get_environment("assembly")
+    problems = [env.generate(s, n_parts=3) for s in range(UNSEEN.start, UNSEEN.start + 8)]
+    # the CLI's defaults (local tier, remasking, 8 candidates); see FLOOR_ASSEMBLY
+    assert _solved("assembly", problems, _model(which, untrained, "assembly")) >= FLOOR_ASSEMBLY
