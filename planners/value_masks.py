@@ -88,7 +88,6 @@ class ValueMasks:
         self._device_tables: dict[torch.device, dict[str, torch.Tensor]] = {}
         self._classes: dict[tuple[int, torch.device], torch.Tensor] = {}  # a pattern's token classes on a device
         self._seen: tuple[torch.Tensor, torch.Tensor] | None = None  # (x, logits) of the last step, for `repair`
-        self._waiting: tuple[int, torch.Tensor, torch.Tensor] | None = None  # (step, x, later positions), for `deferred`
 
     def _collect(self, allow: list[Mapping], ban: list[Mapping], choices: list[bool]) -> dict[str, torch.Tensor]:
         """Static restrictions per (row, position), and the choice and tail slots, as tensors."""
@@ -202,7 +201,7 @@ class ValueMasks:
         t = self._on(logits.device)
         neg = torch.tensor(float("-inf"), dtype=logits.dtype, device=logits.device)
         if self._rules:  # first: the flat logits of later fill-order groups must not erase the masks below
-            self._waiting = (step, x, self._rule_masks(x, logits, neg))
+            self._rule_masks(x, logits, neg)
         if logits.shape[-1] > self.vocab_size:
             # the model's logits may cover ids the tokenizer lacks (Dream pads its vocabulary): no text, never proposed
             logits[..., self.vocab_size:] = neg
@@ -307,28 +306,19 @@ class ValueMasks:
         slot with four choices looks 25% sure, surer than a current one the model hesitates over."""
         if not self._rules:
             return None
-        if self._waiting is None or self._waiting[0] != step or self._waiting[1] is not x:  # not this step's logits hook
-            self._waiting = (step, x, self._later(x))
-        return self._waiting[2].to(x.device)
-
-    def _later(self, x: torch.Tensor) -> torch.Tensor:
         waiting = torch.zeros(x.shape, dtype=torch.bool)
         for i, rules in self._rules:
-            later = rules.later_positions(x[i, : len(rules.canvas.ids)].tolist())
-            waiting[i, later] = True
-        return waiting
+            waiting[i, rules.later_positions(x[i, : len(rules.canvas.ids)].tolist())] = True
+        return waiting.to(x.device)
 
-    def _rule_masks(self, x: torch.Tensor, logits: torch.Tensor, neg: torch.Tensor) -> torch.Tensor:
-        """Each rules row: open positions keep the tokens of allowed values; later groups go flat.
-        Returns the later groups' open positions (B, L) bool (see `deferred`)."""
-        waiting = torch.zeros(x.shape, dtype=torch.bool)
+    def _rule_masks(self, x: torch.Tensor, logits: torch.Tensor, neg: torch.Tensor) -> None:
+        """Each rules row: open positions keep the tokens of allowed values; later groups go flat."""
         flat: list[tuple[int, int]] = []  # (row, position)
         keep: list[tuple[int, int, list[int]]] = []  # (row, position, allowed ids)
         for i, rules in self._rules:
             row = x[i, : len(rules.canvas.ids)].tolist()
             later = set(rules.later_positions(row))
             flat.extend((i, p) for p in later)
-            waiting[i, list(later)] = True
             # a later position waits (`deferred`) and stays flat: should a step commit it early, it
             # takes no cue from a state its step has not reached
             keep.extend((i, p, ids) for p, ids in rules.restrictions(row) if p not in later)
@@ -340,7 +330,6 @@ class ValueMasks:
             rc = torch.tensor([[r, p] for r, p, _ in keep], device=logits.device)
             ids = torch.tensor([ids + ids[:1] * (k - len(ids)) for _, _, ids in keep], device=logits.device)
             _keep_only(logits, rc[:, 0], rc[:, 1], ids, neg)
-        return waiting
 
     def _tail_rule(self, t: dict[str, torch.Tensor], x: torch.Tensor, logits: torch.Tensor, neg: torch.Tensor) -> None:
         """In a max_length slot the empty token only forms a tail: no text after it, no empty before text."""

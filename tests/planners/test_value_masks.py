@@ -242,7 +242,7 @@ class TestRules:
         waiting = masks.deferred(0, x)
         assert waiting[1].nonzero().flatten().tolist() == [b, cc] and not waiting[0].any()
         x[1, a] = ids(tok, "cup")[0]
-        assert masks.deferred(1, x)[1].nonzero().flatten().tolist() == [cc]  # asked without the logits hook
+        assert masks.deferred(1, x)[1].nonzero().flatten().tolist() == [cc]
 
         class Unsure:  # at slot a the model spreads over the whole vocabulary; b and c have two choices each
             mask_id, pad_id, max_length, device, shift = tok.mask_id, tok.pad_id, 16, torch.device("cpu"), False
