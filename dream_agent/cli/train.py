@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
     @app.command("train")
     @friendly_errors
     def train_command(
-        env: str = typer.Argument(..., help="environment name (sudoku, sudoku4x4, countdown, blocksworld, kitchen), "
+        env: str = typer.Argument(..., help="environment name (sudoku, sudoku4x4, countdown, blocksworld, kitchen, assembly), "
                                   "or pddl with --domain and --problem"),
         steps: Optional[int] = typer.Option(None, "--steps", help="optimiser steps (default: the recipe's; 0: the untrained control)"),
         out: Optional[Path] = typer.Option(None, "--out", help="model directory (default: ./models/ENV)"),
@@ -58,6 +58,8 @@ def register(app: typer.Typer) -> None:
             None, "--threads", help="CPU threads for torch, and processes making the training data (default: every core)"),
         batch_size: Optional[int] = typer.Option(None, "--batch-size", help="override the recipe's batch size"),
         weighting: Optional[str] = typer.Option(None, "--weighting", help="mdlm (1/t ELBO) or mgdm (token reweighting)"),
+        recipe_file: Optional[Path] = typer.Option(None, "--recipe", help="a JSON file of recipe fields to change "
+                                                   "(stages, dim, max_length, steps, ...; --steps and --batch-size win)"),
         no_eval: bool = typer.Option(False, "--no-eval", help="skip the evaluation in the model card"),
         log_file: Optional[Path] = typer.Option(None, "--log", help="append status lines to this file"),
         json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
@@ -87,6 +89,8 @@ def register(app: typer.Typer) -> None:
             raise ValueError("--domain, --problem, --problems and --examples belong to `train pddl`")
         if stop_after is not None and stop_after < 0:
             raise ValueError(f"--stop-after must be >= 0, got {stop_after}")
+        if env == PDDL and recipe_file is not None:
+            raise ValueError("--recipe changes a built-in recipe; `train pddl` takes --steps, --batch-size and --weighting")
         if examples is not None and examples < 1:
             raise ValueError(f"--examples must be >= 1, got {examples}")
 
@@ -101,7 +105,8 @@ def register(app: typer.Typer) -> None:
                                  batch_size=batch_size, weighting=weighting, stop_after=stop_after)
         else:
             result = train(env, steps, out, seed=seed, device=device, resume=resume, threads=threads, evaluate=not no_eval,
-                           progress=not json_out, log=log, batch_size=batch_size, weighting=weighting, stop_after=stop_after)
+                           progress=not json_out, log=log, batch_size=batch_size, weighting=weighting, stop_after=stop_after,
+                           recipe_file=recipe_file)
         summary = {"env": env, "out": str(result.out_dir), "steps": result.steps, "final_loss": result.final_loss,
                    "params": result.n_params, "examples": result.n_examples, "wall_s": round(result.wall_s, 1),
                    "hardware": result.hardware}

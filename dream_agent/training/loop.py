@@ -24,6 +24,7 @@ from dream_agent.training.card import CardText, write_card
 from dream_agent.training.data import Example, collate, make_examples
 from dream_agent.training.objective import diffusion_loss
 from dream_agent.training.recipes import Recipe, get_recipe
+from dream_agent.training.recipe_file import read_recipe_file
 from dream_agent.training.workers import data_pool, data_workers
 from dream_agent.vocab_tokenizer import VocabTokenizer
 from environments import get_environment
@@ -121,6 +122,7 @@ def train(
     threads: int | None = None,
     stop_after: int | None = None,
     log: Callable[[str], None] | None = None,
+    recipe_file: str | Path | None = None,
     **overrides: Any,
 ) -> TrainResult:
     """Train the small MDM of `env_name` and save it (config.json, model.safetensors, card.md).
@@ -140,14 +142,18 @@ def train(
         stop_after: end this sitting after so many more steps (checkpointed; the model so far is saved and
             its card says at which step of the schedule; `resume` continues it later).
         log: called with a status line now and then (e.g. a log file writer).
+        recipe_file: a JSON file of recipe fields to change (`dream_agent.training.recipe_file`);
+            `overrides` win over it.
         **overrides: recipe fields to change (dim, n_layers, batch_size, lr, weighting, ...).
 
     Returns:
         The TrainResult.
     """
-    recipe = get_recipe(env_name).with_overrides(steps=steps, **overrides)
     env = get_environment(env_name)
-    card = CardText(reproduce=f"dream-agent train {recipe.env} --steps {recipe.steps} --seed {seed}")
+    from_file = read_recipe_file(recipe_file, env) if recipe_file is not None else {}
+    recipe = get_recipe(env_name).with_overrides(**from_file).with_overrides(steps=steps, **overrides)
+    named = f" --recipe {recipe_file}" if recipe_file is not None else ""
+    card = CardText(reproduce=f"dream-agent train {recipe.env} --steps {recipe.steps} --seed {seed}{named}")
 
     def evaluation(model_dir: Path) -> dict[str, Any]:
         from dream_agent.training.card import evaluate_model

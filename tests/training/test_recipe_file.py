@@ -1,0 +1,61 @@
+"""`train ENV --recipe FILE`: a JSON file of recipe fields; bad files get one line before any data is made."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from dream_agent.cli import _register, app
+from dream_agent.tiny import read_tiny_config
+
+SMALL = {"dim": 32, "n_layers": 1, "n_heads": 2, "ffn_dim": 64, "max_length": 40, "batch_size": 8, "warmup": 1,
+         "stages": [{"knobs": [{"difficulty": "easy"}], "examples": 12},
+                    {"knobs": [{"givens": 5}], "start": 0.5, "examples": 12}]}
+
+
+def _train(tmp_path, recipe, *extra: str):
+    _register()
+    path = tmp_path / "recipe.json"
+    path.write_text(recipe if isinstance(recipe, str) else json.dumps(recipe))
+    return CliRunner().invoke(app, ["train", "sudoku4x4", "--recipe", str(path), "--out", str(tmp_path / "m"),
+                                    "--threads", "1", "--no-eval", "--json", *extra])
+
+
+def test_a_recipe_file_sets_the_shape_the_data_and_the_schedule(tmp_path):
+    result = _train(tmp_path, {**SMALL, "steps": 4}, "--batch-size", "4")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["steps"] == 4 and summary["examples"] == 24
+    config, _ = read_tiny_config(tmp_path / "m")
+    assert (config.dim, config.n_layers, config.max_length) == (32, 1, 40)
+    card = (tmp_path / "m" / "card.md").read_text()
+    assert "4 x batch 4" in card  # --batch-size wins over the file
+    assert f"--recipe {tmp_path / 'recipe.json'}" in card
+
+
+@pytest.mark.parametrize("recipe, message", [
+    ("{not json", "is not JSON"),
+    ({"layers": 2}, "layers: Extra inputs are not permitted (fields: stages, dim"),
+    ({"stages": [{"knobs": [{"difficulty": "easy"}], "start": 1.5}]}, "stages.0.start"),
+    ({"stages": []}, "stages"),
+    ({"stages": [{"knobs": [{"colour": 9}]}]}, "stage 1: knobs {'colour': 9} are not accepted by sudoku4x4's generator"),
+    ({"stages": [{"knobs": [{"difficulty": "fiendish"}]}]}, "stage 1: knobs {'difficulty': 'fiendish'}"),
+    ({"eval_knobs": {"n": 4}}, "eval_knobs"),
+    ({"weighting": "bogus"}, "weighting"),
+])
+def test_a_bad_recipe_file_gets_one_line(tmp_path, recipe, message):
+    result = _train(tmp_path, recipe)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "m" / "train_data.safetensors").exists()
+
+
+def test_a_missing_recipe_file_and_pddl_are_refused(tmp_path):
+    _register()
+    missing = CliRunner().invoke(app, ["train", "sudoku4x4", "--recipe", str(tmp_path / "nope.json"),
+                                       "--out", str(tmp_path / "m")])
+    assert missing.exit_code == 2 and "recipe file" in missing.output
+    pddl = CliRunner().invoke(app, ["train", "pddl", "--recipe", str(tmp_path / "r.json"), "--out", str(tmp_path / "m")])
+    assert pddl.exit_code == 2 and "--recipe changes a built-in recipe" in pddl.output
