@@ -81,7 +81,7 @@ def render_card(recipe: Recipe, result: Any, seed: int, figures: dict[str, Any] 
         f"| seed | {seed} |",
         f"| hardware | {result.hardware} |",
         f"| wall time | {result.wall_s / 60:.1f} min |",
-        f"| final loss | {result.final_loss:.4f} |",
+        f"| final loss (mean of the last 100 steps) | {result.final_loss:.4f} |",
         "",
         f"Reproduce: `{card.reproduce}`",
         "",

@@ -34,13 +34,16 @@ DATA_CACHE = "train_data.safetensors"
 TRAIN_SEED_BASE = 10_000_000  # training instances use seeds from here on; evaluations use small seeds
 
 
+LOSS_WINDOW = 100  # steps averaged into a run's final loss
+
+
 @dataclass(frozen=True)
 class TrainResult:
     """What a run produced and what it cost."""
 
     out_dir: Path
     steps: int
-    final_loss: float
+    final_loss: float  # mean over the last LOSS_WINDOW steps (one batch's loss is noisy)
     losses: tuple[float, ...]
     n_params: int
     n_examples: int
@@ -282,7 +285,8 @@ def fit(
     if evaluate is not None:
         figures = evaluate(out)
         say(f"eval: {figures}")
-    result = TrainResult(out, end, losses[-1] if losses else math.nan, tuple(losses), n_params,
+    recent = losses[-LOSS_WINDOW:]
+    result = TrainResult(out, end, sum(recent) / len(recent) if recent else math.nan, tuple(losses), n_params,
                          sum(map(len, pools)), wall, hardware(device))
     write_card(out, recipe, result, seed, figures, card)
     return result
