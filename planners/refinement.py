@@ -94,8 +94,10 @@ def refine_batch(
     """
     for i, request in enumerate(requests):
         if len(request.canvas.ids) > model.denoiser.max_length:
-            raise InputError(f"template {i} with its prefix is {len(request.canvas.ids)} tokens; the model accepts "
-                             f"at most {model.denoiser.max_length}")
+            which = f"problem {i + 1} of {len(requests)}" if len(requests) > 1 else "the problem"
+            raise InputError(f"{which} needs {len(request.canvas.ids)} tokens (template with its prefix); the model "
+                             f"accepts at most {model.denoiser.max_length}: give a smaller problem or a model trained "
+                             "with a larger max_length")
     sampling = options.sampling
     sampled = sampling.replace(temperature=sampling.temperature or options.retry_temperature or 1.0,
                                seed=next_seed(sampling.seed))  # as stall restarts; each row adds its candidate
