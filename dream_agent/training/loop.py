@@ -8,6 +8,7 @@ the saved optimiser and generator states, so it ends with the same weights as an
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import platform
 import time
@@ -75,16 +76,23 @@ def build_data(recipe: Recipe, env: Any, tokenizer: VocabTokenizer, seed: int, p
     return pools
 
 
-def _save_pools(pools: list[list[Example]], path: Path) -> None:
+def _save_pools(pools: list[list[Example]], path: Path, data_key: str) -> None:
     tensors = {}
     for i, pool in enumerate(pools):
         tensors[f"len{i}"] = torch.tensor([len(e.ids) for e in pool], dtype=torch.long)
         tensors[f"ids{i}"] = torch.tensor([t for e in pool for t in e.ids], dtype=torch.long)
         tensors[f"slot{i}"] = torch.tensor([m for e in pool for m in e.slot_mask], dtype=torch.bool)
-    safetensors.torch.save_file(tensors, str(path))
+    safetensors.torch.save_file(tensors, str(path), metadata={"data_key": data_key})
 
 
-def _load_pools(path: Path) -> list[list[Example]]:
+def _load_pools(path: Path, data_key: str) -> list[list[Example]]:
+    """The cached pools; a cache made by other data settings is refused (a resumed run would silently
+    train on data its recipe does not describe). Caches written before keys were kept are read as they are."""
+    with safetensors.safe_open(str(path), framework="pt") as handle:
+        saved = (handle.metadata() or {}).get("data_key")
+    if saved is not None and saved != data_key:
+        raise InputError(f"{path} holds training data made by other settings ({saved[:300]}); resume with the "
+                         f"recipe and seed it was made with, or remove the file to make new data")
     tensors = safetensors.torch.load_file(str(path))
     pools = []
     for i in range(sum(k.startswith("len") for k in tensors)):
@@ -165,6 +173,8 @@ def train(
 
     return fit(recipe, env, out_dir or Path("models") / env_name,
                lambda bar: build_data(recipe, env, VocabTokenizer(env.vocabulary()), seed, bar, data_workers(threads)),
+               json.dumps({"env": recipe.env, "seed": seed,
+                           "stages": [[list(stage.knobs), stage.examples] for stage in recipe.stages]}, sort_keys=True),
                seed=seed, device=device, resume=resume, checkpoint_every=checkpoint_every, progress=progress,
                evaluate=evaluation if evaluate else None, threads=threads, stop_after=stop_after, log=log, card=card)
 
@@ -174,6 +184,7 @@ def fit(
     env: Any,
     out_dir: str | Path,
     make_pools: Callable[[Any], list[list[Example]]],
+    data_key: str,
     *,
     seed: int = 0,
     device: str = "cpu",
@@ -195,6 +206,8 @@ def fit(
         out_dir: the model directory.
         make_pools: progress bar -> one pool of examples per curriculum stage (cached in
             ``out_dir/train_data.safetensors`` for resuming).
+        data_key: what the pools are made from (generator settings, counts, seed): a resumed run
+            refuses a cache made from anything else.
         evaluate: model directory -> the card's figures (None: no evaluation).
         card: the card's data description and reproduce command.
         Other arguments: see `train`.
@@ -217,11 +230,11 @@ def fit(
         if recipe.steps == 0 and recipe.max_length is not None:  # the untrained control: no data needed
             pools = [[] for _ in recipe.stages]
         elif resume and cache.is_file():
-            pools = _load_pools(cache)
+            pools = _load_pools(cache, data_key)
         else:
             t0 = time.perf_counter()
             pools = make_pools(bar)
-            _save_pools(pools, cache)
+            _save_pools(pools, cache, data_key)
             say(f"data: {sum(map(len, pools))} examples in {time.perf_counter() - t0:.0f}s")
         longest = max((len(e.ids) for pool in pools for e in pool), default=0)
         if recipe.max_length is None:
@@ -241,7 +254,11 @@ def fit(
         ckpt = out / CHECKPOINT
         if resume and ckpt.is_file():
             state = torch.load(ckpt, map_location=device, weights_only=True)
-            model.load_state_dict(state["model"])
+            try:
+                model.load_state_dict(state["model"])
+            except RuntimeError:  # another dim, depth or max_length
+                raise InputError(f"{ckpt} was saved by a model of another shape than this recipe's ({config}); "
+                                 "resume with the recipe it was made with") from None
             optim.load_state_dict(state["optim"])
             generator.set_state(state["generator"])
             start, losses, wall = int(state["step"]), list(state["losses"]), float(state["wall"])

@@ -11,6 +11,7 @@ the domain text, the object pool and the step budget); planning refuses it for a
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -152,7 +153,9 @@ def train_pddl(
         about=(f"Serves the PDDL domain `{env.domain.name}` (fingerprint `{domain_fingerprint(env.domain)}`, recorded "
                f"in domain.json with the object pool ({pool} tokens per type) and the step budget)."),
     )
-    result = fit(recipe, env, out, make_pools, seed=seed, device=device, resume=resume, checkpoint_every=checkpoint_every,
+    data_key = json.dumps({"domain": domain_fingerprint(env.domain), "problems": names, "knobs": knobs,
+                           "examples": stage.examples, "limits": limits, "seed": seed, "pool": pool}, sort_keys=True)
+    result = fit(recipe, env, out, make_pools, data_key, seed=seed, device=device, resume=resume, checkpoint_every=checkpoint_every,
                  progress=progress, evaluate=evaluation if evaluate else None, threads=threads,
                  stop_after=stop_after, log=log, card=card)
     if given:

@@ -121,3 +121,19 @@ def test_data_made_in_worker_processes_equals_data_made_in_one():
     two = build_data(recipe, env, tokenizer, seed=0, workers=2)
     assert [len(pool) for pool in one] == [300, 120]
     assert one == two
+
+
+def test_resume_refuses_data_or_a_checkpoint_made_by_another_recipe(tmp_path):
+    from constraints.errors import InputError
+
+    train("sudoku4x4", 4, tmp_path / "m", seed=3, progress=False, evaluate=False, threads=1, stop_after=2, **SMALL)
+    other_data = {**SMALL, "stages": (Stage(({"difficulty": "easy"},), 0.0, 41),)}
+    with pytest.raises(InputError, match="holds training data made by other settings"):
+        train("sudoku4x4", 4, tmp_path / "m", seed=3, progress=False, evaluate=False, threads=1, resume=True, **other_data)
+    with pytest.raises(InputError, match="holds training data made by other settings"):
+        train("sudoku4x4", 4, tmp_path / "m", seed=4, progress=False, evaluate=False, threads=1, resume=True, **SMALL)
+    with pytest.raises(InputError, match="saved by a model of another shape"):
+        train("sudoku4x4", 4, tmp_path / "m", seed=3, progress=False, evaluate=False, threads=1, resume=True,
+              **{**SMALL, "dim": 48})
+    resumed = train("sudoku4x4", 4, tmp_path / "m", seed=3, progress=False, evaluate=False, threads=1, resume=True, **SMALL)
+    assert resumed.steps == 4
