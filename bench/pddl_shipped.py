@@ -1,6 +1,6 @@
 """Train the shipped gripper or logistics model on generated problems (never the evaluation files).
 
-    PYTHONPATH=. python bench/pddl_shipped.py gripper --bases 4000 --out runs/gripper --threads 1 [--steps N] [--resume] [--stop-after N]
+    PYTHONPATH=. python bench/pddl_shipped.py gripper --bases 4000 --out runs/gripper --threads 1 [--steps N] [--resume] [--stop-after N] [--suffixes K]
 
 The training problems' objects and initial states come from the domain's generator
 (`environments.pddl.generators`, seeds from 1,000,000); each training example keeps such a
@@ -57,6 +57,7 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=None, help="training problems to make (default: the run's)")
     parser.add_argument("--stop-after", type=int, default=None, help="end this sitting after N more steps (checkpointed)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--suffixes", type=int, default=0, help="mid-plan restarts added per solved problem")
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--log", type=Path, default=None)
     args = parser.parse_args()
@@ -72,7 +73,9 @@ def main() -> None:
 
     result = train_pddl((DATA / file).read_text(encoding="utf-8"), bases(args.bases), args.out, seed=args.seed, resume=args.resume,
                         threads=args.threads, stop_after=args.stop_after, progress=args.log is None, log=log, knobs=knobs, examples=examples,
-                        limits=limits, reproduce=f"python bench/pddl_shipped.py {args.domain} --bases {args.bases} --examples {examples}",
+                        limits=limits, suffixes=args.suffixes,
+                        reproduce=f"python bench/pddl_shipped.py {args.domain} --bases {args.bases} --examples {examples}"
+                        + (f" --suffixes {args.suffixes}" if args.suffixes else ""),
                         **overrides)
     print(f"saved {result.out_dir}: {result.steps} steps, {result.wall_s / 60:.1f} min, loss {result.final_loss:.4f}")
 

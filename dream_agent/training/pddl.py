@@ -12,6 +12,7 @@ the domain text, the object pool and the step budget); planning refuses it for a
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -22,8 +23,12 @@ from dream_agent.training.loop import TRAIN_SEED_BASE, TrainResult, _tokenizer, 
 from dream_agent.training.recipes import Recipe, Stage
 from dream_agent.training.workers import data_pool, data_workers
 from environments.pddl import PDDLEnvironment, PDDLProblem
+from environments.pddl.checks import ground_step
+from environments.pddl.grounding import apply
 from environments.pddl.names import domain_fingerprint
 from environments.pddl.record import DOMAIN_RECORD, domain_record, environment_for_model, read_domain_record, write_domain_record
+from environments.pddl.walks import restarted_problem
+
 GIVEN_EVAL = 10  # the card solves at most this many of the given problems
 # canvases per problem a plan request runs with a trained PDDL model (domain.json; --candidates
 # overrides): 8 took Blocksworld from 35% to 85% and Kitchen from 65% to 80% (docs/results.md)
@@ -48,7 +53,9 @@ def pddl_recipe(name: str, knobs: dict[str, Any] | None = None, examples: int = 
 
 
 def _solved_problems(env: PDDLEnvironment, knobs: dict[str, Any], seeds: Sequence[int],
-                     limits: dict[str, Any]) -> list[tuple[PDDLProblem, list[str]]]:
+                     limits: dict[str, Any], suffixes: int = 0) -> list[tuple[PDDLProblem, list[str]]]:
+    """The problems of `seeds` the oracle solves within `limits`, each followed by up to `suffixes`
+    of its mid-plan restarts (`plan_suffixes`)."""
     out, plans = [], {}
     for seed in seeds:
         problem = env.generate(seed, **knobs)
@@ -58,6 +65,30 @@ def _solved_problems(env: PDDLEnvironment, knobs: dict[str, Any], seeds: Sequenc
         plan = plans[problem.pddl]
         if plan:
             out.append((problem, plan))
+            if suffixes:
+                out += plan_suffixes(env, problem, plan, random.Random(seed), suffixes)
+    return out
+
+
+def plan_suffixes(env: PDDLEnvironment, problem: PDDLProblem, plan: Sequence[str], rng: random.Random,
+                  most: int) -> list[tuple[PDDLProblem, list[str]]]:
+    """Up to `most` problems that start part-way along a shortest `plan`: the state after k steps
+    (k drawn from 1..len-1) as the initial state, the same goal, and the plan's last steps, which
+    are a shortest plan from there (a shorter one would shorten the whole plan). They show the
+    model states where part of the goal already holds, at no oracle cost."""
+    task = env.task(problem)
+    states = [task.init]
+    for step in plan:
+        action, _, reason = ground_step(task, step)
+        if action is None:  # the oracle's own plan always grounds
+            raise ValueError(f"{task.problem.name}: {reason}")
+        states.append(apply(action, states[-1]))
+    out = []
+    for k in sorted(rng.sample(range(1, len(plan)), min(most, len(plan) - 1))):
+        text = restarted_problem(task, states[k], f"{task.problem.name}-from-{k}")
+        if text is None:
+            break
+        out.append((PDDLProblem(pddl=text), list(plan[k:])))
     return out
 
 
@@ -81,6 +112,7 @@ def train_pddl(
     knobs: dict[str, Any] | None = None,
     examples: int = 3000,
     limits: dict[str, Any] | None = None,
+    suffixes: int = 0,
     **overrides: Any,
 ) -> TrainResult:
     """Train a small MDM for a PDDL domain from problems over it and save it with its domain record.
@@ -95,6 +127,7 @@ def train_pddl(
         knobs: `PDDLEnvironment.generate` arguments (default: `WALK_KNOBS`).
         examples: training problems to make (those the oracle cannot solve within `limits` are skipped).
         limits: the oracle's bound per problem (default: `DATA_LIMITS`).
+        suffixes: mid-plan restarts added per solved problem (`plan_suffixes`; no oracle calls).
         Other arguments: see `dream_agent.training.train`; `overrides` change recipe fields.
     """
     if not problems:
@@ -122,7 +155,7 @@ def train_pddl(
     def make_pools(bar: Any) -> list[list[Example]]:
         base = TRAIN_SEED_BASE + seed * 1_000_000
         task = bar.add_task(f"data: walks solved by the oracle ({env.domain.name})", total=stage.examples) if bar else None
-        with data_pool(lambda _, seeds: _solved_problems(env, knobs, seeds, limits), data_workers(threads)) as run:
+        with data_pool(lambda _, seeds: _solved_problems(env, knobs, seeds, limits, suffixes), data_workers(threads)) as run:
             solved = run(None, range(base, base + stage.examples), (lambda n: bar.advance(task, n)) if bar else None)
         if not solved:
             raise InputError(f"{env.domain.name}: the oracle solved none of the walk problems within {limits}")
@@ -149,12 +182,14 @@ def train_pddl(
     card = CardText(
         reproduce=f"{reproduce or 'dream-agent train pddl --domain D.pddl --problem P.pddl'} --steps {recipe.steps} --seed {seed}",
         data=(f"problems made from {_listing(names)} (generator knobs {knobs}: random walks with goals relabelled "
-              f"from reached atoms), solved optimally by the oracle (bound {limits}; unsolved ones skipped)"),
+              f"from reached atoms), solved optimally by the oracle (bound {limits}; unsolved ones skipped)"
+              + (f", each with up to {suffixes} restarts part-way along its plan" if suffixes else "")),
         about=(f"Serves the PDDL domain `{env.domain.name}` (fingerprint `{domain_fingerprint(env.domain)}`, recorded "
                f"in domain.json with the object pool ({pool} tokens per type) and the step budget)."),
     )
     data_key = json.dumps({"domain": domain_fingerprint(env.domain), "problems": names, "knobs": knobs,
-                           "examples": stage.examples, "limits": limits, "seed": seed, "pool": pool}, sort_keys=True)
+                           "examples": stage.examples, "limits": limits, "seed": seed, "pool": pool,
+                           "suffixes": suffixes}, sort_keys=True)
     result = fit(recipe, env, out, make_pools, data_key, seed=seed, device=device, resume=resume, checkpoint_every=checkpoint_every,
                  progress=progress, evaluate=evaluation if evaluate else None, threads=threads,
                  stop_after=stop_after, log=log, card=card)

@@ -67,7 +67,7 @@ def clone_objects(task: GroundTask, rng: random.Random, copies: int, name: str) 
     sources = clonable(task)
     if not sources:
         return None
-    objects = [(obj, sorted(types)[0] if types else "object") for obj, types in task.problem.objects]
+    objects = _objects(task)
     kinds = dict(objects)
     init = set(task.init)
     taken = {obj for obj, _ in objects}
@@ -78,6 +78,19 @@ def clone_objects(task: GroundTask, rng: random.Random, copies: int, name: str) 
         objects.append((copy, kinds[source]))
         init |= {tuple(copy if arg == source else arg for arg in atom) for atom in task.init if source in atom[1:]}
     return render_problem(name, task.domain.name, objects, init, task.goal_pos, task.goal_neg, task.problem.numbers)
+
+
+def _objects(task: GroundTask) -> list[tuple[str, str]]:
+    return [(obj, sorted(types)[0] if types else "object") for obj, types in task.problem.objects]
+
+
+def restarted_problem(task: GroundTask, state: frozenset[Atom], name: str) -> str | None:
+    """PDDL text of `task` with `state` (one its actions reach) as the initial state and its goal
+    kept; None when the goal is more than a conjunction of literals (it is not written back)."""
+    if task.goal_rest:
+        return None
+    return render_problem(name, task.domain.name, _objects(task), state, task.goal_pos, task.goal_neg,
+                          numbers=task.problem.numbers)
 
 
 def _of(state: frozenset[Atom], predicates: set[str]) -> set[Atom]:

@@ -119,3 +119,24 @@ def test_the_domain_record_sets_how_many_candidates_plan_runs(lights_model, tmp_
     (copy / "domain.json").write_text(json.dumps({**record, "candidates": 0}))
     result = _invoke("plan", "--domain", str(LIGHTS), "--problem", str(LIGHTS_PROBLEM), "--model", str(copy))
     assert result.exit_code == 2 and "candidates must be a positive integer, got 0" in result.output
+
+
+def test_plan_suffixes_restart_part_way_and_stay_shortest():
+    import random
+
+    from environments.pddl import PDDLEnvironment, PDDLProblem
+    from environments.pddl.checks import check_plan
+    from environments.pddl.generators import gripper_problem
+    from dream_agent.training.pddl import plan_suffixes
+
+    data = Path(__file__).resolve().parents[2] / "environments" / "pddl" / "data"
+    env = PDDLEnvironment((data / "gripper.pddl").read_text())
+    problem = PDDLProblem(pddl=gripper_problem(5, 4, 2))
+    plan = env.solve(problem)
+    suffixes = plan_suffixes(env, problem, plan, random.Random(0), 4)
+    assert len(suffixes) == 4 and len({p.pddl for p, _ in suffixes}) == 4
+    for restarted, rest in suffixes:
+        assert rest == plan[len(plan) - len(rest):] and 0 < len(rest) < len(plan)
+        assert env.task(restarted).init != env.task(problem).init
+        assert not check_plan(env.task(restarted), rest)  # valid from where it starts
+        assert len(env.solve(restarted)) == len(rest)  # and still a shortest plan
