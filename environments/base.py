@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Collection, Literal, Mapping, Protocol, runtime_checkable
+from typing import Any, Callable, Collection, Literal, Mapping, Protocol, Sequence, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -115,6 +115,16 @@ class Environment(Protocol):
 
     def format_plan(self, plan: Any) -> Any:
         """The plan as JSON-ready data (a string or a list of strings)."""
+
+
+@runtime_checkable
+class Restartable(Protocol):
+    """An environment whose action plans can be re-planned part-way (closed-loop planning,
+    `planners.replanning`): the problem as it stands after some steps have run."""
+
+    def restart(self, problem: BaseModel, steps: Sequence[Any]) -> BaseModel:
+        """`problem` started in the state `steps` reach, its goal kept, its step budget reduced by
+        len(steps); raises InputError when a step does not apply or the problem cannot be restated."""
 
 
 def slot_values(values: Any) -> dict[str, str]:

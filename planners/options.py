@@ -55,6 +55,8 @@ class PlanOptions:
             None (the default): the environment's `recommended_candidates`, resolved by
             `for_environment`; a bare template (no environment) runs one.
         keep_trace: record every intermediate draft in the result.
+        replan: closed-loop planning for action plans (`planners.replanning`): keep one step at a
+            time, each drafted from the state the kept steps reach; one refine run per step.
     """
 
     sampling: SamplingOptions = field(default_factory=SamplingOptions)
@@ -68,6 +70,7 @@ class PlanOptions:
     rendering: str | None = None
     candidates: int | None = None
     keep_trace: bool = False
+    replan: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.sampling, SamplingOptions):
@@ -97,6 +100,10 @@ class PlanOptions:
                              f"recommendation), got {self.candidates!r}")
         if not isinstance(self.keep_trace, bool):
             raise InputError(f"keep_trace must be true or false, got {self.keep_trace!r}")
+        if not isinstance(self.replan, bool):
+            raise InputError(f"replan must be true or false, got {self.replan!r}")
+        if self.replan and self.keep_trace:
+            raise InputError("re-planning keeps no trace (each kept step is its own refine run); drop one of them")
 
     @property
     def n_candidates(self) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from constraints.errors import InputError
 from dream_agent.protocols import DiffusionLM
 from dream_agent.vocab_tokenizer import VocabTokenizer
 from environments.base import Environment
@@ -60,13 +61,19 @@ def solve_batch(
         problems: its problems (pydantic models, dicts or strings `env.parse_problem` reads).
         model: a DiffusionLM.
         options: the PlanOptions (`steps=None`: one step per open token of each canvas; `candidates=None`:
-            `env.recommended_candidates`).
+            `env.recommended_candidates`; `replan`: closed loop, `planners.replanning`).
         on_step: called with every TraceEvent.
 
     Returns:
         One PlanResult per problem; `solved` is True only when the environment's checker passes.
     """
     options = options.for_environment(env)  # candidates unset: the environment's recommendation
+    if options.replan:
+        from planners.replanning import replan_batch  # it builds on this module's requests
+
+        if on_step is not None:
+            raise InputError("re-planning reports no step events (each kept step is its own refine run)")
+        return replan_batch(env, problems, model, options=options)
     requests = [request_for(env, prepare(env, p), model, options) for p in problems]
     return refine_batch(model, requests, options=options, on_step=on_step)
 

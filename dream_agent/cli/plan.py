@@ -89,6 +89,8 @@ def register(app: typer.Typer) -> None:
         constraints: Optional[str] = sc.CONSTRAINTS, no_hard_constraints: bool = sc.NO_HARD,
         candidates: Optional[int] = sc.candidates_option(
             KITCHEN, ASSEMBLY, "blocksworld", others=f", other PDDL domains {PDDLEnvironment.recommended_candidates}"), trace: Optional[Path] = sc.TRACE, temperature: Optional[float] = sc.TEMPERATURE,
+        replan: bool = typer.Option(False, "--replan", help="PDDL: closed loop, keep one step at a time, each drafted "
+                                    "from the state the kept steps reach (one refine run per step)"),
         json_out: bool = sc.JSON,
     ) -> None:
         """Plan with a diffusion model; `solved` only when the simulator/validator accepts the plan
@@ -112,10 +114,13 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"unknown planning target {what!r}; allowed: {TARGETS}")
         options = sc.plan_options(
             steps=steps, alg=alg, threshold=threshold, max_rounds=max_rounds, seed=seed, temperature=temperature,
-            constraints=constraints, no_hard_constraints=no_hard_constraints, trace=trace, candidates=candidates)
+            constraints=constraints, no_hard_constraints=no_hard_constraints, trace=trace, candidates=candidates,
+            replan=replan)
         result, options = sc.run_solve(env, prob, model=model, trace=trace, quiet=json_out, options=options)
         out = result_fields(env, prob, result, options, options.rendering)
         out = {"solved": out.pop("solved"), "plan": out.pop("plan"), **extra, **out}
+        if options.replan:
+            out["replan"] = True
         plan = out["plan"]
 
         def human() -> None:

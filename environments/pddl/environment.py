@@ -14,13 +14,13 @@ from constraints.template import Template
 from constraints.violation import Violation
 from environments.base import BoundRules, SlotRules, Tier, check_tier, no_values
 from environments.pddl.allowed import PddlSteps
-from environments.pddl.checks import CONSTRAINT, PlanReport, check_plan, read_plan, validate_plan
-from environments.pddl.grounding import GroundTask, bind, ground
+from environments.pddl.checks import CONSTRAINT, PlanReport, check_plan, ground_step, read_plan, validate_plan
+from environments.pddl.grounding import GroundTask, apply, bind, ground, is_applicable
 from environments.pddl.names import object_tokens, token_vocabulary
 from environments.pddl.parsing import LiftedDomain, parse_domain_text, parse_problem_text
 from environments.pddl.oracle import SEARCHES, SearchResult, search
 from environments.pddl import templates as tpl
-from environments.pddl.walks import clone_objects, walk_problem
+from environments.pddl.walks import clone_objects, restarted_problem, walk_problem
 
 DEFAULT_MAX_STEPS = 24  # template length when no max_steps is given and the oracle finds no plan quickly
 ORACLE_LIMITS = {"max_nodes": 200_000, "timeout": 30.0}
@@ -204,6 +204,23 @@ class PDDLEnvironment:
     def check(self, problem: PDDLProblem, plan: Sequence[str] | str) -> list[Violation]:
         """Simulate `plan` (a list of actions or a plan text): the first bad step, then unmet goal atoms."""
         return check_plan(self._checking_task(problem), plan_steps(plan), CONSTRAINT)
+
+    def restart(self, problem: PDDLProblem, steps: Sequence[str]) -> PDDLProblem:
+        """The problem from the state `steps` reach (same objects and goal), with len(steps) fewer steps
+        of budget: what a closed-loop planner drafts the rest of the plan from."""
+        problem = self.prepare(problem)
+        task = self._checking_task(problem)
+        state = task.init
+        for i, step in enumerate(steps):
+            action, _, reason = ground_step(task, step)
+            if action is None or not is_applicable(action, state):
+                raise InputError(f"cannot restart {task.problem.name} after step {i + 1} ({step}): "
+                                 f"{reason or 'it does not apply'}")
+            state = apply(action, state)
+        text = restarted_problem(task, state, task.problem.name)
+        if text is None:
+            raise InputError(f"{task.problem.name}: its goal is more than a conjunction of literals, so it cannot be restarted")
+        return PDDLProblem(pddl=text, max_steps=max(1, self.max_steps(problem) - len(steps)))
 
     def report(self, problem: PDDLProblem, plan: Sequence[str] | str) -> PlanReport:
         """`check` plus the plan's cost (total-cost with :action-costs, else the steps executed)."""

@@ -156,7 +156,7 @@ def test_user_logits_hook_and_allow_lists():
 
 
 def test_canvas_longer_than_the_model_accepts():
-    with pytest.raises(InputError, match="the problem needs 70 tokens \(template with its prefix\); the model accepts at most 64"):
+    with pytest.raises(InputError, match=r"the problem needs 70 tokens \(template with its prefix\); the model accepts at most 64"):
         refine(lm(RandomLogits(tokenizer())), "{a:70}", lambda values: [])
 
 
