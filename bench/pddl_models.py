@@ -1,6 +1,6 @@
 """Solve rates of small models trained for PDDL domains, next to an untrained model of the same shape.
 
-    PYTHONPATH=. python bench/pddl_models.py --model DIR --suite gripper-files|gripper-unseen|planbench-logistics [--n 50]
+    PYTHONPATH=. python bench/pddl_models.py --model DIR --suite gripper-files|gripper-unseen|planbench-logistics [--n 50] [--replan]
 
 Suites: gripper prob01/prob03 (the shared evaluation files), unseen generated gripper problems
 (3-8 balls, 2-3 rooms, generator seeds 0.. ; the shipped model's training problems use seeds
@@ -61,19 +61,21 @@ def control_of(model_dir: Path, seed: int = 0) -> Path:
 
 
 def evaluate(model_dir: Path, domain: str, problems: list[tuple[str, str]], batch: int = 8,
-             max_steps: int | None = None, candidates: int | None = None) -> dict[str, dict]:
+             max_steps: int | None = None, candidates: int | None = None, replan: bool = False) -> dict[str, dict]:
     env, _ = pddl_environment(domain, model_dir)
     model = load_tiny(model_dir)
     parsed = [env.parse_problem(text).model_copy(update={"max_steps": max_steps}) for _, text in problems]
     out = {}
     for label, tier, rounds in SETTINGS:
-        t0, solved, failed = time.perf_counter(), 0, []
+        t0, solved, failed, nfe = time.perf_counter(), 0, [], []
         for start in range(0, len(parsed), batch):
             results = solve_batch(env, parsed[start:start + batch], model, constraints=tier, max_rounds=rounds,
-                                  candidates=candidates if tier != "none" else 1)
+                                  candidates=candidates if tier != "none" else 1, replan=replan and tier != "none")
             solved += sum(r.solved for r in results)
+            nfe += [r.nfe for r in results]
             failed += [problems[start + i][0] for i, r in enumerate(results) if not r.solved]
-        out[label] = {"solved": solved, "n": len(parsed), "seconds": round(time.perf_counter() - t0, 1), "failed": failed[:8]}
+        out[label] = {"solved": solved, "n": len(parsed), "seconds": round(time.perf_counter() - t0, 1), "failed": failed[:8],
+                      "median_nfe": sorted(nfe)[len(nfe) // 2]}
     return out
 
 
@@ -85,14 +87,17 @@ def main() -> None:
     parser.add_argument("--no-control", action="store_true")
     parser.add_argument("--max-steps", type=int, default=None, help="step budget (default: the model's)")
     parser.add_argument("--candidates", type=int, default=None, help="canvases per problem at the local tier (default: the model's)")
+    parser.add_argument("--replan", action="store_true", help="closed loop at the local tier (one refine run per kept step)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     domain, problems = suite(args.suite, args.n)
     runs = [("trained", args.model)] + ([] if args.no_control else [("untrained control", control_of(args.model))])
     for label, path in runs:
-        for setting, figures in evaluate(path, domain, problems, max_steps=args.max_steps, candidates=args.candidates).items():
-            print(f"{args.suite} | {label} | budget {args.max_steps or 'model'} | candidates {args.candidates or 'model'} | {setting} | {figures['solved']}/{figures['n']} "
-                  f"({figures['solved'] / figures['n']:.0%}) | {figures['seconds']}s | failed e.g. {figures['failed']}")
+        for setting, figures in evaluate(path, domain, problems, max_steps=args.max_steps, candidates=args.candidates,
+                                         replan=args.replan).items():
+            shown = f"{setting}{', replan' if args.replan and setting != 'model alone' else ''}"
+            print(f"{args.suite} | {label} | budget {args.max_steps or 'model'} | candidates {args.candidates or 'model'} | {shown} | {figures['solved']}/{figures['n']} "
+                  f"({figures['solved'] / figures['n']:.0%}) | median NFE {figures['median_nfe']} | {figures['seconds']}s | failed e.g. {figures['failed']}")
 
 
 if __name__ == "__main__":
