@@ -134,7 +134,7 @@ def random_control(env_name: str, model: Path | None = None) -> Any:
 
 def run_suite(env_name: str, items: list[Any], extra: Any, tier: str, rounds: int, batch: int,
               random_weights: bool = False, candidates: int | None = None, model: Path | None = None,
-              threshold: float | None = None) -> dict[str, Any]:
+              threshold: float | None = None, replan: bool = False) -> dict[str, Any]:
     """Solve every item; returns solve rate, median NFE, mean seconds per instance and extras."""
     from dream_agent.planning import load_cached, solve_batch
     from planners.options import PlanOptions
@@ -150,7 +150,7 @@ def run_suite(env_name: str, items: list[Any], extra: Any, tier: str, rounds: in
     start = time.perf_counter()
     for i in range(0, len(problems), batch):
         results += solve_batch(env, problems[i : i + batch], lm, constraints=tier, max_rounds=rounds,
-                               candidates=candidates, confidence_threshold=threshold)
+                               candidates=candidates, confidence_threshold=threshold, replan=replan)
     wall = time.perf_counter() - start
     solved = [r.solved for r in results]
     row: dict[str, Any] = {
@@ -190,6 +190,8 @@ def main() -> None:
                         help="a model directory for every suite run (default: the model shipped for each environment)")
     parser.add_argument("--threshold", type=float, default=None,
                         help="confidence-threshold decoding (commit every token above it; default: one token per step)")
+    parser.add_argument("--replan", action="store_true",
+                        help="closed-loop planning: one refine run per kept step (action plans of PDDL domains)")
     parser.add_argument("--random-weights", action="store_true",
                         help="control: an untrained model of the same shape (shows what the constraints do alone)")
     parser.add_argument("--out", type=Path, default=None, help="write the markdown table here")
@@ -217,7 +219,7 @@ def main() -> None:
             batch = 1 if env_name == "sudoku" else args.batch
             try:
                 row = run_suite(env_name, items, extra, tier, rounds, batch, args.random_weights, args.candidates,
-                                args.model, args.threshold)
+                                args.model, args.threshold, args.replan)
             except InputError as err:  # e.g. problems longer than the model's canvas
                 line = f"| {label} | {name} | {len(items)} | refused | | | {err} |"
                 print(line, flush=True)
@@ -233,6 +235,7 @@ def main() -> None:
             shown = f"{name} (random weights)" if args.random_weights else name
             shown += f", {row['candidates']} candidate{'s' if row['candidates'] > 1 else ''}"
             shown += f", threshold {args.threshold}" if args.threshold is not None else ""
+            shown += ", replan" if args.replan else ""
             line = (f"| {label} | {shown} | {row['n']} | {row['solved']:.1%} | {row['median_nfe']:.0f} | "
                     f"{row['s_per_instance']:.3f} | {'; '.join(notes)} |")
             print(line, flush=True)
