@@ -10,6 +10,9 @@ its best draft (the fewest violations: for a PDDL goal, the fewest unmet goal at
 the loop goes on from the state it reaches, until the step budget is spent.
 
 The cost is one refine run per kept step: several times the model calls of an open-loop plan.
+Keeping the draft that leaves the fewest goal atoms unmet is a greedy walk on goal distance, which
+solves some problems with no trained model at all (gripper: an untrained control as often as the
+trained model), so its figures belong beside an untrained control, apart from the `local` tier's.
 """
 
 from __future__ import annotations
