@@ -7,7 +7,7 @@ refine rounds repair what only the schema's own validators can judge.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 from pydantic import BaseModel
 

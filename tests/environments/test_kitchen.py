@@ -1,7 +1,5 @@
 """Kitchen domain: oracle optimality, checker blame per violation kind, templates, corruption detection."""
 
-import itertools
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

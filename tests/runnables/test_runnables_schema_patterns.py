@@ -6,7 +6,6 @@ import datetime
 import re
 import uuid
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, Field
