@@ -33,8 +33,6 @@ from environments import get_environment
 CHECKPOINT = "checkpoint.pt"
 DATA_CACHE = "train_data.safetensors"
 TRAIN_SEED_BASE = 10_000_000  # training instances use seeds from here on; evaluations use small seeds
-
-
 LOSS_WINDOW = 100  # steps averaged into a run's final loss
 
 
