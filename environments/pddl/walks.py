@@ -14,6 +14,7 @@ from typing import Sequence
 
 from constraints.errors import InputError
 from environments.pddl.grounding import GroundTask, apply, is_applicable
+from environments.pddl.names import object_type
 from environments.pddl.parsing import Atom
 from environments.pddl.writer import render_problem
 
@@ -81,7 +82,7 @@ def clone_objects(task: GroundTask, rng: random.Random, copies: int, name: str) 
 
 
 def _objects(task: GroundTask) -> list[tuple[str, str]]:
-    return [(obj, sorted(types)[0] if types else "object") for obj, types in task.problem.objects]
+    return [(obj, object_type(types)) for obj, types in task.problem.objects]
 
 
 def restarted_problem(task: GroundTask, state: frozenset[Atom], name: str) -> str | None:
@@ -131,7 +132,7 @@ def walk_problem(
         InputError: no walk changed the state (the problem's actions cannot run).
     """
     wanted = set(goal_predicates) if goal_predicates is not None else {atom[0] for atom in task.goal_pos}
-    objects = [(obj, sorted(types)[0] if types else "object") for obj, types in task.problem.objects]
+    objects = _objects(task)
     for _ in range(TRIES):
         start = task.init
         for _ in range(rng.randint(0, restarts)):
