@@ -36,6 +36,7 @@ class ActionPlanEnvironment:
     simulate_check: Callable[[Any, list[str]], list[Violation]]
     recommended_candidates: int = 1  # a subclass with a measured model sets its own
     step_rules: Callable[[Any], StepRules] | None = None  # problem -> its hard constraints (None: none)
+    search_step_rules: Callable[[Any], StepRules] | None = None  # the search tier's (None: the same as local)
     _generated: tuple[Any, list[str]] | None = None  # the last generated task and its optimal plan
 
     def parse_problem(self, data: Any) -> Any:
@@ -64,7 +65,7 @@ class ActionPlanEnvironment:
         """Hard constraints from the subclass's `step_rules` (none without): in the compact rendering,
         steps that take effect after a committed prefix and typed steps past it
         (`environments.action_plans.steps`); the text rendering gets no values. Either way steps are
-        committed one after another. These rules are local; the search tier adds nothing here."""
+        committed one after another. The search tier uses `search_step_rules` where a domain has them."""
         check_tier(tier)
         if self.step_rules is None:
             return None
@@ -74,7 +75,8 @@ class ActionPlanEnvironment:
         n = problem.max_steps
         if rendering == "text":
             return BoundRules(no_values, tuple((f"s{i}",) for i in range(n)))
-        rules = type(self).step_rules(problem)
+        cls = type(self)
+        rules = (cls.search_step_rules if tier == "search" and cls.search_step_rules else cls.step_rules)(problem)
         return BoundRules(rules, tuple(rules.names(i) for i in range(n)))
 
     def generate(self, seed: int, **knobs: Any) -> Any:

@@ -25,6 +25,7 @@ class AssemblyState:
     timer: dict[str, int]
     inspected: set[str] = field(default_factory=set)
     finished_at: dict[str, int] = field(default_factory=dict)  # part -> step that fastened it
+    last_action: str | None = None  # the step rules' memory of the previous step (refusing wasted steps)
 
     @classmethod
     def initial(cls, problem: AssemblyProblem) -> "AssemblyState":
@@ -32,7 +33,7 @@ class AssemblyState:
 
     def copy(self) -> "AssemblyState":
         return AssemblyState(self.time, self.tool, self.holding, dict(self.stage), dict(self.timer), set(self.inspected),
-                             dict(self.finished_at))
+                             dict(self.finished_at), self.last_action)
 
     def is_goal(self, problem: AssemblyProblem) -> bool:
         """Every part done (glue cured) and every subassembly inspected."""

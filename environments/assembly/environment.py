@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from environments.action_plans.environment import ActionPlanEnvironment
 from environments.assembly import templates as _t
-from environments.assembly.allowed import AssemblySteps
+from environments.assembly.allowed import AssemblySearchSteps, AssemblySteps
 from environments.assembly.checks import check
 from environments.assembly.generator import generate
 from environments.assembly.oracle import solve
@@ -25,3 +25,4 @@ class AssemblyEnvironment(ActionPlanEnvironment):
     oracle = solve
     simulate_check = check
     step_rules = AssemblySteps
+    search_step_rules = AssemblySearchSteps

@@ -1,4 +1,5 @@
-"""Assembly hard constraints (`AssemblySteps`): oracle plans stay allowed, allowed steps are never blamed."""
+"""Assembly hard constraints (`AssemblySteps`, the search tier's `AssemblySearchSteps`): oracle plans stay
+allowed, allowed steps are never blamed, wasted steps and dead ends are refused."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import pytest
 
 from constraints import InputError
 from environments import get_environment
-from environments.assembly.allowed import AssemblySteps
+from environments.assembly.allowed import AssemblySearchSteps, AssemblySteps
 from environments.assembly.templates import EMPTY
 
 ENV = get_environment("assembly")
 TASKS = [(k, seed, False) for k in range(3, 7) for seed in range(5)] + [(k, 7, True) for k in range(3, 7)]
+TIERS = ("local", "search")
 
 
 def task(k: int, seed: int, deadlines: bool = False):
@@ -46,11 +48,12 @@ def walk(rules, problem, rng: random.Random, length: int, start: dict | None = N
     return partial
 
 
+@pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("k, seed, deadlines", TASKS)
-def test_the_oracle_plan_is_allowed_step_by_step(k, seed, deadlines):
+def test_the_oracle_plan_is_allowed_step_by_step(k, seed, deadlines, tier):
     problem, plan = task(k, seed, deadlines)
     values = ENV.plan_to_values(problem, plan)
-    rules, domain = ENV.slot_rules(problem), choices(problem)
+    rules, domain = ENV.slot_rules(problem, tier=tier), choices(problem)
     partial = open_slots(problem)
     for i in range(problem.max_steps):
         for x in ("act", "arg"):
@@ -63,12 +66,13 @@ def test_the_oracle_plan_is_allowed_step_by_step(k, seed, deadlines):
             assert EMPTY not in rules.allowed_values(partial | {f"s{i}_act": None, f"s{i}_arg": None})[f"s{i}_act"]
 
 
+@pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("k, seed, deadlines", TASKS[::2])
-def test_every_allowed_step_after_allowed_steps_is_never_blamed(k, seed, deadlines):
+def test_every_allowed_step_after_allowed_steps_is_never_blamed(k, seed, deadlines, tier):
     problem, plan = task(k, seed, deadlines)
-    rules, rng = ENV.slot_rules(problem), random.Random(seed)
+    rules, rng = ENV.slot_rules(problem, tier=tier), random.Random(seed)
     values = ENV.plan_to_values(problem, plan)
-    offered_empty = 0
+    reached_goal = 0
     for trial in range(8):
         # half the walks follow the oracle plan for a while first (some to its end), to get near and past the goal
         follow = (0, len(plan), 0, rng.randrange(len(plan)))[trial % 4]
@@ -76,15 +80,17 @@ def test_every_allowed_step_after_allowed_steps_is_never_blamed(k, seed, deadlin
         partial = walk(rules, problem, rng, i, prefix(values, follow))
         acts = rules.allowed_values(partial)[f"s{i}_act"]
         assert acts
-        offered_empty += EMPTY in acts
         for act in acts:
             for arg in rules.allowed_values(partial | {f"s{i}_act": act})[f"s{i}_arg"]:
                 found = ENV.check_values(problem, partial | {f"s{i}_act": act, f"s{i}_arg": arg})
                 blamed = [v for v in found if v.steps and f"s{i}_act" in v.slots]
-                if act == EMPTY:  # only once the goal holds: nothing is missing
-                    blamed += [v for v in found if v.kind == "missing_step"]
+                if act == EMPTY:
+                    missing = [v for v in found if v.kind == "missing_step"]
+                    reached_goal += not missing
+                    if acts != {EMPTY}:  # offered beside other steps only once the goal holds
+                        blamed += missing
                 assert blamed == [], (act, arg, blamed)
-    assert offered_empty  # the walks did reach the goal
+    assert reached_goal  # the walks did reach the goal
 
 
 def test_the_empty_step_is_offered_once_the_goal_holds():
@@ -147,7 +153,9 @@ def test_tiers_and_renderings_behave_as_the_other_environments():
     values = ENV.plan_to_values(problem, plan)
     for cut in (0, 3, len(plan)):
         partial = open_slots(problem) | prefix(values, cut)
-        assert local.allowed_values(partial) == search.allowed_values(partial) == AssemblySteps(problem)(partial)
+        assert local.allowed_values(partial) == AssemblySteps(problem)(partial)
+        assert search.allowed_values(partial) == AssemblySearchSteps(problem)(partial)
+        assert all(set(v) <= set(local.allowed_values(partial)[k]) for k, v in search.allowed_values(partial).items())
     text = ENV.slot_rules(problem, "text")  # no value rules, the same step order
     assert text.fill_order() == [[f"s{i}"] for i in range(n)]
     assert text.allowed_values({f"s{i}": None for i in range(n)}) == {}
@@ -155,3 +163,43 @@ def test_tiers_and_renderings_behave_as_the_other_environments():
         ENV.slot_rules(problem, "compact", "none")
     with pytest.raises(ValueError, match="rendering"):
         ENV.slot_rules(problem, "html")
+
+
+def state_after(problem, steps: list[str], tier: str = "local"):
+    """The slot values of `steps` (action strings) and the rules' allowed values for the next step."""
+    rules = ENV.slot_rules(problem, tier=tier)
+    values = ENV.plan_to_values(problem, steps)
+    partial = open_slots(problem) | prefix(values, len(steps))
+    i = len(steps)
+    acts = rules.allowed_values(partial)[f"s{i}_act"]
+    return {act: set(rules.allowed_values(partial | {f"s{i}_act": act})[f"s{i}_arg"]) for act in acts}
+
+
+def test_a_wait_is_allowed_only_while_a_glue_cures_and_never_past_the_longest_cure():
+    problem, plan = glued_task()
+    glued = next(p for p in problem.parts if p.fasten == "glue")
+    assert "wait" not in state_after(problem, [])  # nothing cures: a wait only moves the clock
+    # the oracle plan up to just after the glue step: the part cures, and waits reach at most its cure
+    at = next(i for i, step in enumerate(plan) if step == f"glue({glued.name})") + 1
+    waits = state_after(problem, plan[:at]).get("wait", set())
+    assert waits and max(map(int, waits)) <= glued.cure
+
+
+def test_the_search_tier_refuses_tools_with_nothing_to_do_and_a_change_right_after_a_change():
+    problem, _ = task(4, 3)
+    tools = state_after(problem, [], "search").get("change_tool", set())
+    assert tools == set()  # nothing is inserted yet, the gripper is on: no other tool has work
+    assert state_after(problem, [])["change_tool"] == {"screwdriver", "glue_gun"}  # the local tier allows them
+    screwed = next(p.name for p in problem.parts if p.fasten == "screw"
+                   and not any(b == p.name for _, b in problem.precedence))
+    steps = [f"fetch({screwed})", f"insert({screwed})", "change_tool(screwdriver)"]
+    assert "change_tool" not in state_after(problem, steps, "search")
+    assert "change_tool" in state_after(problem, steps)
+
+
+def test_the_search_tier_fetches_a_part_only_once_its_predecessors_are_fastened():
+    problem, _ = task(5, 1)
+    later = {b for _, b in problem.precedence}
+    first = {p.name for p in problem.parts} - later
+    assert state_after(problem, [], "search")["fetch"] == first
+    assert state_after(problem, [])["fetch"] == {p.name for p in problem.parts}
