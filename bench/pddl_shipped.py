@@ -58,6 +58,7 @@ def main() -> None:
     parser.add_argument("--stop-after", type=int, default=None, help="end this sitting after N more steps (checkpointed)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--suffixes", type=int, default=0, help="mid-plan restarts added per solved problem")
+    parser.add_argument("--oracle", default=None, help="planner solving the examples: bfs (default), astar, fast-downward")
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--log", type=Path, default=None)
     args = parser.parse_args()
@@ -73,9 +74,9 @@ def main() -> None:
 
     result = train_pddl((DATA / file).read_text(encoding="utf-8"), bases(args.bases), args.out, seed=args.seed, resume=args.resume,
                         threads=args.threads, stop_after=args.stop_after, progress=args.log is None, log=log, knobs=knobs, examples=examples,
-                        limits=limits, suffixes=args.suffixes,
+                        limits=limits, suffixes=args.suffixes, oracle=args.oracle,
                         reproduce=f"python bench/pddl_shipped.py {args.domain} --bases {args.bases} --examples {examples}"
-                        + (f" --suffixes {args.suffixes}" if args.suffixes else ""),
+                        + (f" --suffixes {args.suffixes}" if args.suffixes else "") + (f" --oracle {args.oracle}" if args.oracle else ""),
                         **overrides)
     print(f"saved {result.out_dir}: {result.steps} steps, {result.wall_s / 60:.1f} min, loss {result.final_loss:.4f}")
 

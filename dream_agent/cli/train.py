@@ -29,7 +29,8 @@ def _train_pddl(domain: Optional[Path], problem: Optional[Path], problems: Optio
         files += sorted(p for p in problems.glob("*.pddl") if p.resolve() != problem.resolve() and p.resolve() != domain.resolve())
     texts = [read_text(f, "problem file") for f in files]
     out = out or Path("models") / f"pddl-{domain.stem if domain.stem != 'domain' else domain.parent.name}"
-    command = f"dream-agent train pddl --domain {domain} --problem {problem}" + (f" --problems {problems}" if problems else "")
+    command = (f"dream-agent train pddl --domain {domain} --problem {problem}" + (f" --problems {problems}" if problems else "")
+               + (f" --oracle {options['oracle']}" if options.get("oracle") else ""))
     device = options.pop("device")
     if device != "cpu" and not device.startswith("cuda"):
         raise InputError(f"unknown device {device!r}; allowed: cpu, cuda")
@@ -68,6 +69,8 @@ def register(app: typer.Typer) -> None:
                                                "state seed the training problems"),
         problems: Optional[Path] = typer.Option(None, "--problems", help="pddl: a folder of more such problem files (*.pddl)"),
         examples: Optional[int] = typer.Option(None, "--examples", help="pddl: training problems to make (default 3000)"),
+        oracle: Optional[str] = typer.Option(None, "--oracle", help="pddl: the planner solving them: bfs (default), astar, or "
+                                             "fast-downward (optional extra, for problems too large for the others)"),
     ) -> None:
         """Train ENV's small diffusion model on generated, oracle-solved instances (pddl: on walks from your problems)."""
         if out is not None:
@@ -85,8 +88,8 @@ def register(app: typer.Typer) -> None:
             raise ValueError(f"unknown weighting {weighting!r}; allowed: {', '.join(WEIGHTINGS)}")
         if env != PDDL and env not in RECIPES:
             raise ValueError(f"no training recipe for {env!r}; known: {', '.join(sorted(RECIPES))}, pddl")
-        if env != PDDL and (domain or problem or problems or examples is not None):
-            raise ValueError("--domain, --problem, --problems and --examples belong to `train pddl`")
+        if env != PDDL and (domain or problem or problems or examples is not None or oracle is not None):
+            raise ValueError("--domain, --problem, --problems, --examples and --oracle belong to `train pddl`")
         if stop_after is not None and stop_after < 0:
             raise ValueError(f"--stop-after must be >= 0, got {stop_after}")
         if env == PDDL and recipe_file is not None:
@@ -102,7 +105,7 @@ def register(app: typer.Typer) -> None:
         if env == PDDL:
             result = _train_pddl(domain, problem, problems, out, steps, examples=examples or 3000, seed=seed, device=device, resume=resume,
                                  threads=threads, evaluate=not no_eval, progress=not json_out, log=log,
-                                 batch_size=batch_size, weighting=weighting, stop_after=stop_after)
+                                 batch_size=batch_size, weighting=weighting, stop_after=stop_after, oracle=oracle)
         else:
             result = train(env, steps, out, seed=seed, device=device, resume=resume, threads=threads, evaluate=not no_eval,
                            progress=not json_out, log=log, batch_size=batch_size, weighting=weighting, stop_after=stop_after,

@@ -23,6 +23,7 @@ from dream_agent.training.loop import TRAIN_SEED_BASE, TrainResult, _tokenizer, 
 from dream_agent.training.recipes import Recipe, Stage
 from dream_agent.training.workers import data_pool, data_workers
 from environments.pddl import PDDLEnvironment, PDDLProblem
+from environments.pddl.environment import DEFAULT_ORACLE
 from environments.pddl.names import domain_fingerprint
 from environments.pddl.record import DOMAIN_RECORD, domain_record, environment_for_model, read_domain_record, write_domain_record
 GIVEN_EVAL = 10  # the card solves at most this many of the given problems
@@ -103,6 +104,7 @@ def train_pddl(
     examples: int = 3000,
     limits: dict[str, Any] | None = None,
     suffixes: int = 0,
+    oracle: str | None = None,
     **overrides: Any,
 ) -> TrainResult:
     """Train a small MDM for a PDDL domain from problems over it and save it with its domain record.
@@ -118,6 +120,8 @@ def train_pddl(
         examples: training problems to make (those the oracle cannot solve within `limits` are skipped).
         limits: the oracle's bound per problem (default: `DATA_LIMITS`).
         suffixes: mid-plan restarts added per solved problem (`plan_suffixes`; no oracle calls).
+        oracle: the planner solving them (`PDDLEnvironment` oracles; default bfs). "fast-downward" (optional
+            packages) solves problems far beyond the pure-Python searches' bounds; only `limits`' timeout applies to it.
         Other arguments: see `dream_agent.training.train`; `overrides` change recipe fields.
     """
     if not problems:
@@ -128,7 +132,7 @@ def train_pddl(
         probe.parse_problem(base)
     most = max(sum(1 for _ in group) for group in _type_groups(probe, bases))
     pool = object_pool or max(16, 2 * most)
-    env = PDDLEnvironment(domain, base_problems=bases, object_pool=pool)
+    env = PDDLEnvironment(domain, base_problems=bases, object_pool=pool, oracle=oracle or DEFAULT_ORACLE)
     recipe = pddl_recipe(env.name, knobs, examples, steps=steps, **overrides)
     limits = dict(limits or DATA_LIMITS)
     out = Path(out_dir)
@@ -172,14 +176,15 @@ def train_pddl(
     card = CardText(
         reproduce=f"{reproduce or 'dream-agent train pddl --domain D.pddl --problem P.pddl'} --steps {recipe.steps} --seed {seed}",
         data=(f"problems made from {_listing(names)} (generator knobs {knobs}: random walks with goals relabelled "
-              f"from reached atoms), solved optimally by the oracle (bound {limits}; unsolved ones skipped)"
+              f"from reached atoms), solved optimally by the oracle ({env.oracle}, bound {limits}; unsolved ones skipped)"
               + (f", each with up to {suffixes} restarts part-way along its plan" if suffixes else "")),
         about=(f"Serves the PDDL domain `{env.domain.name}` (fingerprint `{domain_fingerprint(env.domain)}`, recorded "
                f"in domain.json with the object pool ({pool} tokens per type) and the step budget)."),
     )
     data_key = json.dumps({"domain": domain_fingerprint(env.domain), "problems": names, "knobs": knobs,
                            "examples": stage.examples, "limits": limits, "seed": seed, "pool": pool,
-                           "suffixes": suffixes}, sort_keys=True)
+                           "suffixes": suffixes, **({"oracle": oracle} if oracle and oracle != DEFAULT_ORACLE else {})},
+                          sort_keys=True)
     result = fit(recipe, env, out, make_pools, data_key, seed=seed, device=device, resume=resume, checkpoint_every=checkpoint_every,
                  progress=progress, evaluate=evaluation if evaluate else None, threads=threads,
                  stop_after=stop_after, log=log, card=card)

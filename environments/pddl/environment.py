@@ -28,6 +28,8 @@ ORACLE_LIMITS = {"max_nodes": 200_000, "timeout": 30.0}
 # blocksworld (3-6 blocks), gripper, logistics and depots samples: h_max is small there and
 # costs a relaxed reachability pass per state. Pass oracle="astar" for long plans with few states per layer.
 DEFAULT_ORACLE = "bfs"
+FAST_DOWNWARD = "fast-downward"  # optional: Fast Downward through unified-planning (`environments.pddl.fast_downward`)
+ORACLES = (*SEARCHES, FAST_DOWNWARD)
 
 
 class PDDLProblem(BaseModel):
@@ -44,7 +46,8 @@ class PDDLEnvironment:
 
     Plans are lists of "(action arg ...)" strings. `generate` needs a base problem: it walks
     randomly from the base problem's initial state and asks for some atoms reached.
-    `oracle` picks the optimal search behind `solve`: "bfs" or "astar" (A* with h_max).
+    `oracle` picks the optimal search behind `solve`: "bfs" or "astar" (A* with h_max), or
+    "fast-downward" (optional packages; for problems beyond the pure-Python searches' bounds).
     `object_pool`: write problem objects in the compact template as canonical tokens, that many
     per type (`environments.pddl.names`), so a trained model reads problems with any object names;
     None writes them as themselves. `max_steps`: the step budget of problems given without one
@@ -75,8 +78,8 @@ class PDDLEnvironment:
         self.object_pool = object_pool
         self.default_max_steps = max_steps
         self.wording = wording
-        if oracle not in SEARCHES:
-            raise ValueError(f"unknown oracle {oracle!r}; allowed: {', '.join(SEARCHES)}")
+        if oracle not in ORACLES:
+            raise InputError(f"unknown oracle {oracle!r}; allowed: {', '.join(ORACLES)}")
         self.oracle = oracle
         self._objects = list(objects)
         self._tasks: dict[str, GroundTask] = {}
@@ -157,11 +160,16 @@ class PDDLEnvironment:
 
     # --- oracle ---------------------------------------------------------------------------
     def search(self, problem: PDDLProblem, algorithm: str | None = None, **limits: Any) -> SearchResult:
-        """Run the optimal planner ("bfs" or "astar" with h_max; default: the environment's oracle).
+        """Run the optimal planner ("bfs", "astar" with h_max or "fast-downward"; default: the environment's oracle).
 
         The result's `reason` says why when there is no plan (unsolvable, node limit, timeout).
         """
-        return search(self.task(problem), algorithm=algorithm or self.oracle, **{**ORACLE_LIMITS, **limits})
+        algorithm = algorithm or self.oracle
+        if algorithm == FAST_DOWNWARD:
+            from environments.pddl.fast_downward import fast_downward_search
+
+            return fast_downward_search(self.domain_pddl, problem.pddl, self.task(problem), **{**ORACLE_LIMITS, **limits})
+        return search(self.task(problem), algorithm=algorithm, **{**ORACLE_LIMITS, **limits})
 
     def solve(self, problem: PDDLProblem) -> list[str] | None:
         """A shortest plan, or None when there is none or the search limits were hit (see `search`)."""

@@ -140,3 +140,18 @@ def test_plan_suffixes_restart_part_way_and_stay_shortest():
         assert env.task(restarted).init != env.task(problem).init
         assert not check_plan(env.task(restarted), rest)  # valid from where it starts
         assert len(env.solve(restarted)) == len(rest)  # and still a shortest plan
+
+
+def test_the_examples_can_come_from_the_fast_downward_oracle(tmp_path):
+    pytest.importorskip("up_fast_downward")
+    out = tmp_path / "fd"
+    result = _invoke("train", "pddl", "--domain", str(LIGHTS), "--problem", str(LIGHTS_PROBLEM), "--out", str(out),
+                     "--steps", "2", "--json", "--examples", "20", "--threads", "1", "--no-eval", "--oracle", "fast-downward")
+    assert result.exit_code == 0, result.output
+    card = (out / "card.md").read_text(encoding="utf-8")
+    assert "oracle (fast-downward," in card and "--oracle fast-downward" in card
+    bad = _invoke("train", "pddl", "--domain", str(LIGHTS), "--problem", str(LIGHTS_PROBLEM), "--out", str(tmp_path / "x"),
+                  "--oracle", "ff", *FAST)
+    assert bad.exit_code == 2 and "unknown oracle 'ff'; allowed: astar, bfs, fast-downward" in bad.output
+    other = _invoke("train", "sudoku", "--oracle", "bfs", "--out", str(tmp_path / "y"))
+    assert other.exit_code == 2 and "belong to `train pddl`" in other.output
