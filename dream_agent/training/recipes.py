@@ -78,10 +78,11 @@ RECIPES: dict[str, Recipe] = {
         dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=192, batch_size=32, steps=3000,
         eval_knobs={"blocks": 5},
     ),
+    # the shipped model: 6,000 steps, then resumed to 9,000 (alone 57% -> 70% over every kind)
     "kitchen": Recipe(
         "kitchen",
         _KITCHEN,
-        dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=128, batch_size=64, steps=6000,
+        dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=128, batch_size=64, steps=9000,
         eval_knobs={"n_objects": 4},
     ),
     # 3-6 parts (up to about 175 tokens with the plan); larger tasks come later in the schedule. A long
