@@ -113,17 +113,47 @@ class ActionPlanEnvironment:
         return found
 
     def check_values(self, problem: Any, values: Mapping[str, str], rendering: str = "compact") -> list[Violation]:
-        """Violations with the slots of the blamed steps; a violation without steps (an unmet goal)
-        blames the first empty step, where the missing action belongs, else the last step."""
+        """Violations with the slots of the blamed steps. A violation without steps (an unmet goal)
+        blames the first empty step, where the missing action belongs. When the goal is all that is
+        wrong and the plan is stuck (no empty step left, or a dead end where the rules allow only the
+        empty step), it blames every slot from the first step the plan does as well without
+        (`unneeded_step`): that step spent the budget or led into the dead end, so the plan is
+        redrafted from there. Else the last step."""
         problem = self.parse_problem(problem)
         plan, slots = self.render.step_slots(problem, values, rendering)
-        empty = self.render.empty_step_slots(problem, values, rendering) or (slots[-1] if slots else ())
+        open_step = self.render.empty_step_slots(problem, values, rendering)
+        empty = open_step or (slots[-1] if slots else ())
+        found = self.check(problem, plan)
+        if (found and all(v.kind == "missing_step" for v in found)
+                and (not open_step or self._dead_end(problem, values, rendering, open_step))):
+            first = self.unneeded_step(problem, plan, len(found))
+            if first is not None:
+                names = [s.name for s in self.template(problem, rendering).slots]
+                empty = tuple(names[names.index(slots[first][0]):])
         out = []
-        for v in self.check(problem, plan):
+        for v in found:
             names = [s for i in v.steps if i < len(slots) for s in slots[i]] if v.steps else list(empty)
             out.append(Violation(v.constraint, v.reason, v.kind, tuple(dict.fromkeys(names)), v.steps, v.cells,
                                  v.details))
         return out
+
+    def unneeded_step(self, problem: Any, plan: list[str], unmet: int) -> int | None:
+        """The first step whose removal leaves a plan that breaks nothing and meets as much of the
+        goal (at most `unmet` violations, all unmet goals), or None. Such a step is a change undone
+        later, a tool never used, or a move into a dead end; found in hindsight, on the whole plan."""
+        for i in range(len(plan)):
+            rest = type(self).simulate_check(problem, plan[:i] + plan[i + 1:])
+            if len(rest) <= unmet and all(v.kind == "missing_step" for v in rest):
+                return i
+        return None
+
+    def _dead_end(self, problem: Any, values: Mapping[str, str], rendering: str, step: tuple[str, ...]) -> bool:
+        """Whether the local rules allow `step`'s slots nothing but what they hold (the empty step)."""
+        rules = self.slot_rules(problem, rendering)
+        if rules is None:
+            return False
+        allowed = rules.allowed_values({k: None if k in step else v for k, v in values.items()})
+        return all(n in allowed and set(allowed[n]) == {values.get(n, "").strip()} for n in step)
 
     def vocabulary(self) -> list[str]:
         return self.render.vocabulary()

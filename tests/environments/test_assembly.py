@@ -108,6 +108,44 @@ def test_resources_deadline_precondition_unknown():
     assert optimize(late).plan is None  # 2 + 2 + 1 + 3 + 1 > 4
 
 
+def _goal_blame(problem, plan):
+    values = ENV.plan_to_values(problem, plan)
+    found = ENV.check_values(problem, values)
+    assert found and {v.kind for v in found} == {"missing_step"}
+    return set(found[0].slots)
+
+
+def _slots_from(problem, step):
+    return {f"s{i}_{f}" for i in range(step, problem.max_steps) for f in ("act", "arg")}
+
+
+def test_a_spent_budget_redrafts_from_the_first_unneeded_step():
+    # a tool change undone before it is used spends the step the plan lacks at the end
+    plan = ["fetch(base)", "insert(base)", "change_tool(screwdriver)", "change_tool(glue_gun)", "glue(base)",
+            "change_tool(gripper)", "wait(3)", "fetch(frame)"]
+    p = small(max_steps=len(plan))
+    assert _goal_blame(p, plan) == _slots_from(p, 2)
+
+
+def test_a_dead_end_redrafts_from_the_step_that_led_into_it():
+    # frame fetched before base is done: the full arm can do nothing more, so only the empty step is allowed
+    p = small(max_steps=8)
+    plan = ["fetch(base)", "insert(base)", "fetch(frame)"]
+    assert _goal_blame(p, plan) == _slots_from(p, 2)
+
+
+def test_an_early_stop_that_is_no_dead_end_blames_the_first_empty_step():
+    p = small(max_steps=8)
+    plan = ["fetch(base)", "insert(base)", "change_tool(glue_gun)", "glue(base)"]
+    assert _goal_blame(p, plan) == {"s4_act", "s4_arg"}
+
+
+def test_a_spent_budget_with_every_step_needed_blames_the_last_step():
+    plan = ["fetch(lid)", "insert(lid)"]  # lid is done once inserted: both steps are needed
+    p = small(max_steps=len(plan), precedence=())
+    assert _goal_blame(p, plan) == {"s1_act", "s1_arg"}
+
+
 @pytest.mark.parametrize("rendering", ["compact", "text"])
 def test_template_round_trip(rendering):
     inst = generate(4, n_parts=6, deadlines=True)
