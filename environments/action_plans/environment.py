@@ -153,7 +153,7 @@ class ActionPlanEnvironment:
         if rules is None:
             return False
         allowed = rules.allowed_values({k: None if k in step else v for k, v in values.items()})
-        return all(n in allowed and set(allowed[n]) == {values.get(n, "").strip()} for n in step)
+        return all(n in allowed and set(allowed[n]) == {(values.get(n) or "").strip()} for n in step)
 
     def vocabulary(self) -> list[str]:
         return self.render.vocabulary()
