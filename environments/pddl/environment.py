@@ -235,16 +235,23 @@ class PDDLEnvironment:
         return validate_plan(self._checking_task(problem), plan_steps(plan), CONSTRAINT)
 
     def check_values(self, problem: PDDLProblem, values: Mapping[str, str], rendering: str = "compact") -> list[Violation]:
-        """`check(parse_plan(values))`, blaming the slots of the bad step; unmet goals blame the empty steps."""
+        """`check(parse_plan(values))`, blaming the slots of the bad step; unmet goals blame the empty
+        steps. With none left, they blame every step from the first one the plan does without
+        (`unneeded_step`: a block picked up and put back), so the plan is redrafted from there, and
+        when no step is unneeded, no slot (the refine loop then redrafts the whole plan)."""
         _check_rendering(rendering)
         task, n = self.task(problem), self.max_steps(problem)
         plan, positions = tpl.parse_values(task, values, n, rendering, self.wording, self.names(problem))
         out = []
-        for v in check_plan(task, plan, CONSTRAINT):
+        found = check_plan(task, plan, CONSTRAINT)
+        for v in found:
             if v.steps:
                 slots = tpl.step_slots(task, positions[v.steps[0]], rendering)
             else:  # room for the missing steps: the empty steps after the last one used
                 last = positions[-1] if positions else -1
+                if last == n - 1 and len(found) == 1:  # no room left
+                    first = unneeded_step(task, plan, len(v.details.get("unmet", ())))
+                    last = positions[first] - 1 if first is not None else last
                 slots = tuple(s for i in range(last + 1, n) for s in tpl.step_slots(task, i, rendering))
             out.append(Violation(v.constraint, v.reason, v.kind, slots=slots, steps=v.steps, details=v.details))
         return out
@@ -277,6 +284,19 @@ class PDDLEnvironment:
     def format_plan(self, plan: Sequence[str]) -> list[str]:
         """The plan as a list of "(action arg ...)" strings."""
         return [" ".join(step.split()) for step in plan_steps(plan)]
+
+
+def unneeded_step(task: Any, plan: Sequence[str], unmet: int) -> int | None:
+    """The first step that, alone or with one of the next two, leaves a plan that still runs to the
+    end and leaves at most `unmet` goal atoms unmet, or None (found in hindsight, on the whole plan)."""
+    for i in range(len(plan)):
+        for drop in ((i,), (i, i + 1), (i, i + 2)):
+            if drop[-1] >= len(plan):
+                break
+            found = check_plan(task, [s for j, s in enumerate(plan) if j not in drop], CONSTRAINT)
+            if all(not v.steps for v in found) and sum(len(v.details.get("unmet", ())) for v in found) <= unmet:
+                return i
+    return None
 
 
 def plan_steps(plan: Any) -> list[str]:

@@ -190,3 +190,17 @@ def test_check_plan_reports_under_the_given_constraint_name():
     env, problem = WALK
     found = check_plan(env.task(problem), ["(move k k)"], "walk")
     assert [v.constraint for v in found] == ["walk", "walk"]
+
+
+def test_a_spent_budget_redrafts_from_the_first_steps_the_plan_does_without():
+    # a block picked up and put back down spends two of the eight steps: the goal is one step short
+    wasted = ["(pick-up d)", "(put-down d)"]
+    plan = PLAN[:2] + wasted + PLAN[2:5]
+    problem = PROBLEM.model_copy(update={"max_steps": len(plan)})
+    [missing] = ENV.check_values(problem, ENV.plan_to_values(problem, plan))
+    assert missing.kind == "missing_step"
+    assert missing.slots[0] == "s2.act" and missing.slots[-1] == f"s{len(plan) - 1}.arg1"
+    # every step needed and the budget spent: no slot is named, so the refine loop redrafts the whole plan
+    problem = PROBLEM.model_copy(update={"max_steps": 4})
+    [missing] = ENV.check_values(problem, ENV.plan_to_values(problem, PLAN[:4]))
+    assert missing.kind == "missing_step" and missing.slots == ()
