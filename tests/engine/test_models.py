@@ -16,7 +16,7 @@ from dream_agent.planning import solve_batch
 
 torch.set_num_threads(1)
 UNSEEN = range(900_000, 900_006)
-FLOOR_CD = 4  # measured: shipped 5 of 6, control 2
+FLOOR_CD = 3  # of 6 five-number problems at the CLI's defaults (8 candidates), measured: shipped 4, control 0 (12 problems: 7 and 0)
 FLOOR_ASSEMBLY = 7  # of 8 three-part tasks, measured: shipped 8, control 0 (four parts: 6 and 0); 6 before stuck plans were redrafted
 FLOOR_KITCHEN = 6  # of 8 tasks, one per kind, measured: shipped 7, control 0 (30 every-kind tasks: 93.3% and 0.0%)
 FLOOR_KITCHEN_ALONE = 13  # of 24 tasks, three per kind, the model alone: shipped 16, control 0 (30 tasks: 70.0%)
@@ -106,9 +106,9 @@ def test_sudoku9x9_solves_unseen_hard_puzzles_at_the_local_tier(which, untrained
 @pytest.mark.parametrize("which", MODELS)
 def test_countdown_answers_are_checked(which, untrained):
     env = get_environment("countdown")
-    problems = [env.generate(s, n=3) for s in UNSEEN]
-    # no model solves these alone (0 of 12, shipped or control); with the default "local" tier and
-    # remasking, see FLOOR_CD
+    problems = [env.generate(s, n=5) for s in UNSEEN]
+    # no model solves these alone; the CLI's defaults (local tier, remasking, 8 candidates), see
+    # FLOOR_CD. With three numbers the candidates and the local rules solve most without a model.
     assert _solved("countdown", problems, _model(which, untrained, "countdown")) >= FLOOR_CD
 
 

@@ -16,7 +16,7 @@ from helpers import REPO
 from dream_agent.planning import solve_batch
 from environments import get_environment
 
-SAMPLED = {"temperature": 1.0, "seed": 7, "max_rounds": 2}  # sampling, so that the seed matters
+SAMPLED = {"temperature": 1.0, "seed": 7, "max_rounds": 2, "candidates": 1}  # sampling, so that the seed matters
 
 
 def fingerprint(results) -> list[tuple]:
