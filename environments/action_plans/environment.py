@@ -139,8 +139,8 @@ class ActionPlanEnvironment:
 
     def unneeded_step(self, problem: Any, plan: list[str], unmet: int) -> int | None:
         """The first step whose removal leaves a plan that breaks nothing and meets as much of the
-        goal (at most `unmet` violations, all unmet goals), or None. Such a step is a change undone
-        later, a tool never used, or a move into a dead end; found in hindsight, on the whole plan."""
+        goal (at most `unmet` violations, all unmet goals), or None. Such a step is a tool change
+        whose tool is never used, or the move into a dead end; found in hindsight, on the whole plan."""
         for i in range(len(plan)):
             rest = type(self).simulate_check(problem, plan[:i] + plan[i + 1:])
             if len(rest) <= unmet and all(v.kind == "missing_step" for v in rest):
