@@ -166,9 +166,10 @@ def run_suite(env_name: str, items: list[Any], extra: Any, tier: str, rounds: in
         agree = [countdown_ok(p.numbers, p.target, a) == r.solved for p, a, r in zip(problems, answers, results)]
         row["arithmetic_agrees"] = all(agree)
     if refs is not None:
-        ratios = [len(env.parse_plan(env_prepared(env, p), r.values)) / len(ref)
-                  for p, r, ref in zip(problems, results, refs) if r.solved and ref]
-        row["length_ratio"] = statistics.mean(ratios) if ratios else None
+        kept = [(len(env.parse_plan(env_prepared(env, p), r.values)), r.removed_steps, len(ref))
+                for p, r, ref in zip(problems, results, refs) if r.solved and ref]
+        row["length_ratio"] = statistics.mean(n / ref for n, _, ref in kept) if kept else None
+        row["drafted_length_ratio"] = statistics.mean((n + removed) / ref for n, removed, ref in kept) if kept else None
     return row
 
 
@@ -231,7 +232,8 @@ def main() -> None:
             if "arithmetic_agrees" in row:
                 notes.append("arithmetic re-checked: " + ("agrees" if row["arithmetic_agrees"] else "DISAGREES"))
             if row.get("length_ratio") is not None:
-                notes.append(f"plan length / reference {row['length_ratio']:.2f}")
+                notes.append(f"plan length / reference {row['length_ratio']:.2f} "
+                             f"(as drafted, before dropping detours: {row['drafted_length_ratio']:.2f})")
             shown = f"{name} (random weights)" if args.random_weights else name
             shown += f", {row['candidates']} candidate{'s' if row['candidates'] > 1 else ''}"
             shown += f", threshold {args.threshold}" if args.threshold is not None else ""

@@ -15,7 +15,7 @@ from typing import Any, Mapping, Sequence
 from constraints.errors import InputError
 from dream_agent.protocols import DiffusionLM
 from environments import get_environment
-from environments.base import Environment
+from environments.base import Environment, Shortenable
 from planners.options import PlanOptions
 from planners.refinement import OnStep
 from planners.result import PlanResult
@@ -133,7 +133,8 @@ def result_fields(env: Environment, problem: Any, result: PlanResult, options: P
     """The JSON fields of one result, as `dream-agent solve/plan --json` and `dream-agent batch` print them.
 
     `solved`, the plan (under `PLAN_FIELDS[env.name]`, else `"plan"`, as `env.format_plan` gives
-    it), the constraint tier it was made at, `nfe`, `rounds`, `seconds` and `violations`.
+    it), the constraint tier it was made at, `nfe`, `rounds`, `seconds` and `violations`; for action
+    plans also `removed_steps`, the detours dropped from the drafted plan (`PlanOptions.shorten`).
     """
     plan = env.format_plan(env.parse_plan(env.prepare(problem), result.values, rendering))
     return {
@@ -144,6 +145,7 @@ def result_fields(env: Environment, problem: Any, result: PlanResult, options: P
         "rounds": result.rounds,
         "seconds": round(result.seconds, 4),
         "violations": [v.to_dict() for v in result.violations],
+        **({"removed_steps": result.removed_steps} if isinstance(env, Shortenable) else {}),
     }
 
 

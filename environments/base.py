@@ -127,6 +127,16 @@ class Restartable(Protocol):
         len(steps); raises InputError when a step does not apply or the problem cannot be restated."""
 
 
+@runtime_checkable
+class Shortenable(Protocol):
+    """An environment whose plans are step lists that may carry detours (`planners.solving` drops
+    them from a valid plan when `PlanOptions.shorten` is on)."""
+
+    def shorten(self, problem: BaseModel, plan: Sequence[Any]) -> list[Any]:
+        """`plan` less every step it does without, still valid (`environments.action_plans.shortening`);
+        a plan `check` fails comes back unchanged."""
+
+
 def slot_values(values: Any) -> dict[str, str]:
     """Filled slot values as text: a mapping of slot name -> value (None reads as empty).
 

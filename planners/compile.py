@@ -136,7 +136,7 @@ def compile_template(
         if isinstance(seg, str):
             ids.extend(_encode(tokenizer, _strip_space(segments, index)))
             continue
-        space = " " if index > 0 and isinstance(segments[index - 1], str) and segments[index - 1].endswith(" ") else ""
+        space = _folded_space(segments, index)
         size, values = _slot_size(seg, tokenizer, space, pad_id)
         if values is not None:
             choices[seg.name] = values
@@ -171,6 +171,11 @@ def with_patterns(template: Template, patterns: Mapping[str, str] | None) -> Tem
     segments = [replace(seg, pattern=patterns[seg.name]) if isinstance(seg, Slot) and seg.name in patterns else seg
                 for seg in template.segments]
     return Template(tuple(segments))
+
+
+def _folded_space(segments: Sequence[Any], index: int) -> str:
+    """" " when the slot at `index` follows fixed text ending in a space (that space is the slot's), else ""."""
+    return " " if index > 0 and isinstance(segments[index - 1], str) and segments[index - 1].endswith(" ") else ""
 
 
 def _strip_space(segments: list, index: int) -> str:
@@ -230,6 +235,39 @@ def decode_slot(canvas: Canvas, name: str, held: tuple[int, ...]) -> str:
     text = canvas.tokenizer.decode(kept) if kept else ""
     automaton = canvas.patterns.get(name)
     return automaton.value_of(text) if automaton is not None else text.strip()
+
+
+def fill_tokens(canvas: Canvas, values: Mapping[str, str]) -> tuple[int, ...]:
+    """The canvas's ids with every slot holding its value in `values`: a choice slot as its value was
+    compiled, other text encoded (with the space folded into the slot) and padded with the empty token.
+
+    Raises:
+        ValueError: a slot is missing, or its value does not fit.
+
+    >>> from dream_agent.vocab_tokenizer import VocabTokenizer
+    >>> canvas = compile_template("go to {place|a,b} {x:<=2}", VocabTokenizer(["go", "to", "a", "b"]))
+    >>> fill_tokens(canvas, {"place": "b", "x": "a"})
+    (0, 1, 3, 2, 5)
+    """
+    ids = list(canvas.ids)
+    segments = canvas.template.segments
+    for index, seg in enumerate(segments):
+        if isinstance(seg, str):
+            continue
+        positions, value = canvas.slots[seg.name], values[seg.name]
+        if seg.name in canvas.choices and value in (seg.choices or ()):
+            words = list(canvas.choices[seg.name][seg.choices.index(value)])
+        else:
+            space = _folded_space(segments, index)
+            words = _encode(canvas.tokenizer, space + value) if value else []
+            if len(words) < len(positions) and canvas.pad_id is None:
+                raise ValueError(f"slot {seg.name!r} needs padding but the tokenizer has no empty token")
+            words += [canvas.pad_id] * (len(positions) - len(words))
+        if len(words) != len(positions):
+            raise ValueError(f"slot {seg.name!r}: value {value!r} has {len(words)} tokens, room for {len(positions)}")
+        for pos, word in zip(positions, words):
+            ids[pos] = word
+    return tuple(ids)
 
 
 def parse_template(text: str) -> Template:

@@ -57,6 +57,9 @@ class PlanOptions:
         keep_trace: record every intermediate draft in the result.
         replan: closed-loop planning for action plans (`planners.replanning`): keep one step at a
             time, each drafted from the state the kept steps reach; one refine run per step.
+        shorten: drop the steps a valid action plan does without (a block put down and picked up
+            again), after the loop (`environments.shortening`); the result counts them in
+            `removed_steps`. False: the plan exactly as drafted.
     """
 
     sampling: SamplingOptions = field(default_factory=SamplingOptions)
@@ -71,6 +74,7 @@ class PlanOptions:
     candidates: int | None = None
     keep_trace: bool = False
     replan: bool = False
+    shorten: bool = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.sampling, SamplingOptions):
@@ -102,6 +106,8 @@ class PlanOptions:
             raise InputError(f"keep_trace must be true or false, got {self.keep_trace!r}")
         if not isinstance(self.replan, bool):
             raise InputError(f"replan must be true or false, got {self.replan!r}")
+        if not isinstance(self.shorten, bool):
+            raise InputError(f"shorten must be true or false, got {self.shorten!r}")
         if self.replan and self.keep_trace:
             raise InputError("re-planning keeps no trace (each kept step is its own refine run); drop one of them")
 

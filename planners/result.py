@@ -58,6 +58,8 @@ class PlanResult:
         tokens: the canvas tokens of the returned plan.
         slots: slot name -> its positions in `tokens` (the canvas's slot map).
         trace: every step and check event, when `keep_trace` was set.
+        removed_steps: steps of the drafted valid plan that it did without, dropped after the
+            loop (`PlanOptions.shorten`); `values`, `text` and `tokens` are the shorter plan's.
     """
 
     values: dict[str, str]
@@ -70,6 +72,7 @@ class PlanResult:
     tokens: tuple[int, ...] = ()
     slots: dict[str, tuple[int, ...]] = field(default_factory=dict)
     trace: tuple[TraceEvent, ...] | None = field(default=None, repr=False)
+    removed_steps: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -82,5 +85,6 @@ class PlanResult:
             "nfe": self.nfe,
             "seconds": round(self.seconds, 4),
             "tokens": list(self.tokens),
+            "removed_steps": self.removed_steps,
             **({"trace": [e.to_dict() for e in self.trace]} if self.trace is not None else {}),
         }

@@ -7,15 +7,16 @@ constraints, when the environment declares them) bound once per problem.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Sequence
 
 from constraints.errors import InputError
 from dream_agent.protocols import DiffusionLM
 from dream_agent.vocab_tokenizer import VocabTokenizer
-from environments.base import Environment
+from environments.base import Environment, Shortenable
 from planners.options import PlanOptions
 from planners.refinement import OnStep, Request, refine_batch
-from planners.compile import compile_template
+from planners.compile import compile_template, fill_tokens
 from planners.result import PlanResult
 
 
@@ -68,14 +69,37 @@ def solve_batch(
         One PlanResult per problem; `solved` is True only when the environment's checker passes.
     """
     options = options.for_environment(env)  # candidates unset: the environment's recommendation
+    prepared = [prepare(env, p) for p in problems]
     if options.replan:
         from planners.replanning import replan_batch  # it builds on this module's requests
 
         if on_step is not None:
             raise InputError("re-planning reports no step events (each kept step is its own refine run)")
-        return replan_batch(env, problems, model, options=options)
-    requests = [request_for(env, prepare(env, p), model, options) for p in problems]
-    return refine_batch(model, requests, options=options, on_step=on_step)
+        results = replan_batch(env, prepared, model, options=options)
+    else:
+        requests = [request_for(env, p, model, options) for p in prepared]
+        results = refine_batch(model, requests, options=options, on_step=on_step)
+    if not options.shorten:
+        return results
+    rendering = rendering_for(model, options)
+    return [shortened(env, p, r, model, rendering) for p, r in zip(prepared, results)]
+
+
+def shortened(env: Environment, problem: Any, result: PlanResult, model: DiffusionLM, rendering: str) -> PlanResult:
+    """`result` with its valid plan less the steps it does without (`Shortenable`), else as it is."""
+    if not result.solved or not isinstance(env, Shortenable):
+        return result
+    plan = env.parse_plan(problem, result.values, rendering)
+    shorter = env.shorten(problem, plan)
+    if len(shorter) >= len(plan):
+        return result
+    values = env.plan_to_values(problem, shorter, rendering)
+    if env.check_values(problem, values, rendering):  # the environment's own verdict has the last word
+        return result
+    canvas = compile_template(env.template(problem, rendering), model.tokenizer, shift=model.denoiser.shift)
+    tokens = fill_tokens(canvas, values) if result.tokens else result.tokens
+    return dataclasses.replace(result, values=values, text=canvas.template.fill(values), tokens=tokens,
+                               removed_steps=len(plan) - len(shorter))
 
 
 def solve(env: Environment, problem: Any, model: DiffusionLM, *, options: PlanOptions = PlanOptions(),

@@ -91,6 +91,8 @@ def register(app: typer.Typer) -> None:
             KITCHEN, ASSEMBLY, "blocksworld", others=f", other PDDL domains {PDDLEnvironment.recommended_candidates}"), trace: Optional[Path] = sc.TRACE, temperature: Optional[float] = sc.TEMPERATURE,
         replan: bool = typer.Option(False, "--replan", help="PDDL: closed loop, keep one step at a time, each drafted "
                                     "from the state the kept steps reach (one refine run per step)"),
+        no_shorten: bool = typer.Option(False, "--no-shorten", help="keep a valid plan's detours (steps it does "
+                                        "without, such as a block put down and picked up again) as drafted"),
         json_out: bool = sc.JSON,
     ) -> None:
         """Plan with a diffusion model; `solved` only when the simulator/validator accepts the plan
@@ -115,7 +117,7 @@ def register(app: typer.Typer) -> None:
         options = sc.plan_options(
             steps=steps, alg=alg, threshold=threshold, max_rounds=max_rounds, seed=seed, temperature=temperature,
             constraints=constraints, no_hard_constraints=no_hard_constraints, trace=trace, candidates=candidates,
-            replan=replan)
+            replan=replan, shorten=not no_shorten)
         result, options = sc.run_solve(env, prob, model=model, trace=trace, quiet=json_out, options=options)
         out = result_fields(env, prob, result, options, options.rendering)
         out = {"solved": out.pop("solved"), "plan": out.pop("plan"), **extra, **out}

@@ -42,7 +42,7 @@ JSON = typer.Option(False, "--json", help="print one JSON object")
 def plan_options(*, steps: Optional[int], alg: Optional[str], threshold: Optional[float], max_rounds: Optional[int],
                  seed: Optional[int], temperature: Optional[float], constraints: Optional[str],
                  no_hard_constraints: bool, trace: Optional[Path], candidates: Optional[int] = None,
-                 replan: bool = False) -> PlanOptions:
+                 replan: bool = False, shorten: bool = True) -> PlanOptions:
     """The options the flags set (flags left out keep `PlanOptions`' defaults), validated once."""
     if no_hard_constraints:
         if constraints not in (None, "none"):
@@ -52,7 +52,8 @@ def plan_options(*, steps: Optional[int], alg: Optional[str], threshold: Optiona
              "temperature": temperature, "constraints": constraints, "candidates": candidates}
     try:
         return PlanOptions.from_mapping({**{k: v for k, v in flags.items() if v is not None},
-                                         "keep_trace": trace is not None, "replan": replan})
+                                         "keep_trace": trace is not None, "replan": replan,
+                                         "shorten": shorten})
     except InputError as err:
         raise name_flags(err, FLAG_NAMES) from None
 
@@ -60,7 +61,7 @@ def plan_options(*, steps: Optional[int], alg: Optional[str], threshold: Optiona
 # option name -> the flag that sets it
 FLAG_NAMES = {"steps": "--steps", "alg": "--alg", "confidence_threshold": "--threshold", "max_rounds": "--max-rounds",
               "seed": "--seed", "temperature": "--temperature", "constraints": "--constraints", "candidates": "--candidates",
-              "keep_trace": "--trace", "replan": "--replan"}
+              "keep_trace": "--trace", "replan": "--replan", "shorten": "--no-shorten"}
 
 
 def run_solve(env: Any, problem: Any, *, model: Optional[Path], options: PlanOptions, trace: Optional[Path],

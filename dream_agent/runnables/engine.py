@@ -65,6 +65,7 @@ def to_output(env: Any, problem: Any, result: Any, rendering: str, constraints: 
         nfe=int(result.nfe),
         seconds=float(result.seconds),
         constraints=constraints,
+        removed_steps=int(result.removed_steps),
     )
 
 

@@ -44,6 +44,7 @@ class PlanOutput(BaseModel):
         violations: what is still wrong (empty when solved).
         rounds, nfe, seconds: refine rounds, model forward calls, wall time.
         constraints: the hard-constraint tier the plan was made at ("none", "local", "search").
+        removed_steps: detours dropped from the drafted valid plan (the `shorten` option).
     """
 
     env: str
@@ -56,6 +57,7 @@ class PlanOutput(BaseModel):
     nfe: int = 0
     seconds: float = 0.0
     constraints: str = "local"
+    removed_steps: int = 0
 
     def summary(self) -> str:
         """One short line for a language model reading a tool's answer."""
@@ -84,6 +86,7 @@ class PlanChunk(BaseModel):
     nfe: int | None = None
     seconds: float | None = None
     constraints: str | None = None
+    removed_steps: int | None = None
 
     def __add__(self, other: Any) -> PlanChunk:
         if not isinstance(other, PlanChunk):

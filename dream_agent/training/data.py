@@ -14,7 +14,7 @@ import torch
 
 from dream_agent.protocols import Tokenizer
 from environments.base import Environment
-from planners.compile import compile_template
+from planners.compile import compile_template, fill_tokens
 
 
 @dataclass(frozen=True)
@@ -28,18 +28,9 @@ class Example:
 def encode_solution(env: Environment, problem: Any, values: Mapping[str, str], tokenizer: Tokenizer) -> Example:
     """The canvas of `problem`'s compact template with every slot holding `values` (padded)."""
     canvas = compile_template(env.template(problem, "compact"), tokenizer)
-    ids = list(canvas.ids)
-    slot_mask = [False] * len(ids)
-    for name, positions in canvas.slots.items():
-        words = tokenizer.encode(values[name])
-        if len(words) > len(positions):
-            raise ValueError(f"slot {name!r}: value {values[name]!r} has {len(words)} tokens, room for {len(positions)}")
-        if len(words) < len(positions) and tokenizer.pad_id is None:
-            raise ValueError(f"slot {name!r} needs padding but the tokenizer has no pad token")
-        words += [tokenizer.pad_id] * (len(positions) - len(words))
-        for pos, word in zip(positions, words):
-            ids[pos] = word
-            slot_mask[pos] = True
+    slot_positions = {p for positions in canvas.slots.values() for p in positions}
+    ids = fill_tokens(canvas, values)
+    slot_mask = [p in slot_positions for p in range(len(ids))]
     return Example(ids=tuple(ids), slot_mask=tuple(slot_mask))
 
 

@@ -16,6 +16,7 @@ from constraints import InputError, Template, Violation
 from environments.action_plans.actions import format_action, parse_action
 from environments.action_plans.steps import StepRules
 from environments.base import RENDERINGS, BoundRules, SlotRules, Tier, check_tier, no_values
+from environments.shortening import without_detours
 
 
 class ActionPlanEnvironment:
@@ -136,6 +137,11 @@ class ActionPlanEnvironment:
             out.append(Violation(v.constraint, v.reason, v.kind, tuple(dict.fromkeys(names)), v.steps, v.cells,
                                  v.details))
         return out
+
+    def shorten(self, problem: Any, plan: Any) -> list[str]:
+        """`plan` less the steps it does without (greedy action elimination), still valid."""
+        problem = self.parse_problem(problem)
+        return without_detours(lambda steps: self.check(problem, steps), self.format_plan(plan))
 
     def unneeded_step(self, problem: Any, plan: list[str], unmet: int) -> int | None:
         """The first step whose removal leaves a plan that breaks nothing and meets as much of the

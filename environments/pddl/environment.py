@@ -13,6 +13,7 @@ from constraints.limits import is_file, read_text
 from constraints.template import Template
 from constraints.violation import Violation
 from environments.base import BoundRules, SlotRules, Tier, check_tier, no_values
+from environments.shortening import without_detours
 from environments.pddl.allowed import PddlSteps
 from environments.pddl.checks import CONSTRAINT, PlanReport, check_plan, ground_step, read_plan, validate_plan
 from environments.pddl.grounding import GroundTask, apply, bind, ground, is_applicable
@@ -229,6 +230,10 @@ class PDDLEnvironment:
         if text is None:
             raise InputError(f"{task.problem.name}: its goal is more than a conjunction of literals, so it cannot be restarted")
         return PDDLProblem(pddl=text, max_steps=max(1, self.max_steps(problem) - len(steps)))
+
+    def shorten(self, problem: PDDLProblem, plan: Sequence[str]) -> list[str]:
+        """`plan` less the steps it does without (greedy action elimination), still valid."""
+        return without_detours(lambda steps: self.check(problem, steps), plan_steps(plan))
 
     def report(self, problem: PDDLProblem, plan: Sequence[str] | str) -> PlanReport:
         """`check` plus the plan's cost (total-cost with :action-costs, else the steps executed)."""

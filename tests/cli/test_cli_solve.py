@@ -17,6 +17,7 @@ from dream_agent.cli import solve as solve_command
 torch.set_num_threads(1)
 BLOCKS_DOMAIN = REPO / "environments" / "blocksworld" / "data" / "blocksworld-4ops.pddl"
 SUMMARY = {"solved", "nfe", "rounds", "seconds", "violations", "constraints"}
+ACTION_PLAN = SUMMARY | {"plan", "removed_steps"}  # action plans also count the detours dropped
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +94,11 @@ def test_plan_blocksworld_pddl_uses_the_shipped_model(runner_app, tmp_path):
                        " (:goal (and (on a b))))")
     out = run(runner_app, "plan", "--domain", str(BLOCKS_DOMAIN), "--problem", str(problem), "--json")
     obj = json.loads(out.stdout)
-    assert set(obj) == SUMMARY | {"plan"} and out.exit_code == 0 and obj["solved"] is True
+    assert set(obj) == ACTION_PLAN and out.exit_code == 0 and obj["solved"] is True
     assert obj["plan"][-1] == "(stack a b)"  # a starts under c and must end on b
+    kept = json.loads(run(runner_app, "plan", "--domain", str(BLOCKS_DOMAIN), "--problem", str(problem), "--json",
+                          "--no-shorten").stdout)
+    assert kept["removed_steps"] == 0 and len(kept["plan"]) == len(obj["plan"]) + obj["removed_steps"]
 
 
 @pytest.mark.skipif(not (SHARED_DATA / "pddl" / "gripper").is_dir(), reason="needs ../shared/data/pddl (absent in this clone)")
@@ -107,7 +111,7 @@ def test_plan_other_domain_without_a_model_names_the_option(runner_app):
 def test_plan_kitchen_json(runner_app):
     out = run(runner_app, "plan", "kitchen", "--task", "pick_place", "--task-seed", "3", "--json", "--max-rounds", "2")
     obj = json.loads(out.stdout)
-    assert set(obj) == SUMMARY | {"plan", "instruction"} and out.exit_code == 0 and obj["solved"] is True
+    assert set(obj) == ACTION_PLAN | {"instruction"} and out.exit_code == 0 and obj["solved"] is True
     assert obj["plan"][-1] == "place(bowl, dishwasher)"
     assert obj["instruction"] and all("(" in step for step in obj["plan"])
 
@@ -126,7 +130,7 @@ def test_plan_assembly_with_a_model_reports_the_checkers_verdict(runner_app, unt
     out = run(runner_app, "plan", "assembly", "--task-seed", "2", "--parts", "4", "--model", str(untrained_assembly.out_dir),
               "--json", "--max-rounds", "1")
     obj = json.loads(out.stdout)
-    assert set(obj) == SUMMARY | {"plan"} and len(obj["plan"]) >= 1
+    assert set(obj) == ACTION_PLAN and len(obj["plan"]) >= 1
     problem = env.generate(2, n_parts=4)
     assert len(problem.parts) == 4
     assert obj["solved"] == (env.check(problem, obj["plan"]) == []) and out.exit_code == (0 if obj["solved"] else 1)
