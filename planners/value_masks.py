@@ -11,8 +11,9 @@ At every denoising step an open position of a slot may take a token only if
   it, to a text that fullmatches the pattern within its tokens (`planners.patterns`); `repair`
   keeps that true when several of its positions are committed in the same step;
 - some value that the canvas's `rules` still allow, given what is committed, agrees with the slot
-  (an environment's dynamic constraints, asked every step). A slot with no such value left (a
-  dead end) is left free, so that the checker blames the draft and the refine loop re-masks it.
+  (an environment's dynamic constraints, asked every step); `repair` keeps that true when several
+  positions are committed in the same step. A slot with no such value left (a dead end) is left
+  free, so that the checker blames the draft and the refine loop re-masks it.
 
 Rules may also give a fill order (groups of slot names): the open positions of every group after
 the first one still open get flat logits, so a confidence- or entropy-ordered sampler commits the
@@ -224,6 +225,7 @@ class ValueMasks:
             self._choice_rule(t, x, logits, neg)
         if self._patterns:
             self._pattern_rule(x, logits, neg)
+        if self._patterns or self._rules:
             self._seen = (x.clone(), logits)
         return logits
 
@@ -384,7 +386,44 @@ class ValueMasks:
         repaired as `_repair_patterns` says. Masks stay masks.
         """
         x = self._repair_choices(x)
+        x = self._repair_rules(x) if self._rules else x
         return self._repair_patterns(x) if self._patterns else x
+
+    def _repair_rules(self, x: torch.Tensor) -> torch.Tensor:
+        """Rows with rules whose step committed several positions, made to agree with the rules.
+
+        The masks of a step are computed before it commits, so two positions committed together
+        each obey the rules alone but perhaps not jointly ("stack d" with no second block; two equal
+        digits in one Sudoku row). As `_repair_patterns` does, the step's positions are taken left
+        to right, each kept when the rules still allow it given those before, else replaced by the
+        best allowed token (by the step's logits); a position the rules leave no token (a dead end)
+        is kept, for the checker to blame.
+        """
+        if self._seen is None or self._seen[0].shape != x.shape:
+            return x
+        seen_x, seen_logits = self._seen
+        fixes: list[tuple[int, int, int]] = []
+        for r, reader in self._rules:
+            width = len(reader.canvas.ids)
+            before, after = seen_x[r, :width].tolist(), x[r, :width].tolist()
+            new = [p for p in range(width) if before[p] == reader.canvas.mask_id != after[p]]
+            if len(new) < 2:
+                continue  # one commit obeyed the step's masks
+            row = list(before)
+            for p in new:
+                allowed = dict(reader.restrictions(row)).get(p)
+                token = after[p]
+                if allowed and token not in allowed:
+                    ids = torch.tensor(allowed, device=seen_logits.device)
+                    token = allowed[int(seen_logits[r, p, ids].argmax())]
+                    fixes.append((r, p, token))
+                row[p] = token
+        if not fixes:
+            return x
+        x = x.clone()
+        r, p, t = torch.tensor(fixes, device=x.device).T
+        x[r, p] = t
+        return x
 
     def _repair_choices(self, x: torch.Tensor) -> torch.Tensor:
         if not len(self.canvases) or not len(self._tables["choice_row"]):

@@ -243,12 +243,14 @@ class PDDLEnvironment:
         """`check(parse_plan(values))`, blaming the slots of the bad step; unmet goals blame the empty
         steps. With none left, they blame every step from the first one the plan does without
         (`unneeded_step`: a block picked up and put back), so the plan is redrafted from there, and
-        when no step is unneeded, no slot (the refine loop then redrafts the whole plan)."""
+        when no step is unneeded, no slot (the refine loop then redrafts the whole plan). Beside a
+        failing step, a goal with no room left blames that step: the goal is judged once it is mended."""
         _check_rendering(rendering)
         task, n = self.task(problem), self.max_steps(problem)
         plan, positions = tpl.parse_values(task, values, n, rendering, self.wording, self.names(problem))
         out = []
         found = check_plan(task, plan, CONSTRAINT)
+        failing = [v.steps[0] for v in found if v.steps]
         for v in found:
             if v.steps:
                 slots = tpl.step_slots(task, positions[v.steps[0]], rendering)
@@ -258,6 +260,8 @@ class PDDLEnvironment:
                     first = unneeded_step(task, plan, len(v.details.get("unmet", ())))
                     last = positions[first] - 1 if first is not None else last
                 slots = tuple(s for i in range(last + 1, n) for s in tpl.step_slots(task, i, rendering))
+                if not slots and failing:  # no room, and a step fails: mend it first, the goal is judged after
+                    slots = tpl.step_slots(task, positions[min(failing)], rendering)
             out.append(Violation(v.constraint, v.reason, v.kind, slots=slots, steps=v.steps, details=v.details))
         return out
 

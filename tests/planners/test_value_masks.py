@@ -216,6 +216,30 @@ class TestRules:
         out = masks(0, x, logits)
         assert len(allowed_at(out, 1, a1)) == tok.vocab_size
 
+    def test_positions_committed_together_are_made_to_agree_with_the_rules(self):
+        tok = tokenizer()
+        c = compile_template("{a|pick,put} {b|cup,plate,x}", tok)
+
+        def steps(partial):  # "pick" takes "cup" or "plate", "put" takes "x"
+            a, b = partial.get("a"), partial.get("b")
+            return {"a": ["put"] if b == "x" else ["pick"] if b in ("cup", "plate") else ["pick", "put"],
+                    "b": ["x"] if a == "put" else ["cup", "plate"] if a == "pick" else ["cup", "plate", "x"]}
+
+        masks = ValueMasks([c, c], rules=[None, Rules(steps)])
+        x, _ = canvas_batch(tok, c, c)
+        (a,), (b,) = c.slots["a"], c.slots["b"]
+        logits = torch.zeros(2, len(c.ids), tok.vocab_size)
+        logits[1, b, ids(tok, "plate")[0]] = 1.0  # of the allowed words at b, the step's logits prefer plate
+        masks(0, x, logits)
+        both = x.clone()
+        both[:, a], both[:, b] = ids(tok, "pick")[0], ids(tok, "x")[0]  # each allowed alone, not together
+        fixed = masks.tokens_hook(0, both)
+        assert decode_slots(c, fixed[1]) == {"a": "pick", "b": "plate"}  # left to right: a stays, b is mended
+        assert decode_slots(c, fixed[0]) == {"a": "pick", "b": "x"}  # the row without rules is left alone
+        one = x.clone()
+        one[1, b] = ids(tok, "x")[0]  # a single commit obeyed the step's masks: nothing to mend
+        assert masks.tokens_hook(0, one) is None
+
     def test_fill_order_flattens_the_later_groups_of_its_row(self):
         tok = tokenizer()
         c = compile_template("{a:1} {b:1} {c:1}", tok)
