@@ -204,3 +204,15 @@ def test_a_spent_budget_redrafts_from_the_first_steps_the_plan_does_without():
     problem = PROBLEM.model_copy(update={"max_steps": 4})
     [missing] = ENV.check_values(problem, ENV.plan_to_values(problem, PLAN[:4]))
     assert missing.kind == "missing_step" and missing.slots == ()
+
+
+def test_beside_a_failing_last_step_a_goal_with_no_room_blames_that_step():
+    # the budget is spent and the last step has lost its second block: mend it, then judge the goal
+    plan = PLAN[:3] + ["(stack b)"]
+    problem = PROBLEM.model_copy(update={"max_steps": 4})
+    values = ENV.plan_to_values(problem, PLAN[:4])
+    values["s3.arg1"] = "_"
+    bad, missing = ENV.check_values(problem, values)
+    assert bad.steps == (3,) and missing.kind == "missing_step"
+    assert bad.slots == missing.slots == ("s3.act", "s3.arg0", "s3.arg1")
+    assert ENV.parse_plan(problem, values) == plan
