@@ -295,12 +295,7 @@ class ValueMasks:
                 else:
                     kept[j] = int(automaton.class_token[int(classes.float().argmax())])
                 fixes.append((r, positions[j], kept[j]))
-        if not fixes:
-            return x
-        x = x.clone()
-        r, p, t = torch.tensor(fixes, device=x.device).T
-        x[r, p] = t
-        return x
+        return _with_fixes(x, fixes)
 
     def deferred(self, step: int, x: torch.Tensor) -> torch.Tensor | None:
         """The denoiser's defer hook: (B, L) the open positions of later fill-order groups, which wait
@@ -418,12 +413,7 @@ class ValueMasks:
                     token = allowed[int(seen_logits[r, p, ids].argmax())]
                     fixes.append((r, p, token))
                 row[p] = token
-        if not fixes:
-            return x
-        x = x.clone()
-        r, p, t = torch.tensor(fixes, device=x.device).T
-        x[r, p] = t
-        return x
+        return _with_fixes(x, fixes)
 
     def _repair_choices(self, x: torch.Tensor) -> torch.Tensor:
         if not len(self.canvases) or not len(self._tables["choice_row"]):
@@ -448,6 +438,16 @@ class ValueMasks:
         """Denoiser tokens hook: the repaired canvas, or None when nothing needed fixing."""
         fixed = self.repair(x)
         return None if fixed is x else fixed
+
+
+def _with_fixes(x: torch.Tensor, fixes: list[tuple[int, int, int]]) -> torch.Tensor:
+    """`x` with each (row, position, token) of `fixes` written in (`x` itself when there are none)."""
+    if not fixes:
+        return x
+    x = x.clone()
+    r, p, t = torch.tensor(fixes, device=x.device).T
+    x[r, p] = t
+    return x
 
 
 def _per_canvas(given: Any, n: int, what: str) -> list[Mapping]:
