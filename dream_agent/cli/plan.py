@@ -132,6 +132,8 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"{i:>3}. {step}")
             typer.echo(f"{'solved' if result.solved else 'NOT solved'} in {result.rounds} round(s), {result.nfe} NFE, "
                        f"{result.seconds:.2f}s")
+            if result.removed_steps:
+                typer.echo(f"  ({result.removed_steps} step(s) the drafted plan did without were dropped; --no-shorten keeps them)")
             for v in result.violations:
                 typer.echo(f"  - {v.reason}")
 
