@@ -133,7 +133,7 @@ class Shortenable(Protocol):
     them from a valid plan when `PlanOptions.shorten` is on)."""
 
     def shorten(self, problem: BaseModel, plan: Sequence[Any]) -> list[Any]:
-        """`plan` less every step it does without, still valid (`environments.action_plans.shortening`);
+        """`plan` less every step it does without, still valid (`environments.shortening`);
         a plan `check` fails comes back unchanged."""
 
 

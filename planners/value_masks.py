@@ -377,8 +377,8 @@ class ValueMasks:
 
         Positions committed in the same step may each agree with a different choice; such a
         slot takes the choice that agrees with most of its committed tokens (first in choice
-        order on ties), whose tokens replace the disagreeing committed ones. A pattern slot is
-        repaired as `_repair_patterns` says. Masks stay masks.
+        order on ties), whose tokens replace the disagreeing committed ones. A row with rules is
+        repaired as `_repair_rules` says, a pattern slot as `_repair_patterns` says. Masks stay masks.
         """
         x = self._repair_choices(x)
         x = self._repair_rules(x) if self._rules else x
