@@ -31,6 +31,7 @@ from constraints.errors import InputError
 from environments.base import SlotRules
 from planners.compile import Canvas
 from planners.rule_reader import RuleReader
+from planners.mask_tables import keep_only, restriction_tables
 from planners.patterns import TokenAutomaton
 
 # Per slot: token ids or one-token strings, or a boolean row over the vocabulary (V,); one for
@@ -152,7 +153,7 @@ class ValueMasks:
                         sparse.append((r, p, seen[key]))
                     else:
                         dense.append((r, p, seen[key]))
-        return _tables(sparse, dense, rows, banned, choice_slots, tails, self.vocab_size)
+        return restriction_tables(sparse, dense, rows, banned, choice_slots, tails, self.vocab_size)
 
     def _position_tokens(self, canvas: Canvas, name: str, spec: Any, what: str) -> list[Tokens]:
         """Each position's tokens (an id set or a boolean row) of slot `name` from an allow/ban spec."""
@@ -207,7 +208,7 @@ class ValueMasks:
             # the model's logits may cover ids the tokenizer lacks (Dream pads its vocabulary): no text, never proposed
             logits[..., self.vocab_size:] = neg
         if len(t["allow_rc"]):
-            _keep_only(logits, t["allow_rc"][:, 0], t["allow_rc"][:, 1], t["allow_ids"], neg)
+            keep_only(logits, t["allow_rc"][:, 0], t["allow_rc"][:, 1], t["allow_ids"], neg)
         w, start = min(logits.shape[-1], self.vocab_size), 0
         for u, count in enumerate(self._dense_counts):  # one gather and scatter per distinct row
             r, p = t["dense_rc"][start : start + count].T
@@ -326,7 +327,7 @@ class ValueMasks:
             k = max(len(ids) for _, _, ids in keep)
             rc = torch.tensor([[r, p] for r, p, _ in keep], device=logits.device)
             ids = torch.tensor([ids + ids[:1] * (k - len(ids)) for _, _, ids in keep], device=logits.device)
-            _keep_only(logits, rc[:, 0], rc[:, 1], ids, neg)
+            keep_only(logits, rc[:, 0], rc[:, 1], ids, neg)
 
     def _tail_rule(self, t: dict[str, torch.Tensor], x: torch.Tensor, logits: torch.Tensor, neg: torch.Tensor) -> None:
         """In a max_length slot the empty token only forms a tail: no text after it, no empty before text."""
@@ -370,7 +371,7 @@ class ValueMasks:
         ok = consistent[d] & (ids >= 0)  # at least one per row: a consistent choice has a token at j
         # entries of excluded choices point at the row's first allowed id, so duplicates agree
         first = ids.gather(-1, ok.long().argmax(-1, keepdim=True))
-        _keep_only(logits, t["choice_row"][d], t["choice_pos"][d, j], torch.where(ok, ids, first), neg)
+        keep_only(logits, t["choice_row"][d], t["choice_pos"][d, j], torch.where(ok, ids, first), neg)
 
     def repair(self, x: torch.Tensor) -> torch.Tensor:
         """`x` with every choice slot consistent with one of its choices, every pattern slot matchable.
@@ -484,49 +485,3 @@ def _fits(value: tuple[int, ...], allows: list[Tokens] | None, bans: list[Tokens
         if _has(bans[j], token) or (allows is not None and token != pad_id and not _has(allows[j], token)):
             return False
     return True
-
-
-def _keep_only(logits: torch.Tensor, rows: torch.Tensor, positions: torch.Tensor, ids: torch.Tensor,
-               neg: torch.Tensor) -> None:
-    """At each (rows[n], positions[n]) keep only the logits of ids[n] (N, K); the rest become -inf.
-
-    One write of -inf per restricted position, and no (N, V) temporaries: this runs every step.
-    """
-    r, p = rows[:, None], positions[:, None]
-    kept = logits[r, p, ids]  # (N, K)
-    logits[rows, positions] = neg
-    logits[r, p, ids] = kept
-
-
-def _tables(sparse: list, dense: list, rows: list[torch.Tensor], banned: list, choice_slots: list, tails: list,
-            vocab_size: int) -> dict[str, torch.Tensor]:
-    """The static restrictions as padded tensors (built once, moved to the logits' device once)."""
-    t: dict[str, torch.Tensor] = {}
-    k = max((len(ids) for _, _, ids in sparse), default=1)
-    t["allow_rc"] = torch.tensor([[r, p] for r, p, _ in sparse], dtype=torch.long).view(-1, 2)
-    # pad each allow list with its own first id: duplicates gather/scatter the same logit
-    t["allow_ids"] = torch.tensor([ids + ids[:1] * (k - len(ids)) for _, _, ids in sparse], dtype=torch.long).view(-1, k)
-    dense = sorted(dense, key=lambda entry: entry[2])  # positions sharing an allow row are contiguous
-    t["dense_rc"] = torch.tensor([[r, p] for r, p, _ in dense], dtype=torch.long).view(-1, 2)
-    t["dense_idx"] = torch.tensor([i for _, _, i in dense], dtype=torch.long)
-    t["dense_block"] = ~torch.stack(rows) if rows else torch.zeros(0, vocab_size, dtype=torch.bool)  # (U, V)
-    t["ban"] = torch.tensor(banned, dtype=torch.long).view(-1, 3)
-    n = max((len(pos) for _, pos, _ in choice_slots), default=1)
-    kv = max((len(vals) for _, _, vals in choice_slots), default=1)
-    d = len(choice_slots)
-    t["choice_row"] = torch.tensor([r for r, _, _ in choice_slots], dtype=torch.long)
-    # (D, n) positions and which are real; (D, K, n) choice tokens (-1: none); (D, K) real choices
-    t["choice_pos"] = torch.tensor([list(pos) + [0] * (n - len(pos)) for _, pos, _ in choice_slots],
-                                   dtype=torch.long).view(d, n)
-    t["choice_valid"] = torch.tensor([[True] * len(pos) + [False] * (n - len(pos)) for _, pos, _ in choice_slots],
-                                     dtype=torch.bool).view(d, n)
-    t["choice_vals"] = torch.tensor([[list(v) + [-1] * (n - len(v)) for v in vals] + [[-1] * n] * (kv - len(vals))
-                                     for _, _, vals in choice_slots], dtype=torch.long).view(d, kv, n)
-    t["choice_has"] = torch.tensor([[True] * len(vals) + [False] * (kv - len(vals)) for _, _, vals in choice_slots],
-                                   dtype=torch.bool).view(d, kv)
-    m = max((len(pos) for _, pos in tails), default=1)
-    t["tail_row"] = torch.tensor([r for r, _ in tails], dtype=torch.long)
-    t["tail_pos"] = torch.tensor([list(pos) + [0] * (m - len(pos)) for _, pos in tails], dtype=torch.long).view(-1, m)
-    t["tail_valid"] = torch.tensor([[True] * len(pos) + [False] * (m - len(pos)) for _, pos in tails],
-                                   dtype=torch.bool).view(-1, m)
-    return t
