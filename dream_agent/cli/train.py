@@ -71,6 +71,9 @@ def register(app: typer.Typer) -> None:
         examples: Optional[int] = typer.Option(None, "--examples", help="pddl: training problems to make (default 3000)"),
         oracle: Optional[str] = typer.Option(None, "--oracle", help="pddl: the planner solving them: bfs (default), astar, or "
                                              "fast-downward (optional extra, for problems too large for the others)"),
+        object_names: Optional[str] = typer.Option(None, "--object-names", help="pddl: kinds (default: untyped objects "
+                                                   "named after the static unary predicates that type them, ball3) or types "
+                                                   "(declared types only, o3); a resumed run keeps its own"),
     ) -> None:
         """Train ENV's small diffusion model on generated, oracle-solved instances (pddl: on walks from your problems)."""
         if out is not None:
@@ -88,8 +91,11 @@ def register(app: typer.Typer) -> None:
             raise ValueError(f"unknown weighting {weighting!r}; allowed: {', '.join(WEIGHTINGS)}")
         if env != PDDL and env not in RECIPES:
             raise ValueError(f"no training recipe for {env!r}; known: {', '.join(sorted(RECIPES))}, pddl")
-        if env != PDDL and (domain or problem or problems or examples is not None or oracle is not None):
-            raise ValueError("--domain, --problem, --problems, --examples and --oracle belong to `train pddl`")
+        if env != PDDL and (domain or problem or problems or examples is not None or oracle is not None
+                            or object_names is not None):
+            raise ValueError("--domain, --problem, --problems, --examples, --oracle and --object-names belong to `train pddl`")
+        if object_names not in (None, "kinds", "types"):
+            raise ValueError(f"unknown --object-names {object_names!r}; allowed: kinds, types")
         if stop_after is not None and stop_after < 0:
             raise ValueError(f"--stop-after must be >= 0, got {stop_after}")
         if env == PDDL and recipe_file is not None:
@@ -105,7 +111,8 @@ def register(app: typer.Typer) -> None:
         if env == PDDL:
             result = _train_pddl(domain, problem, problems, out, steps, examples=examples or 3000, seed=seed, device=device, resume=resume,
                                  threads=threads, evaluate=not no_eval, progress=not json_out, log=log,
-                                 batch_size=batch_size, weighting=weighting, stop_after=stop_after, oracle=oracle)
+                                 batch_size=batch_size, weighting=weighting, stop_after=stop_after, oracle=oracle,
+                                 object_kinds=object_names != "types")
         else:
             result = train(env, steps, out, seed=seed, device=device, resume=resume, threads=threads, evaluate=not no_eval,
                            progress=not json_out, log=log, batch_size=batch_size, weighting=weighting, stop_after=stop_after,

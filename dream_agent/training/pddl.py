@@ -24,7 +24,7 @@ from dream_agent.training.recipes import Recipe, Stage
 from dream_agent.training.workers import data_pool, data_workers
 from environments.pddl import PDDLEnvironment, PDDLProblem
 from environments.pddl.environment import DEFAULT_ORACLE
-from environments.pddl.names import domain_fingerprint
+from environments.pddl.names import domain_fingerprint, kind_predicates, object_groups
 from environments.pddl.record import DOMAIN_RECORD, domain_record, environment_for_model, read_domain_record, write_domain_record
 GIVEN_EVAL = 10  # the card solves at most this many of the given problems
 # canvases per problem a plan request runs with a trained PDDL model (domain.json; --candidates
@@ -92,6 +92,7 @@ def train_pddl(
     seed: int = 0,
     device: str = "cpu",
     object_pool: int | None = None,
+    object_kinds: bool = True,
     resume: bool = False,
     evaluate: bool = True,
     progress: bool = True,
@@ -115,6 +116,8 @@ def train_pddl(
         out_dir: the model directory.
         steps: optimiser steps (default: the recipe's); 0 writes the untrained control (same shape).
         object_pool: object tokens per type (default: twice the most objects of one type, at least 16).
+        object_kinds: name untyped objects after the static unary predicates that type them ("ball3"
+            instead of "o3"; `environments.pddl.names`). A resumed run keeps the naming it began with.
         reproduce: the command line that reads the same files (the card adds --steps and --seed).
         knobs: `PDDLEnvironment.generate` arguments (default: `WALK_KNOBS`).
         examples: training problems to make (those the oracle cannot solve within `limits` are skipped).
@@ -130,17 +133,20 @@ def train_pddl(
     probe = PDDLEnvironment(domain, base_problems=bases)
     for base in bases:
         probe.parse_problem(base)
-    most = max(sum(1 for _ in group) for group in _type_groups(probe, bases))
+    out = Path(out_dir)
+    saved = read_domain_record(out) if resume and (out / DOMAIN_RECORD).is_file() else None
+    if saved is not None:  # a run goes on naming objects as it began
+        environment_for_model(domain, saved, out)
+        object_kinds = saved.get("object_names", "types") == "kinds"
+    kinds = kind_predicates(probe.domain) if object_kinds else ()
+    most = max(len(group) for base in bases for group in object_groups(probe.task(base), kinds).values())
     pool = object_pool or max(16, 2 * most)
-    env = PDDLEnvironment(domain, base_problems=bases, object_pool=pool, oracle=oracle or DEFAULT_ORACLE)
+    env = PDDLEnvironment(domain, base_problems=bases, object_pool=pool, object_kinds=object_kinds,
+                          oracle=oracle or DEFAULT_ORACLE)
     recipe = pddl_recipe(env.name, knobs, examples, steps=steps, **overrides)
     limits = dict(limits or DATA_LIMITS)
-    out = Path(out_dir)
-    record_path = out / DOMAIN_RECORD
     names = [probe.task(b).problem.name for b in bases]
-    if resume and record_path.is_file():
-        saved = read_domain_record(out)
-        environment_for_model(domain, saved, out)
+    if saved is not None:
         env.default_max_steps = int(saved["max_steps"])
     tokenizer = _tokenizer(env)
     (stage,) = recipe.stages
@@ -179,11 +185,13 @@ def train_pddl(
               f"from reached atoms), solved optimally by the oracle ({env.oracle}, bound {limits}; unsolved ones skipped)"
               + (f", each with up to {suffixes} restarts part-way along its plan" if suffixes else "")),
         about=(f"Serves the PDDL domain `{env.domain.name}` (fingerprint `{domain_fingerprint(env.domain)}`, recorded "
-               f"in domain.json with the object pool ({pool} tokens per type) and the step budget)."),
+               f"in domain.json with the object pool ({pool} tokens per type"
+               + (f" and per kind: {', '.join(kinds)}" if kinds else "") + ") and the step budget)."),
     )
     data_key = json.dumps({"domain": domain_fingerprint(env.domain), "problems": names, "knobs": knobs,
                            "examples": stage.examples, "limits": limits, "seed": seed, "pool": pool,
-                           "suffixes": suffixes, **({"oracle": oracle} if oracle and oracle != DEFAULT_ORACLE else {})},
+                           "suffixes": suffixes, **({"object_names": "kinds"} if object_kinds else {}),
+                           **({"oracle": oracle} if oracle and oracle != DEFAULT_ORACLE else {})},
                           sort_keys=True)
     result = fit(recipe, env, out, make_pools, data_key, seed=seed, device=device, resume=resume, checkpoint_every=checkpoint_every,
                  progress=progress, evaluate=evaluation if evaluate else None, threads=threads,
@@ -197,15 +205,3 @@ def train_pddl(
 
 def _listing(names: Sequence[str]) -> str:
     return ", ".join(names) if len(names) <= 4 else f"{len(names)} problems ({', '.join(names[:2])}, ...)"
-
-
-def _type_groups(env: PDDLEnvironment, bases: Sequence[PDDLProblem]) -> list[list[str]]:
-    from environments.pddl.names import object_type
-
-    groups: list[list[str]] = []
-    for base in bases:
-        by_type: dict[str, list[str]] = {}
-        for name, types in env.task(base).problem.objects:
-            by_type.setdefault(object_type(types), []).append(name)
-        groups += list(by_type.values())
-    return groups

@@ -17,7 +17,7 @@ from environments.shortening import without_detours
 from environments.pddl.allowed import PddlSteps
 from environments.pddl.checks import CONSTRAINT, PlanReport, check_plan, ground_step, read_plan, validate_plan
 from environments.pddl.grounding import GroundTask, apply, bind, ground, is_applicable
-from environments.pddl.names import object_tokens, token_vocabulary
+from environments.pddl.names import kind_predicates, object_groups, object_tokens, token_vocabulary
 from environments.pddl.parsing import LiftedDomain, parse_domain_text, parse_problem_text
 from environments.pddl.oracle import SEARCHES, SearchResult, search
 from environments.pddl import templates as tpl
@@ -51,7 +51,8 @@ class PDDLEnvironment:
     "fast-downward" (optional packages; for problems beyond the pure-Python searches' bounds).
     `object_pool`: write problem objects in the compact template as canonical tokens, that many
     per type (`environments.pddl.names`), so a trained model reads problems with any object names;
-    None writes them as themselves. `max_steps`: the step budget of problems given without one
+    None writes them as themselves; `object_kinds` names untyped objects after the static unary
+    predicates that type them ("room2", "ball7"; `environments.pddl.names`). `max_steps`: the step budget of problems given without one
     (a trained model's). `base_problems`: more problems `generate` may start from.
     """
 
@@ -68,6 +69,7 @@ class PDDLEnvironment:
         wording: tpl.Wording = tpl.PDDL_WORDING,
         oracle: str = DEFAULT_ORACLE,
         object_pool: int | None = None,
+        object_kinds: bool = False,
         max_steps: int | None = None,
         base_problems: Sequence[PDDLProblem] = (),
     ) -> None:
@@ -77,6 +79,8 @@ class PDDLEnvironment:
         self.base_problem = base_problem
         self.base_problems = ([base_problem] if base_problem is not None else []) + list(base_problems)
         self.object_pool = object_pool
+        self.object_kinds = object_kinds
+        self.kinds = kind_predicates(self.domain) if object_kinds else ()
         self.default_max_steps = max_steps
         self.wording = wording
         if oracle not in ORACLES:
@@ -115,7 +119,13 @@ class PDDLEnvironment:
         """Object -> its token in the compact template (none renamed without an `object_pool`)."""
         if self.object_pool is None:
             return {}
-        return object_tokens(self._checking_task(problem), self.object_pool, problem.pddl)
+        return object_tokens(self._checking_task(problem), self.object_pool, problem.pddl, self.kinds)
+
+    def _implied(self, task: GroundTask) -> frozenset:
+        """The initial atoms the object tokens say (with `object_kinds`: (ball b3) when b3's token is a ball's)."""
+        if not self.kinds or self.object_pool is None:
+            return frozenset()
+        return frozenset((kind, name) for kind, names in object_groups(task, self.kinds).items() for name in names)
 
     def task(self, problem: PDDLProblem) -> GroundTask:
         """The ground task of `problem` (cached by its text)."""
@@ -194,7 +204,7 @@ class PDDLEnvironment:
         _check_rendering(rendering)
         task, n = self.task(problem), self.max_steps(problem)
         if rendering == "compact":
-            return tpl.compact_template(task, n, self.names(problem))
+            return tpl.compact_template(task, n, self.names(problem), self._implied(task))
         return tpl.text_template(task, n, self.wording)
 
     def plan_to_values(self, problem: PDDLProblem, plan: Sequence[str], rendering: str = "compact") -> dict[str, str]:
@@ -283,7 +293,7 @@ class PDDLEnvironment:
         (with an `object_pool`: the object tokens instead of the problems' objects)."""
         objects = [name for name, _ in self.domain.constants] + self._objects
         if self.object_pool is not None:
-            objects += token_vocabulary(self.domain, self.object_pool)
+            objects += token_vocabulary(self.domain, self.object_pool, self.kinds)
         else:
             for base in self.base_problems:
                 objects += [name for name, _ in self.task(base).problem.objects]

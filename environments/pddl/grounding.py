@@ -211,7 +211,8 @@ def _ancestors(domain: LiftedDomain) -> dict[str, frozenset[str]]:
     return result
 
 
-def _static_predicates(domain: LiftedDomain) -> frozenset[str]:
+def static_predicates(domain: LiftedDomain) -> frozenset[str]:
+    """The predicates no action changes (in no effect, conditional ones included)."""
     changed = {atom[0] for s in domain.schemas for atom in (*s.add, *s.delete)}
     changed |= {atom[0] for s in domain.schemas for e in s.effects for atom in (*e.add, *e.delete)}
     return frozenset(name for name, _ in domain.predicates) - changed
@@ -291,7 +292,7 @@ def bind(domain: LiftedDomain, problem: LiftedProblem) -> GroundTask:
                 raise InputError(f"problem atom {atom_str(atom)} uses undeclared object {obj!r}")
     task = GroundTask(
         domain, problem, tuple(sorted(objects.items())), frozenset(), problem.init, problem.goal_pos, problem.goal_neg, (),
-        {s.name: s for s in domain.schemas}, _ancestors(domain), (), _static_predicates(domain), dict(problem.numbers),
+        {s.name: s for s in domain.schemas}, _ancestors(domain), (), static_predicates(domain), dict(problem.numbers),
     )
     if not problem.goal_rest:
         return task

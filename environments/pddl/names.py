@@ -8,6 +8,11 @@ different structure is refused. Problem objects are written in the compact templ
 replacement from `range(pool)` by a generator seeded with the problem's text: the same problem
 always reads the same way, and training problems (each a different text) spread over every
 token of the pool, so no token is tied to one object.
+
+Untyped domains often type their objects with static unary predicates instead ((room rooma),
+(ball ball1) in gripper). With `kinds` (a model records it), an untyped object is named after
+the first such predicate true of it initially ("room2", "ball7"), so the model reads an object's
+role from its token instead of looking it up in the initial state.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import random
 from typing import Mapping
 
 from constraints.errors import InputError
-from environments.pddl.grounding import GroundTask
+from environments.pddl.grounding import GroundTask, static_predicates
 from environments.pddl.parsing import LiftedDomain
 
 
@@ -60,16 +65,37 @@ def object_type(types: frozenset[str]) -> str:
     return sorted(types)[0] if types else "object"
 
 
-def object_tokens(task: GroundTask, pool: int, seed_text: str) -> dict[str, str]:
-    """Problem object -> its token, for a model that knows `pool` tokens per type.
+def kind_predicates(domain: LiftedDomain) -> tuple[str, ...]:
+    """The domain's static unary predicates, sorted: the types an untyped domain writes as atoms."""
+    static = static_predicates(domain)
+    return tuple(sorted(name for name, arity in domain.predicates if arity == 1 and name in static))
+
+
+def object_kind(task: GroundTask, name: str, types: frozenset[str], kinds: tuple[str, ...] = ()) -> str:
+    """What an object's tokens are named after: its declared type, else (untyped) the first of
+    `kinds` true of it in the initial state, else "object"."""
+    declared = object_type(types)
+    if declared != "object":
+        return declared
+    return next((kind for kind in kinds if (kind, name) in task.init), "object")
+
+
+def object_groups(task: GroundTask, kinds: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """The problem's objects by what their tokens are named after (`object_kind`)."""
+    groups: dict[str, list[str]] = {}
+    for name, types in task.problem.objects:
+        groups.setdefault(object_kind(task, name, types, kinds), []).append(name)
+    return groups
+
+
+def object_tokens(task: GroundTask, pool: int, seed_text: str, kinds: tuple[str, ...] = ()) -> dict[str, str]:
+    """Problem object -> its token, for a model that knows `pool` tokens per type (and per kind).
 
     Raises:
         InputError: the problem has more objects of one type than the model has tokens for it.
     """
     rng = random.Random(int.from_bytes(hashlib.sha256(seed_text.encode("utf-8")).digest()[:8], "big"))
-    groups: dict[str, list[str]] = {}
-    for name, types in task.problem.objects:
-        groups.setdefault(object_type(types), []).append(name)
+    groups = object_groups(task, kinds)
     tokens: dict[str, str] = {}
     for type_name, names in groups.items():
         if len(names) > pool:
@@ -80,10 +106,12 @@ def object_tokens(task: GroundTask, pool: int, seed_text: str) -> dict[str, str]
     return tokens
 
 
-def token_vocabulary(domain: LiftedDomain, pool: int) -> list[str]:
-    """Every object token of a domain's problems: `pool` per type (untyped problems use "object")."""
+def token_vocabulary(domain: LiftedDomain, pool: int, kinds: tuple[str, ...] = ()) -> list[str]:
+    """Every object token of a domain's problems: `pool` per type (untyped problems use "object"),
+    then `pool` per kind."""
     types = sorted({t for t, _ in domain.types} | {"object"})
-    return [f"{type_prefix(t)}{j}" for t in types for j in range(pool)]
+    words = [f"{type_prefix(t)}{j}" for t in types for j in range(pool)]
+    return words + [f"{k}{j}" for k in kinds if k not in types for j in range(pool)]
 
 
 def rename(names: Mapping[str, str], word: str) -> str:

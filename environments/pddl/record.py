@@ -17,6 +17,7 @@ from environments.pddl.environment import PDDLEnvironment
 from environments.pddl.names import domain_fingerprint
 
 DOMAIN_RECORD = "domain.json"
+OBJECT_NAMES = {False: "types", True: "kinds"}  # how object tokens are named (records before the field: types)
 
 
 def domain_record(env: PDDLEnvironment, domain_pddl: str, problems: Sequence[str], max_steps: int,
@@ -26,7 +27,7 @@ def domain_record(env: PDDLEnvironment, domain_pddl: str, problems: Sequence[str
     if env.object_pool is None:
         raise ValueError("a trained PDDL model writes objects as tokens: the environment needs an object_pool")
     return {"domain": env.domain.name, "fingerprint": domain_fingerprint(env.domain), "object_pool": env.object_pool,
-            "max_steps": max_steps, "candidates": candidates, "problems": list(problems), "domain_pddl": domain_pddl}
+            "object_names": OBJECT_NAMES[env.object_kinds], "max_steps": max_steps, "candidates": candidates, "problems": list(problems), "domain_pddl": domain_pddl}
 
 
 def write_domain_record(model_dir: str | Path, record: dict[str, Any]) -> Path:
@@ -57,12 +58,16 @@ def read_domain_record(model_dir: str | Path) -> dict[str, Any]:
     candidates = record.get("candidates", 1)  # records written before the field: one canvas
     if isinstance(candidates, bool) or not isinstance(candidates, int) or candidates < 1:
         raise InputError(f"{path}: candidates must be a positive integer, got {candidates!r}")
+    if record.get("object_names", "types") not in OBJECT_NAMES.values():
+        raise InputError(f"{path}: object_names must be one of {', '.join(OBJECT_NAMES.values())}, "
+                         f"got {record['object_names']!r}")
     return record
 
 
 def environment_from_record(domain_pddl: str, record: dict[str, Any]) -> PDDLEnvironment:
-    """`domain_pddl` with the record's object pool, step budget and default candidates (the domain is not compared)."""
-    env = PDDLEnvironment(domain_pddl, object_pool=int(record["object_pool"]), max_steps=int(record["max_steps"]))
+    """`domain_pddl` with the record's object pool and names, step budget and default candidates (the domain is not compared)."""
+    env = PDDLEnvironment(domain_pddl, object_pool=int(record["object_pool"]), max_steps=int(record["max_steps"]),
+                          object_kinds=record.get("object_names", "types") == "kinds")
     env.recommended_candidates = int(record.get("candidates", 1))
     return env
 

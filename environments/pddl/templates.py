@@ -71,23 +71,25 @@ def _atom_words(atom: tuple[str, ...], names: Mapping[str, str]) -> str:
     return " ".join((atom[0], *(rename(names, o) for o in atom[1:])))
 
 
-def compact_context(task: GroundTask, names: Mapping[str, str] = NO_NAMES) -> str:
+def compact_context(task: GroundTask, names: Mapping[str, str] = NO_NAMES, implied: frozenset = frozenset()) -> str:
     """The problem as compact words: "init <atoms> goal <atoms> plan", atoms as "pred arg ...", sorted.
 
     A small model sees the problem only through this text, so the initial state and the goal
-    sit in front of the plan steps.
+    sit in front of the plan steps. `implied` atoms are left out: their objects' tokens say them
+    ("ball ball3" for the token of a ball).
     """
-    init = " ".join(sorted(_atom_words(atom, names) for atom in task.init))
+    init = " ".join(sorted(_atom_words(atom, names) for atom in task.init if atom not in implied))
     goal = sorted(_atom_words(atom, names) for atom in task.goal_pos) + sorted(f"not {_atom_words(atom, names)}" for atom in task.goal_neg)
     return " ".join(w for w in ("init", init, "goal", " ".join(goal), "plan") if w)
 
 
-def compact_template(task: GroundTask, max_steps: int, names: Mapping[str, str] = NO_NAMES) -> Template:
-    """Template: the problem's context (`compact_context`), then `max_steps` steps of one action
-    slot and the widest arity of argument slots; objects written as their tokens (`names`)."""
+def compact_template(task: GroundTask, max_steps: int, names: Mapping[str, str] = NO_NAMES,
+                     implied: frozenset = frozenset()) -> Template:
+    """Template: the problem's context (`compact_context`, less the `implied` atoms), then `max_steps`
+    steps of one action slot and the widest arity of argument slots; objects written as their tokens (`names`)."""
     actions = tuple(s.name for s in task.domain.schemas) + (NOOP,)
     arg_domains = argument_domains(task, names)
-    segments: list = [compact_context(task, names) + " "]
+    segments: list = [compact_context(task, names, implied) + " "]
     for i in range(max_steps):
         if i:
             segments.append(" ")

@@ -10,7 +10,8 @@ import pytest
 from constraints.errors import InputError
 from environments.pddl import PDDLEnvironment, PDDLProblem
 from environments.pddl.generators import gripper_problem, logistics_problem
-from environments.pddl.names import domain_fingerprint, object_tokens
+from environments.pddl.names import domain_fingerprint, kind_predicates, object_tokens
+from environments.pddl.record import domain_record, environment_from_record
 from environments.pddl.walks import walk_problem
 
 DATA = Path(__file__).resolve().parents[2] / "environments" / "pddl" / "data"
@@ -61,6 +62,70 @@ class TestObjectTokens:
         allowed = env.slot_rules(problem).allowed_values({})
         first = env.solve(problem)[0].strip("()").split()
         assert first[0] in allowed["s0.act"] and names[first[1]] in allowed["s0.arg0"]
+
+
+
+class TestObjectKinds:
+    """Untyped objects named after the static unary predicates that type them (room, ball, gripper)."""
+
+    def test_the_kinds_are_the_static_unary_predicates(self):
+        assert kind_predicates(PDDLEnvironment(GRIPPER).domain) == ("ball", "gripper", "room")
+        # at-robby is unary but actions change it; at and carry are binary
+        assert "at-robby" not in kind_predicates(PDDLEnvironment(GRIPPER).domain)
+
+    def test_tokens_say_what_each_object_is(self):
+        env = PDDLEnvironment(GRIPPER, object_pool=16, object_kinds=True)
+        problem = PDDLProblem(pddl=gripper_problem(3, balls=8, rooms=3))
+        names = env.names(problem)
+        kinds = {n: t.rstrip("0123456789") for n, t in names.items()}
+        assert sorted(kinds.values()) == ["ball"] * 8 + ["gripper"] * 2 + ["room"] * 3
+        assert all(kinds[n] == "ball" for n in names if n.startswith("ball"))
+        assert len(set(names.values())) == 13 and set(names.values()) <= set(env.vocabulary())
+
+    def test_the_context_leaves_out_what_the_tokens_say(self):
+        problem = PDDLProblem(pddl=gripper_problem(4, balls=3, rooms=2))
+        typed = PDDLEnvironment(GRIPPER, object_pool=16)
+        kinds = PDDLEnvironment(GRIPPER, object_pool=16, object_kinds=True)
+        plain = typed.template(typed.prepare(problem)).segments[0]
+        short = kinds.template(kinds.prepare(problem)).segments[0]
+        assert " ball o" in plain and " room o" in plain
+        assert " ball ball" not in short and " room room" not in short and " at-robby room" in short
+        assert len(short.split()) == len(plain.split()) - 2 * 7  # 3 balls, 2 rooms, 2 grippers
+
+    def test_plans_read_back_as_the_problems_objects(self):
+        env = PDDLEnvironment(GRIPPER, object_pool=16, object_kinds=True)
+        problem = env.prepare(PDDLProblem(pddl=gripper_problem(5, balls=3, rooms=2)))
+        plan = env.solve(problem)
+        values = env.plan_to_values(problem, plan)
+        assert env.parse_plan(problem, values) == plan and not env.check_values(problem, values)
+        allowed = env.slot_rules(problem).allowed_values({})
+        assert allowed["s0.arg0"] and all(v.rstrip("0123456789") in ("ball", "room", "gripper", "_")
+                                          for v in allowed["s0.arg0"])
+
+    def test_logistics_objects_are_named_by_kind(self):
+        env = PDDLEnvironment(LOGISTICS, object_pool=16, object_kinds=True)
+        names = env.names(PDDLProblem(pddl=logistics_problem(2, 2, 2, 2, 1)))
+        assert {"obj", "truck", "airplane", "city"} <= {t.rstrip("0123456789") for t in names.values()}
+
+    def test_declared_types_win_over_kinds(self):
+        domain = """(define (domain typed) (:requirements :strips :typing) (:types box place)
+          (:predicates (heavy ?b - box) (at ?b - box ?p - place))
+          (:action push :parameters (?b - box ?from ?to - place)
+           :precondition (and (heavy ?b) (at ?b ?from)) :effect (and (at ?b ?to) (not (at ?b ?from)))))"""
+        problem = PDDLProblem(pddl="""(define (problem p) (:domain typed) (:objects b1 - box l1 l2 - place)
+          (:init (heavy b1) (at b1 l1)) (:goal (at b1 l2)))""")
+        env = PDDLEnvironment(domain, object_pool=16, object_kinds=True)
+        assert env.kinds == ("heavy",)
+        assert {t.rstrip("0123456789") for t in env.names(problem).values()} == {"box", "place"}
+        assert " heavy box" in env.template(env.prepare(problem)).segments[0]  # not implied by a type's token
+
+    def test_the_domain_record_keeps_the_naming(self):
+        env = PDDLEnvironment(GRIPPER, object_pool=16, object_kinds=True)
+        record = domain_record(env, GRIPPER, ["p"], 20)
+        assert record["object_names"] == "kinds"
+        assert environment_from_record(GRIPPER, record).kinds == ("ball", "gripper", "room")
+        older = {k: v for k, v in record.items() if k != "object_names"}  # written before the field
+        assert environment_from_record(GRIPPER, older).kinds == ()
 
 
 def test_walk_problems_are_solvable_and_keep_the_objects():

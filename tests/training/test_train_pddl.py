@@ -155,3 +155,25 @@ def test_the_examples_can_come_from_the_fast_downward_oracle(tmp_path):
     assert bad.exit_code == 2 and "unknown oracle 'ff'; allowed: astar, bfs, fast-downward" in bad.output
     other = _invoke("train", "sudoku", "--oracle", "bfs", "--out", str(tmp_path / "y"))
     assert other.exit_code == 2 and "belong to `train pddl`" in other.output
+
+
+def test_gripper_objects_are_named_by_kind_and_a_resumed_run_keeps_its_naming(tmp_path):
+    from environments.pddl.generators import gripper_problem
+
+    domain = (Path(__file__).resolve().parents[2] / "environments" / "pddl" / "data" / "gripper.pddl").read_text()
+    problem = gripper_problem(5, 3, 2)
+    common = dict(examples=40, progress=False, evaluate=False, threads=1, batch_size=4)
+    train_pddl(domain, [problem], tmp_path / "kinds", 0, **common)
+    record = json.loads((tmp_path / "kinds" / "domain.json").read_text())
+    assert record["object_names"] == "kinds"
+    assert {"ball0", "room0", "gripper0"} <= set(read_tiny_config(tmp_path / "kinds")[1].tokens)
+    part = train_pddl(domain, [problem], tmp_path / "types", 4, stop_after=2, object_kinds=False, checkpoint_every=1, **common)
+    assert part.steps == 2
+    resumed = train_pddl(domain, [problem], tmp_path / "types", 4, resume=True, **common)  # the default is kinds
+    assert resumed.steps == 4 and json.loads((tmp_path / "types" / "domain.json").read_text())["object_names"] == "types"
+
+
+def test_train_pddl_refuses_an_unknown_object_naming(tmp_path):
+    result = _invoke("train", "pddl", "--domain", str(LIGHTS), "--problem", str(LIGHTS_PROBLEM), "--out",
+                     str(tmp_path / "m"), "--object-names", "colours", *FAST)
+    assert result.exit_code == 2 and "kinds, types" in result.output
