@@ -24,8 +24,10 @@ from dream_agent.training.recipes import Recipe, Stage
 from dream_agent.training.workers import data_pool, data_workers
 from environments.pddl import PDDLEnvironment, PDDLProblem
 from environments.pddl.environment import DEFAULT_ORACLE
+from environments.pddl.oracle import relaxed_plan_length
 from environments.pddl.names import domain_fingerprint, kind_predicates, object_groups
 from environments.pddl.record import DOMAIN_RECORD, domain_record, environment_for_model, read_domain_record, write_domain_record
+RATIO_SAMPLE = 1000  # training problems that set the model's steps per relaxed step
 GIVEN_EVAL = 10  # the card solves at most this many of the given problems
 # canvases per problem a plan request runs with a trained PDDL model (domain.json; --candidates
 # overrides): 8 took Blocksworld from 35% to 85% and Kitchen from 65% to 80% (docs/results.md)
@@ -161,7 +163,8 @@ def train_pddl(
             raise InputError(f"{env.domain.name}: the oracle solved none of the walk problems within {limits}")
         longest = max(len(plan) for _, plan in solved)
         env.default_max_steps = longest + (longest + 3) // 4  # room for plans a quarter longer than the longest seen
-        write_domain_record(out, domain_record(env, domain, names, env.default_max_steps, PLAN_CANDIDATES))
+        write_domain_record(out, domain_record(env, domain, names, env.default_max_steps, PLAN_CANDIDATES,
+                                               relaxed_ratio(env, solved[:RATIO_SAMPLE])))
         examples = []
         for problem, plan in solved:
             problem = env.prepare(problem)
@@ -201,6 +204,16 @@ def train_pddl(
             card_file.write(f"\nThe given problems ({_listing(names[:GIVEN_EVAL])}): solved {given['local']['solved']:.0%} with local "
                             f"constraints + remasking, {given['model_only']['solved']:.0%} by the model alone.\n")
     return result
+
+
+def relaxed_ratio(env: PDDLEnvironment, solved: Sequence[tuple[PDDLProblem, Sequence[str]]]) -> float | None:
+    """The most steps an optimal plan took per step of its problem's relaxed plan (None: no such pair)."""
+    ratios = []
+    for problem, plan in solved:
+        relaxed = relaxed_plan_length(env.task(problem))
+        if relaxed:
+            ratios.append(len(plan) / relaxed)
+    return round(max(ratios), 4) if ratios else None
 
 
 def _listing(names: Sequence[str]) -> str:

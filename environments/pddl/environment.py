@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -19,7 +20,7 @@ from environments.pddl.checks import CONSTRAINT, PlanReport, check_plan, ground_
 from environments.pddl.grounding import GroundTask, apply, bind, ground, is_applicable
 from environments.pddl.names import kind_predicates, object_groups, object_tokens, token_vocabulary
 from environments.pddl.parsing import LiftedDomain, parse_domain_text, parse_problem_text
-from environments.pddl.oracle import SEARCHES, SearchResult, search
+from environments.pddl.oracle import SEARCHES, SearchResult, relaxed_plan_length, search
 from environments.pddl import templates as tpl
 from environments.pddl.walks import clone_objects, restarted_problem, walk_problem
 
@@ -82,6 +83,7 @@ class PDDLEnvironment:
         self.object_kinds = object_kinds
         self.kinds = kind_predicates(self.domain) if object_kinds else ()
         self.default_max_steps = max_steps
+        self.relaxed_ratio: float | None = None  # see step_budget
         self.wording = wording
         if oracle not in ORACLES:
             raise InputError(f"unknown oracle {oracle!r}; allowed: {', '.join(ORACLES)}")
@@ -112,8 +114,15 @@ class PDDLEnvironment:
 
     def step_budget(self, problem: PDDLProblem) -> int:
         """Template steps for a problem given without `max_steps`: the environment's `max_steps`, else
-        DEFAULT_MAX_STEPS (a domain may know better)."""
-        return self.default_max_steps or DEFAULT_MAX_STEPS
+        DEFAULT_MAX_STEPS (a domain may know better). With a `relaxed_ratio` (a trained model's: the
+        most steps its training plans took per step of their relaxed plans), a problem larger than
+        those gets a quarter more than that ratio times its own relaxed plan."""
+        budget = self.default_max_steps or DEFAULT_MAX_STEPS
+        if self.relaxed_ratio:
+            relaxed = relaxed_plan_length(self.task(problem))
+            if relaxed:
+                budget = max(budget, math.ceil(1.25 * self.relaxed_ratio * relaxed))
+        return budget
 
     def names(self, problem: PDDLProblem) -> dict[str, str]:
         """Object -> its token in the compact template (none renamed without an `object_pool`)."""

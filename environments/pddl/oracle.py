@@ -112,6 +112,60 @@ def _h_max(state: int, c: _Compiled) -> int | None:
     return layer
 
 
+
+def _bits(mask: int):
+    while mask:
+        low = mask & -mask
+        yield low
+        mask ^= low
+
+
+def relaxed_plan_length(task: GroundTask) -> int | None:
+    """The length of FF's relaxed plan from the initial state (Hoffmann & Nebel, 2001), None when a
+    goal atom is unreachable even without deletes.
+
+    It estimates how many steps a problem needs (neither a bound nor admissible): goals are
+    achieved backwards through the relaxed planning graph, each by the achiever whose
+    preconditions appear earliest, and each chosen action counted once.
+    """
+    c = _compile(task)
+    layers, waiting, fired = [c.init], c.relaxed, []  # fired: (first layer applicable, pre, add)
+    while layers[-1] & c.goal_pos != c.goal_pos:
+        grown, later = layers[-1], []
+        for pre, add in waiting:
+            if pre & layers[-1] == pre:
+                grown |= add
+                fired.append((len(layers) - 1, pre, add))
+            else:
+                later.append((pre, add))
+        if grown == layers[-1]:
+            return None
+        layers.append(grown)
+        waiting = later
+
+    def first(bit: int) -> int:
+        return next(k for k, reached in enumerate(layers) if reached & bit)
+
+    def difficulty(pre: int) -> int:
+        return sum(first(b) for b in _bits(pre))
+
+    goals: dict[int, int] = {}  # layer -> atoms to achieve there
+    for bit in _bits(c.goal_pos):
+        goals[first(bit)] = goals.get(first(bit), 0) | bit
+    count = 0
+    for k in range(len(layers) - 1, 0, -1):
+        done = 0  # atoms the actions chosen at this layer already add
+        for bit in _bits(goals.get(k, 0)):
+            if bit & done:
+                continue
+            _, pre, add = min((f for f in fired if f[0] < k and f[2] & bit), key=lambda f: difficulty(f[1]))
+            count += 1
+            done |= add
+            for p in _bits(pre):
+                if first(p) > 0:
+                    goals[first(p)] = goals.get(first(p), 0) | p
+    return count
+
 def _plan(parents: dict[int, tuple[int, int] | None], state: int, c: _Compiled) -> tuple[GroundAction, ...]:
     steps = []
     while parents[state] is not None:

@@ -21,13 +21,15 @@ OBJECT_NAMES = {False: "types", True: "kinds"}  # how object tokens are named (r
 
 
 def domain_record(env: PDDLEnvironment, domain_pddl: str, problems: Sequence[str], max_steps: int,
-                  candidates: int = 1) -> dict[str, Any]:
+                  candidates: int = 1, relaxed_ratio: float | None = None) -> dict[str, Any]:
     """The record of a model trained in `env` (which must have an object pool); `candidates`: the
-    canvases per problem a plan request runs by default with this model."""
+    canvases per problem a plan request runs by default with this model; `relaxed_ratio`: the most
+    steps a training plan took per step of its relaxed plan (`PDDLEnvironment.step_budget`)."""
     if env.object_pool is None:
         raise ValueError("a trained PDDL model writes objects as tokens: the environment needs an object_pool")
     return {"domain": env.domain.name, "fingerprint": domain_fingerprint(env.domain), "object_pool": env.object_pool,
-            "object_names": OBJECT_NAMES[env.object_kinds], "max_steps": max_steps, "candidates": candidates, "problems": list(problems), "domain_pddl": domain_pddl}
+            "object_names": OBJECT_NAMES[env.object_kinds], "max_steps": max_steps, "candidates": candidates,
+            **({"relaxed_ratio": relaxed_ratio} if relaxed_ratio else {}), "problems": list(problems), "domain_pddl": domain_pddl}
 
 
 def write_domain_record(model_dir: str | Path, record: dict[str, Any]) -> Path:
@@ -58,6 +60,9 @@ def read_domain_record(model_dir: str | Path) -> dict[str, Any]:
     candidates = record.get("candidates", 1)  # records written before the field: one canvas
     if isinstance(candidates, bool) or not isinstance(candidates, int) or candidates < 1:
         raise InputError(f"{path}: candidates must be a positive integer, got {candidates!r}")
+    ratio = record.get("relaxed_ratio", 1.0)  # records before the field: the recorded budget only
+    if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 < ratio <= 100:
+        raise InputError(f"{path}: relaxed_ratio must be a number in (0, 100], got {ratio!r}")
     if record.get("object_names", "types") not in OBJECT_NAMES.values():
         raise InputError(f"{path}: object_names must be one of {', '.join(OBJECT_NAMES.values())}, "
                          f"got {record['object_names']!r}")
@@ -69,6 +74,7 @@ def environment_from_record(domain_pddl: str, record: dict[str, Any]) -> PDDLEnv
     env = PDDLEnvironment(domain_pddl, object_pool=int(record["object_pool"]), max_steps=int(record["max_steps"]),
                           object_kinds=record.get("object_names", "types") == "kinds")
     env.recommended_candidates = int(record.get("candidates", 1))
+    env.relaxed_ratio = record.get("relaxed_ratio")
     return env
 
 

@@ -121,9 +121,10 @@ class TestObjectKinds:
 
     def test_the_domain_record_keeps_the_naming(self):
         env = PDDLEnvironment(GRIPPER, object_pool=16, object_kinds=True)
-        record = domain_record(env, GRIPPER, ["p"], 20)
+        record = domain_record(env, GRIPPER, ["p"], 20, relaxed_ratio=1.4)
         assert record["object_names"] == "kinds"
         assert environment_from_record(GRIPPER, record).kinds == ("ball", "gripper", "room")
+        assert environment_from_record(GRIPPER, record).relaxed_ratio == 1.4
         older = {k: v for k, v in record.items() if k != "object_names"}  # written before the field
         assert environment_from_record(GRIPPER, older).kinds == ()
 

@@ -1,9 +1,13 @@
 """Tests for environments.pddl.oracle: optimal lengths on public instances, BFS = A*, limits."""
 
+import math
+from pathlib import Path
+
 import pytest
 from helpers import SHARED_DATA
 
 from environments.pddl import check_plan, ground, load_pddl, parse_domain_text, parse_problem_text, search
+from environments.pddl.oracle import relaxed_plan_length
 
 DATA = SHARED_DATA / "pddl"
 needs_data = pytest.mark.skipif(not DATA.is_dir(), reason=f"public PDDL samples not found at {DATA} (../shared/data/pddl)")
@@ -68,3 +72,39 @@ def test_household_adl_domain_is_solved_optimally(problem, length):
         result = env.search(p, algorithm=algorithm)
         assert result.reason == "solved" and len(result.plan) == length and result.cost == length
     assert env.check(p, env.solve(p)) == []
+
+
+class TestRelaxedPlan:
+    """FF's relaxed plan length: the step-budget estimate of trained models (`PDDLEnvironment.step_budget`)."""
+
+    GRIPPER = (Path(__file__).resolve().parents[2] / "environments" / "pddl" / "data" / "gripper.pddl").read_text()
+
+    def _task(self, init: str, goal: str):
+        problem = f"""(define (problem p) (:domain gripper-strips) (:objects rooma roomb b1 b2 b3 left right)
+          (:init (room rooma) (room roomb) (ball b1) (ball b2) (ball b3) (gripper left) (gripper right)
+                 (free left) (free right) {init}) (:goal (and {goal})))"""
+        return ground(parse_domain_text(self.GRIPPER), parse_problem_text(problem))
+
+    def test_gripper_moves_every_ball_with_one_relaxed_move(self):
+        here = "(at-robby rooma) (at b1 rooma) (at b2 rooma) (at b3 rooma)"
+        task = self._task(here, "(at b1 roomb) (at b2 roomb) (at b3 roomb)")
+        assert relaxed_plan_length(task) == 7  # 3 picks, 1 move, 3 drops (the real optimum is 9)
+        assert len(search(task, algorithm="bfs").plan) == 9
+
+    def test_a_goal_that_holds_needs_nothing_and_an_unreachable_one_is_none(self):
+        here = "(at-robby rooma) (at b1 rooma) (at b2 rooma) (at b3 rooma)"
+        assert relaxed_plan_length(self._task(here, "(at b1 rooma)")) == 0
+        assert relaxed_plan_length(self._task(here, "(at b1 left)")) is None  # left is no room
+
+    def test_a_trained_models_budget_grows_with_the_problem(self):
+        from environments.pddl import PDDLEnvironment, PDDLProblem
+        from environments.pddl.generators import gripper_problem
+
+        env = PDDLEnvironment(self.GRIPPER, max_steps=12)
+        large = PDDLProblem(pddl=gripper_problem(0, balls=10, rooms=2))
+        assert env.step_budget(large) == 12
+        env.relaxed_ratio = 1.4
+        relaxed = relaxed_plan_length(env.task(large))
+        assert env.step_budget(large) == max(12, math.ceil(1.25 * 1.4 * relaxed)) > 12
+        assert env.prepare(large).max_steps == env.step_budget(large)
+        assert len(env.solve(large)) <= env.step_budget(large)

@@ -119,6 +119,9 @@ def test_the_domain_record_sets_how_many_candidates_plan_runs(lights_model, tmp_
     (copy / "domain.json").write_text(json.dumps({**record, "candidates": 0}))
     result = _invoke("plan", "--domain", str(LIGHTS), "--problem", str(LIGHTS_PROBLEM), "--model", str(copy))
     assert result.exit_code == 2 and "candidates must be a positive integer, got 0" in result.output
+    (copy / "domain.json").write_text(json.dumps({**record, "relaxed_ratio": "wide"}))
+    result = _invoke("plan", "--domain", str(LIGHTS), "--problem", str(LIGHTS_PROBLEM), "--model", str(copy))
+    assert result.exit_code == 2 and "relaxed_ratio must be a number" in result.output
 
 
 def test_plan_suffixes_restart_part_way_and_stay_shortest():
@@ -166,6 +169,7 @@ def test_gripper_objects_are_named_by_kind_and_a_resumed_run_keeps_its_naming(tm
     train_pddl(domain, [problem], tmp_path / "kinds", 0, **common)
     record = json.loads((tmp_path / "kinds" / "domain.json").read_text())
     assert record["object_names"] == "kinds"
+    assert 1.0 <= record["relaxed_ratio"] < 3.0  # optimal plans run longer than relaxed ones, not much
     assert {"ball0", "room0", "gripper0"} <= set(read_tiny_config(tmp_path / "kinds")[1].tokens)
     part = train_pddl(domain, [problem], tmp_path / "types", 4, stop_after=2, object_kinds=False, checkpoint_every=1, **common)
     assert part.steps == 2
