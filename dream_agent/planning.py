@@ -74,7 +74,9 @@ def pddl_environment(domain_pddl: str, model: str | Path | None = None) -> tuple
     from environments.pddl.record import environment_for_model, environment_from_record, is_same_domain, read_domain_record
 
     if model is not None:
-        return environment_for_model(domain_pddl, read_domain_record(model), model), Path(model)
+        env = environment_for_model(domain_pddl, read_domain_record(model), model)
+        env.max_tokens = _canvas_limit(model)
+        return env, Path(model)
     name = PDDLEnvironment(domain_pddl).domain.name
     shipped = pddl_model_dir(name)
     served = ", ".join(["blocksworld", *available_pddl_models()])
@@ -86,7 +88,19 @@ def pddl_environment(domain_pddl: str, model: str | Path | None = None) -> tuple
     if not is_same_domain(record, env):
         raise InputError(f"the shipped model for {name!r} serves another version of that domain (its actions or "
                          f"predicates differ); pass --model DIR with a model trained on this domain (dream-agent train pddl)")
+    env.max_tokens = _canvas_limit(shipped)
     return env, shipped
+
+
+def _canvas_limit(model_dir: str | Path) -> int | None:
+    """The most tokens the canvas of a small model trained here holds (None for other checkpoints)."""
+    from dream_agent.tiny import read_tiny_config
+
+    try:
+        config, _ = read_tiny_config(model_dir)
+    except InputError:  # not one of our small models (a Dream checkpoint): no fixed canvas to fit
+        return None
+    return config.max_length
 
 
 def plan_options(options: PlanOptions | Mapping[str, Any] | None = None, **overrides: Any) -> PlanOptions:

@@ -84,6 +84,7 @@ class PDDLEnvironment:
         self.kinds = kind_predicates(self.domain) if object_kinds else ()
         self.default_max_steps = max_steps
         self.relaxed_ratio: float | None = None  # see step_budget
+        self.max_tokens: int | None = None  # the model's canvas, when known: step_budget stays within it
         self.wording = wording
         if oracle not in ORACLES:
             raise InputError(f"unknown oracle {oracle!r}; allowed: {', '.join(ORACLES)}")
@@ -116,13 +117,23 @@ class PDDLEnvironment:
         """Template steps for a problem given without `max_steps`: the environment's `max_steps`, else
         DEFAULT_MAX_STEPS (a domain may know better). With a `relaxed_ratio` (a trained model's: the
         most steps its training plans took per step of their relaxed plans), a problem larger than
-        those gets a quarter more than that ratio times its own relaxed plan."""
+        those gets a quarter more than that ratio times its own relaxed plan, as far as the model's
+        canvas (`max_tokens`) holds."""
         budget = self.default_max_steps or DEFAULT_MAX_STEPS
         if self.relaxed_ratio:
-            relaxed = relaxed_plan_length(self.task(problem))
+            task = self.task(problem)
+            relaxed = relaxed_plan_length(task)
             if relaxed:
-                budget = max(budget, math.ceil(1.25 * self.relaxed_ratio * relaxed))
+                wanted = math.ceil(1.25 * self.relaxed_ratio * relaxed)
+                budget = max(budget, min(wanted, self._fitting_steps(problem, task)))
         return budget
+
+    def _fitting_steps(self, problem: PDDLProblem, task: GroundTask) -> int:
+        """The most compact steps a canvas of `max_tokens` holds after this problem's context (no cap without)."""
+        if self.max_tokens is None:
+            return 10**9
+        context = len(tpl.compact_context(task, self.names(problem), self._implied(task)).split())
+        return (self.max_tokens - context) // (3 + len(tpl.argument_domains(task)))  # "( act args )"
 
     def names(self, problem: PDDLProblem) -> dict[str, str]:
         """Object -> its token in the compact template (none renamed without an `object_pool`)."""

@@ -108,3 +108,9 @@ class TestRelaxedPlan:
         assert env.step_budget(large) == max(12, math.ceil(1.25 * 1.4 * relaxed)) > 12
         assert env.prepare(large).max_steps == env.step_budget(large)
         assert len(env.solve(large)) <= env.step_budget(large)
+        wanted = env.step_budget(large)
+        context = len(env.template(env.prepare(large)).segments[0].split())
+        env.max_tokens = context + 6 * 20  # room for 20 steps of "( act arg arg arg )" after the context
+        assert env.step_budget(large) == 20 < wanted
+        env.max_tokens = context  # no room at all: never below the recorded budget
+        assert env.step_budget(large) == 12

@@ -112,6 +112,7 @@ def test_the_domain_record_sets_how_many_candidates_plan_runs(lights_model, tmp_
     record = json.loads((out / "domain.json").read_text())
     assert record["candidates"] == 8
     assert pddl_environment(LIGHTS.read_text(), out)[0].recommended_candidates == 8
+    assert pddl_environment(LIGHTS.read_text(), out)[0].max_tokens == read_tiny_config(out)[0].max_length  # budgets fit it
     copy = tmp_path / "model"
     shutil.copytree(out, copy)
     (copy / "domain.json").write_text(json.dumps({k: v for k, v in record.items() if k != "candidates"}))
