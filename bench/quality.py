@@ -134,7 +134,7 @@ def random_control(env_name: str, model: Path | None = None) -> Any:
 
 def run_suite(env_name: str, items: list[Any], extra: Any, tier: str, rounds: int, batch: int,
               random_weights: bool = False, candidates: int | None = None, model: Path | None = None,
-              threshold: float | None = None, replan: bool = False) -> dict[str, Any]:
+              threshold: float | None = None, replan: bool = False, retry_temperature: float | None = None) -> dict[str, Any]:
     """Solve every item; returns solve rate, median NFE, mean seconds per instance and extras."""
     from dream_agent.planning import load_cached, solve_batch
     from planners.options import PlanOptions
@@ -150,7 +150,8 @@ def run_suite(env_name: str, items: list[Any], extra: Any, tier: str, rounds: in
     start = time.perf_counter()
     for i in range(0, len(problems), batch):
         results += solve_batch(env, problems[i : i + batch], lm, constraints=tier, max_rounds=rounds,
-                               candidates=candidates, confidence_threshold=threshold, replan=replan)
+                               candidates=candidates, confidence_threshold=threshold, replan=replan,
+                               **({"retry_temperature": retry_temperature} if retry_temperature is not None else {}))
     wall = time.perf_counter() - start
     solved = [r.solved for r in results]
     row: dict[str, Any] = {
@@ -195,6 +196,8 @@ def main() -> None:
                         help="closed-loop planning: one refine run per kept step (action plans of PDDL domains)")
     parser.add_argument("--random-weights", action="store_true",
                         help="control: an untrained model of the same shape (shows what the constraints do alone)")
+    parser.add_argument("--retry-temperature", type=float, default=None,
+                        help="sampling temperature of extra candidates and stall restarts (default: the planner's)")
     parser.add_argument("--out", type=Path, default=None, help="write the markdown table here")
     args = parser.parse_args()
 
@@ -220,7 +223,7 @@ def main() -> None:
             batch = 1 if env_name == "sudoku" else args.batch
             try:
                 row = run_suite(env_name, items, extra, tier, rounds, batch, args.random_weights, args.candidates,
-                                args.model, args.threshold, args.replan)
+                                args.model, args.threshold, args.replan, args.retry_temperature)
             except InputError as err:  # e.g. problems longer than the model's canvas
                 line = f"| {label} | {name} | {len(items)} | refused | | | {err} |"
                 print(line, flush=True)
@@ -238,6 +241,7 @@ def main() -> None:
             shown += f", {row['candidates']} candidate{'s' if row['candidates'] > 1 else ''}"
             shown += f", threshold {args.threshold}" if args.threshold is not None else ""
             shown += ", replan" if args.replan else ""
+            shown += f", retry temperature {args.retry_temperature}" if args.retry_temperature is not None else ""
             line = (f"| {label} | {shown} | {row['n']} | {row['solved']:.1%} | {row['median_nfe']:.0f} | "
                     f"{row['s_per_instance']:.3f} | {'; '.join(notes)} |")
             print(line, flush=True)

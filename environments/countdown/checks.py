@@ -2,13 +2,14 @@
 
 Availability is tracked as a multiset. A step whose arithmetic is wrong still yields a number:
 later steps may use either what it claims or what it truly computes, so one wrong result is
-blamed once, at its own step, and not again wherever it is used.
+blamed once, at its own step, and not again wherever it is used. A final equation that no
+operator can take to the target is a dead end the earlier equations led to: they are blamed too.
 """
 
 from __future__ import annotations
 
 from constraints import Violation
-from environments.countdown.oracle import parse_equation
+from environments.countdown.oracle import OPS, Equation, apply, parse_equation
 
 
 def _v(constraint: str, reason: str, kind: str, step: int | None = None, parts: tuple[str, ...] = ()) -> Violation:
@@ -51,6 +52,7 @@ def check_equations(numbers: tuple[int, ...], target: int, steps: list[str]) -> 
     pool: list[tuple[int, ...]] = [(x,) for x in numbers]  # (claimed value, true value if it differs)
     last_entry: tuple[int, ...] | None = None
     last_result: int | None = None
+    operands_available = False  # the last equation's operands were numbers still available
     need = len(numbers) - 1
     if not steps:
         return [_v("target", f"no equations; {len(numbers)} numbers need {need} to reach {target}", "missing_step")]
@@ -61,6 +63,7 @@ def check_equations(numbers: tuple[int, ...], target: int, steps: list[str]) -> 
             found.append(_v("syntax", f"step {i + 1}: {eq}", "syntax", i, ("a", "op", "b", "r")))
             last_entry = last_result = None
             continue
+        taken = len(found)
         for part, value in (("a", eq.a), ("b", eq.b)):
             if not _take(pool, value):
                 reason = f"{label} uses {value}, which is not available (available: {_shown(pool) or 'nothing'})"
@@ -80,6 +83,7 @@ def check_equations(numbers: tuple[int, ...], target: int, steps: list[str]) -> 
         entry = (eq.result,) if true is None or true < 0 or true == eq.result else (eq.result, true)
         pool.append(entry)
         last_entry, last_result = entry, eq.result
+        operands_available = all(v.constraint != "countdown.available" for v in found[taken:])
     if len(steps) > need:
         found.append(
             Violation(
@@ -95,6 +99,8 @@ def check_equations(numbers: tuple[int, ...], target: int, steps: list[str]) -> 
     if last_entry is not None and last_result != target:
         reason = f"the last equation gives {last_result}, not the target {target}"
         found.append(_v("target", reason, "missing_step", len(steps) - 1, ("r",)))
+    if operands_available:
+        found += _dead_end(steps, need, target)
     left = list(pool)
     if last_entry is not None and last_entry in left:
         left.remove(last_entry)
@@ -103,3 +109,16 @@ def check_equations(numbers: tuple[int, ...], target: int, steps: list[str]) -> 
             _v("unused", f"numbers left unused: {_shown(left)}; each number must be used exactly once", "missing_step")
         )
     return found
+
+
+def _dead_end(steps: list[str], need: int, target: int) -> list[Violation]:
+    """The final equation, over operands still available, misses the target and no operator over
+    them reaches it: the equations before it chose those operands, so they are blamed too
+    (redrafting the final equation alone could never fix it)."""
+    final = parse_equation(steps[-1]) if len(steps) == need > 1 else None
+    if not isinstance(final, Equation) or (final.value() == target == final.result):
+        return []
+    if any(apply(final.a, op, final.b) == target for op in OPS):
+        return []
+    reason = f"no operator takes {final.a} and {final.b} to the target {target}; the equations before chose them"
+    return [Violation("countdown.dead_end", reason, kind="missing_step", steps=tuple(range(need - 1)))]

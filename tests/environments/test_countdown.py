@@ -155,7 +155,10 @@ def test_text_template_is_dreams_answer(env: CountdownEnv) -> None:
         ("86+28=114,31/0=18,114-18=96", [("precondition", (1,), "uses 0, which is not available"), ("arithmetic", (1,), "divides by zero"), ("missing_step", (), "numbers left unused: 13")]),
         ("86+28=114,13-31=18,114-18=96", [("domain", (1,), "13-31 is negative")]),
         ("86+28=114,31-13=18,114-18=95", [("arithmetic", (2,), "114-18 is 96, not 95"), ("missing_step", (2,), "gives 95, not the target 96")]),
-        ("86+28=114,31-14=17,114-17=97", [("precondition", (1,), "uses 14, which is not available (available: 13, 114)"), ("missing_step", (2,), "not the target 96"), ("missing_step", (), "numbers left unused: 13")]),
+        ("86+28=114,31-14=17,114-17=97", [("precondition", (1,), "uses 14, which is not available (available: 13, 114)"), ("missing_step", (2,), "not the target 96"),
+                                           # no operator takes 114 and 17 to 96: the equations that chose them are blamed too
+                                           ("missing_step", (0, 1), "no operator takes 114 and 17 to the target 96"),
+                                           ("missing_step", (), "numbers left unused: 13")]),
         ("86+28=114,31-13=18", [("missing_step", (1,), "gives 18, not the target 96"), ("missing_step", (), "numbers left unused: 114")]),
         ("86+28=114,31?13=18,114-18=96", [("syntax", (1,), "is not an equation"), ("precondition", (2,), "uses 18"), ("missing_step", (), "unused: 13, 31")]),
         ("86+28=114,31-13=18,114-18=96,96-0=96", [("precondition", (3,), "uses 0"), ("extra_step", (3,), "4 equations for 4 numbers; a solution has 3")]),
