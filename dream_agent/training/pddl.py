@@ -24,9 +24,10 @@ from dream_agent.training.recipes import Recipe, Stage
 from dream_agent.training.workers import data_pool, data_workers
 from environments.pddl import PDDLEnvironment, PDDLProblem
 from environments.pddl.environment import DEFAULT_ORACLE
-from environments.pddl.oracle import relaxed_plan_length
 from environments.pddl.names import domain_fingerprint, kind_predicates, object_groups
+from environments.pddl.oracle import relaxed_plan_length
 from environments.pddl.record import DOMAIN_RECORD, domain_record, environment_for_model, read_domain_record, write_domain_record
+
 RATIO_SAMPLE = 1000  # training problems that set the model's steps per relaxed step
 GIVEN_EVAL = 10  # the card solves at most this many of the given problems
 # canvases per problem a plan request runs with a trained PDDL model (domain.json; --candidates

@@ -53,8 +53,9 @@ class PDDLEnvironment:
     `object_pool`: write problem objects in the compact template as canonical tokens, that many
     per type (`environments.pddl.names`), so a trained model reads problems with any object names;
     None writes them as themselves; `object_kinds` names untyped objects after the static unary
-    predicates that type them ("room2", "ball7"; `environments.pddl.names`). `max_steps`: the step budget of problems given without one
-    (a trained model's). `base_problems`: more problems `generate` may start from.
+    predicates that type them ("room2", "ball7"; `environments.pddl.names`). `max_steps`: the step
+    budget of problems given without one (a trained model's). `base_problems`: more problems
+    `generate` may start from.
     """
 
     problem_type = PDDLProblem
@@ -145,7 +146,8 @@ class PDDLEnvironment:
         """The initial atoms the object tokens say (with `object_kinds`: (ball b3) when b3's token is a ball's)."""
         if not self.kinds or self.object_pool is None:
             return frozenset()
-        return frozenset((kind, name) for kind, names in object_groups(task, self.kinds).items() for name in names)
+        groups = object_groups(task, self.kinds)
+        return frozenset((kind, name) for kind in self.kinds for name in groups.get(kind, ()))
 
     def task(self, problem: PDDLProblem) -> GroundTask:
         """The ground task of `problem` (cached by its text)."""
