@@ -137,6 +137,15 @@ class Shortenable(Protocol):
         a plan `check` fails comes back unchanged."""
 
 
+@runtime_checkable
+class SolutionSampler(Protocol):
+    """An environment that can answer with one of a problem's solutions at random, not only the
+    oracle's own (training targets, `Recipe.solutions = "sampled"`)."""
+
+    def sample_solution(self, problem: BaseModel, seed: int) -> Any | None:
+        """A solution drawn by `seed` (the same seed, the same solution), or None when there is none."""
+
+
 def slot_values(values: Any) -> dict[str, str]:
     """Filled slot values as text: a mapping of slot name -> value (None reads as empty).
 

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable, Mapping
 import torch
 
 from dream_agent.protocols import Tokenizer
-from environments.base import Environment
+from environments.base import Environment, SolutionSampler
 from planners.compile import compile_template, fill_tokens
 
 
@@ -40,6 +40,7 @@ def make_examples(
     knobs: Mapping[str, Any],
     seeds: Iterable[int],
     prepare: Callable[[Any], Any] = lambda problem: problem,
+    sampled: bool = False,
 ) -> list[Example]:
     """Solved examples for each seed (instances the oracle cannot solve are skipped).
 
@@ -49,11 +50,14 @@ def make_examples(
         knobs: keyword arguments of ``env.generate``.
         seeds: generator seeds (disjoint from any seed used for evaluation).
         prepare: problem -> problem as the planner will see it (e.g. the plan-length budget).
+        sampled: answer with a solution drawn at random (`SolutionSampler`, seeded by the seed)
+            instead of the oracle's; environments without one keep the oracle's.
     """
     out = []
+    sample = sampled and isinstance(env, SolutionSampler)
     for seed in seeds:
         problem = prepare(env.generate(seed, **knobs))
-        plan = env.solve(problem)
+        plan = env.sample_solution(problem, seed) if sample else env.solve(problem)
         if plan is not None:
             out.append(encode_solution(env, problem, env.plan_to_values(problem, plan, "compact"), tokenizer))
     return out

@@ -61,7 +61,8 @@ def build_data(recipe: Recipe, env: Any, tokenizer: VocabTokenizer, seed: int, p
     prepare = env.prepare  # the planner's view of a problem (e.g. a step budget)
     settings = [knobs for stage in recipe.stages for knobs in stage.knobs]
     pools, j = [], 0
-    with data_pool(lambda j, seeds: make_examples(env, tokenizer, settings[j], seeds, prepare), workers) as run:
+    sampled = recipe.solutions == "sampled"
+    with data_pool(lambda j, seeds: make_examples(env, tokenizer, settings[j], seeds, prepare, sampled), workers) as run:
         for s, stage in enumerate(recipe.stages):
             pool: list[Example] = []
             for k, knobs in enumerate(stage.knobs):
@@ -172,7 +173,8 @@ def train(
     return fit(recipe, env, out_dir or Path("models") / env_name,
                lambda bar: build_data(recipe, env, VocabTokenizer(env.vocabulary()), seed, bar, data_workers(threads)),
                json.dumps({"env": recipe.env, "seed": seed,
-                           "stages": [[list(stage.knobs), stage.examples] for stage in recipe.stages]}, sort_keys=True),
+                           "stages": [[list(stage.knobs), stage.examples] for stage in recipe.stages],
+                           **({"solutions": recipe.solutions} if recipe.solutions != "oracle" else {})}, sort_keys=True),
                seed=seed, device=device, resume=resume, checkpoint_every=checkpoint_every, progress=progress,
                evaluate=evaluation if evaluate else None, threads=threads, stop_after=stop_after, log=log, card=card)
 

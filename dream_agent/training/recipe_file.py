@@ -49,6 +49,7 @@ class RecipeFields(BaseModel):
     eval_knobs: Optional[dict[str, Any]] = None
     eval_n: Optional[int] = Field(None, ge=1)
     shift: Optional[bool] = None
+    solutions: Optional[Literal["oracle", "sampled"]] = None
 
 
 def read_recipe_file(path: str | Path, env: Any) -> dict[str, Any]:

@@ -38,6 +38,7 @@ class Recipe:
     eval_knobs: dict[str, Any] = field(default_factory=dict)
     eval_n: int = 50
     shift: bool = False  # train at random position offsets (learned positions past the longest canvas)
+    solutions: str = "oracle"  # training answers: the oracle's, or "sampled" at random among the solutions
 
     def with_overrides(self, **overrides: Any) -> "Recipe":
         """A copy with the given non-None fields replaced."""

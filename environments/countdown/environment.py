@@ -10,6 +10,7 @@ arithmetic over a 10-digit vocabulary instead of memorising thousands of number 
 from __future__ import annotations
 
 import functools
+import random
 from dataclasses import replace
 from typing import Any, Mapping
 
@@ -65,10 +66,18 @@ class CountdownEnv:
         None also when the search bound (`countdown.oracle.MAX_EXPANSIONS`) is spent first,
         which only large unsolvable instances (7-8 numbers) reach.
         """
+        return self._solution(problem, None)
+
+    def sample_solution(self, problem: CountdownProblem, seed: int) -> list[str] | None:
+        """Like `solve`, but one of the solutions drawn at random (`seed`): training targets that
+        show every way to an answer, not only the search's first (the smallest numbers added first)."""
+        return self._solution(problem, random.Random(seed))
+
+    def _solution(self, problem: CountdownProblem, rng: random.Random | None) -> list[str] | None:
         problem = parse_countdown(problem)
-        found = solve_countdown(problem.numbers, problem.target, max_value=10**self.digits - 1)
+        found = solve_countdown(problem.numbers, problem.target, max_value=10**self.digits - 1, rng=rng)
         if found is None:
-            found = solve_countdown(problem.numbers, problem.target)
+            found = solve_countdown(problem.numbers, problem.target, rng=rng)
         return None if found is None else [e.text for e in found]
 
     # -- templates ------------------------------------------------------------------------

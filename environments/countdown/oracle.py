@@ -7,6 +7,7 @@ given number is used once, so n numbers take n-1 equations and the last result i
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass
 
@@ -85,6 +86,7 @@ def solve_countdown(
     target: int,
     max_value: int | None = None,
     max_expansions: int = MAX_EXPANSIONS,
+    rng: random.Random | None = None,
 ) -> list[Equation] | None:
     """Equations reaching `target` with every number used once, or None when none exist.
 
@@ -96,6 +98,8 @@ def solve_countdown(
         max_value: when set, intermediate results above it are not tried.
         max_expansions: most pairs combined; past it the search stops and returns None
             (so None means "no solution found within the bound" for large instances).
+        rng: try pairs and operations in an order drawn from it, so the answer is one of the
+            solutions at random (training targets); None keeps the fixed order (smallest pair, + first).
 
     >>> [e.text for e in solve_countdown([86, 28, 13, 31], 96)][-1].endswith("=96")
     True
@@ -109,22 +113,27 @@ def solve_countdown(
         if pool in failed:
             return None
         tried: set[tuple[int, int]] = set()
-        for i in range(len(pool)):
-            for j in range(i + 1, len(pool)):
-                y, x = pool[i], pool[j]  # pool is sorted, so x >= y
-                if (x, y) in tried:
+        pairs = [(i, j) for i in range(len(pool)) for j in range(i + 1, len(pool))]
+        if rng is not None:
+            rng.shuffle(pairs)
+        for i, j in pairs:
+            y, x = pool[i], pool[j]  # pool is sorted, so x >= y
+            if (x, y) in tried:
+                continue
+            if budget[0] <= 0:
+                return None  # out of budget: not memoised as failed
+            budget[0] -= 1
+            tried.add((x, y))
+            rest = pool[:i] + pool[i + 1 : j] + pool[j + 1 :]
+            options = moves(x, y)
+            if rng is not None:
+                rng.shuffle(options)
+            for move in options:
+                if max_value is not None and move.result > max_value:
                     continue
-                if budget[0] <= 0:
-                    return None  # out of budget: not memoised as failed
-                budget[0] -= 1
-                tried.add((x, y))
-                rest = pool[:i] + pool[i + 1 : j] + pool[j + 1 :]
-                for move in moves(x, y):
-                    if max_value is not None and move.result > max_value:
-                        continue
-                    found = search(tuple(sorted(rest + (move.result,))))
-                    if found is not None:
-                        return [move] + found
+                found = search(tuple(sorted(rest + (move.result,))))
+                if found is not None:
+                    return [move] + found
         failed.add(pool)
         return None
 

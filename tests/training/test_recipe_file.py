@@ -44,6 +44,7 @@ def test_a_recipe_file_sets_the_shape_the_data_and_the_schedule(tmp_path):
     ({"stages": [{"knobs": [{"difficulty": "fiendish"}]}]}, "stage 1: knobs {'difficulty': 'fiendish'}"),
     ({"eval_knobs": {"n": 4}}, "eval_knobs"),
     ({"weighting": "bogus"}, "weighting"),
+    ({"solutions": "all"}, "solutions"),
 ])
 def test_a_bad_recipe_file_gets_one_line(tmp_path, recipe, message):
     result = _train(tmp_path, recipe)
@@ -59,3 +60,22 @@ def test_a_missing_recipe_file_and_pddl_are_refused(tmp_path):
     assert missing.exit_code == 2 and "recipe file" in missing.output
     pddl = CliRunner().invoke(app, ["train", "pddl", "--recipe", str(tmp_path / "r.json"), "--out", str(tmp_path / "m")])
     assert pddl.exit_code == 2 and "--recipe changes a built-in recipe" in pddl.output
+
+
+def test_sampled_solutions_answer_with_one_of_the_solutions_at_random():
+    from dream_agent.training.data import encode_solution, make_examples
+    from dream_agent.vocab_tokenizer import VocabTokenizer
+    from environments import get_environment
+
+    env = get_environment("countdown")
+    problem = env.parse_problem({"numbers": [86, 28, 13, 31], "target": 96})
+    answers = {tuple(env.sample_solution(problem, seed)) for seed in range(12)}
+    assert len(answers) >= 3 and all(not env.check(problem, list(a)) for a in answers)
+    assert env.sample_solution(problem, 5) == env.sample_solution(problem, 5)
+    tokenizer = VocabTokenizer(env.vocabulary())
+    knobs = {"n": 4}
+    oracle = make_examples(env, tokenizer, knobs, range(40))
+    sampled = make_examples(env, tokenizer, knobs, range(40), sampled=True)
+    assert len(oracle) == len(sampled) and oracle != sampled
+    first = env.generate(0, **knobs)  # seed 0's example answers with seed 0's sampled solution
+    assert sampled[0] == encode_solution(env, first, env.plan_to_values(first, env.sample_solution(first, 0)), tokenizer)
