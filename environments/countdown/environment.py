@@ -69,8 +69,9 @@ class CountdownEnv:
         return self._solution(problem, None)
 
     def sample_solution(self, problem: CountdownProblem, seed: int) -> list[str] | None:
-        """Like `solve`, but one of the solutions drawn at random (`seed`): training targets that
-        show every way to an answer, not only the search's first (the smallest numbers added first)."""
+        """Like `solve`, but the first solution of a search in an order drawn from `seed` (not
+        uniform over the solutions): training targets that show many ways to an answer, not only
+        the fixed search's first (the smallest numbers added first)."""
         return self._solution(problem, random.Random(seed))
 
     def _solution(self, problem: CountdownProblem, rng: random.Random | None) -> list[str] | None:

@@ -98,8 +98,8 @@ def solve_countdown(
         max_value: when set, intermediate results above it are not tried.
         max_expansions: most pairs combined; past it the search stops and returns None
             (so None means "no solution found within the bound" for large instances).
-        rng: try pairs and operations in an order drawn from it, so the answer is one of the
-            solutions at random (training targets); None keeps the fixed order (smallest pair, + first).
+        rng: try pairs and operations in an order drawn from it, so the answer varies among the
+            solutions (training targets); None keeps the fixed order (smallest pair, + first).
 
     >>> [e.text for e in solve_countdown([86, 28, 13, 31], 96)][-1].endswith("=96")
     True
