@@ -169,13 +169,16 @@ class PDDLEnvironment:
 
     def generate(self, seed: int, walk_length: int = 8, goal_atoms: int = 2, restarts: int = 0,
                  goal_predicates: Sequence[str] | None = None, far_goals: float = 0.0,
-                 novelty: float = 0.0, own_goals: float = 0.0, clones: int = 0) -> PDDLProblem:
+                 novelty: float = 0.0, own_goals: float = 0.0, clones: int = 0, grown_goals: float = 0.0) -> PDDLProblem:
         """A problem over a random base problem's objects: its initial state (or a state reached from
         it by up to `restarts` random walks) and a goal of atoms seen after a random walk; solvable
         unless `far_goals` > 0 (see `environments.pddl.walks.walk_problem`). With probability
         `own_goals` it is the base problem itself, its own goal kept. `clones`: the walk starts in
         the base problem with up to that many objects copied (`environments.pddl.walks.clone_objects`),
-        for problems larger than the given ones."""
+        for problems larger than the given ones. With probability `grown_goals` it is the base
+        problem with 1..`clones` objects copied together with their goals: the user's own task at
+        larger sizes (gripper's prob01 with more balls, each to go where its source goes), whose
+        plans are longer than any walk's goal asks; it may be unsolvable where copied goals clash."""
         if not self.base_problems:
             raise InputError(f"{self.name}: generating problems needs a base problem (load the domain with one)")
         rng = random.Random(seed)
@@ -183,6 +186,9 @@ class PDDLEnvironment:
         if own_goals and rng.random() < own_goals:
             return base
         task = self.task(base)
+        if grown_goals and clones and rng.random() < grown_goals:
+            grown = clone_objects(task, rng, rng.randint(1, clones), f"{task.problem.name}-grown-{seed}", goals=True)
+            return base if grown is None else PDDLProblem(pddl=grown)
         copies = rng.randint(0, clones)
         if copies:
             larger = clone_objects(task, rng, copies, f"{task.problem.name}-copies-{seed}")

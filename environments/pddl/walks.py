@@ -62,23 +62,33 @@ def clonable(task: GroundTask) -> list[str]:
     return out
 
 
-def clone_objects(task: GroundTask, rng: random.Random, copies: int, name: str) -> str | None:
+def clone_objects(task: GroundTask, rng: random.Random, copies: int, name: str, goals: bool = False) -> str | None:
     """PDDL text of `task`'s problem with `copies` more objects, each a copy of a random `clonable`
-    object with the copies of its initial atoms; None when no object can be copied."""
+    object with the copies of its initial atoms (and, with `goals`, of the goal literals that name
+    it: a copied ball must reach the room its source must reach); None when no object can be copied.
+    Copied goals may clash in some domains (two blocks on one); the oracle tells, callers skip those."""
     sources = clonable(task)
     if not sources:
         return None
     objects = _objects(task)
     kinds = dict(objects)
-    init = set(task.init)
+    init, goal_pos, goal_neg = set(task.init), set(task.goal_pos), set(task.goal_neg)
     taken = {obj for obj, _ in objects}
     for j in range(copies):
         source = rng.choice(sources)
         copy = next(f"{source}c{k}" for k in range(j, j + len(taken) + 1) if f"{source}c{k}" not in taken)
         taken.add(copy)
         objects.append((copy, kinds[source]))
-        init |= {tuple(copy if arg == source else arg for arg in atom) for atom in task.init if source in atom[1:]}
-    return render_problem(name, task.domain.name, objects, init, task.goal_pos, task.goal_neg, task.problem.numbers)
+        init |= _renamed(task.init, source, copy)
+        if goals:
+            goal_pos |= _renamed(task.goal_pos, source, copy)
+            goal_neg |= _renamed(task.goal_neg, source, copy)
+    return render_problem(name, task.domain.name, objects, init, goal_pos, goal_neg, task.problem.numbers)
+
+
+def _renamed(atoms: frozenset[Atom], source: str, copy: str) -> set[Atom]:
+    """The atoms that name `source`, with `copy` in its place."""
+    return {tuple(copy if arg == source else arg for arg in atom) for atom in atoms if source in atom[1:]}
 
 
 def _objects(task: GroundTask) -> list[tuple[str, str]]:

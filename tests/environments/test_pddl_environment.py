@@ -68,3 +68,32 @@ def test_max_steps_from_problem_and_oracle():
     longer = PDDLProblem(pddl=PROBLEM, max_steps=5)
     assert len([s for s in env.template(longer).slots if s.name.endswith(".act")]) == 5
     assert env.parse_plan(longer, env.plan_to_values(longer, ["(paint r c1)"])) == ["(paint r c1)"]
+
+
+CARRY = """(define (domain carry) (:requirements :strips)
+  (:predicates (room ?r) (ball ?b) (at ?b ?r) (at-robby ?r) (holding ?b) (free))
+  (:action move :parameters (?a ?b) :precondition (and (room ?a) (room ?b) (at-robby ?a))
+     :effect (and (at-robby ?b) (not (at-robby ?a))))
+  (:action pick :parameters (?b ?r) :precondition (and (ball ?b) (at ?b ?r) (at-robby ?r) (free))
+     :effect (and (holding ?b) (not (at ?b ?r)) (not (free))))
+  (:action drop :parameters (?b ?r) :precondition (and (holding ?b) (at-robby ?r))
+     :effect (and (at ?b ?r) (free) (not (holding ?b)))))"""
+CARRY_PROBLEM = """(define (problem two) (:domain carry) (:objects rooma roomb ball1 ball2)
+  (:init (room rooma) (room roomb) (ball ball1) (ball ball2) (at ball1 rooma) (at ball2 rooma) (at-robby rooma) (free))
+  (:goal (and (at ball1 roomb) (at ball2 roomb))))"""
+
+
+def test_grown_goals_copy_objects_with_their_goals():
+    env, base = load_pddl(CARRY, CARRY_PROBLEM)
+    env = PDDLEnvironment(CARRY, base_problems=[base])
+    assert env.generate(3, clones=2) == env.generate(3, clones=2, grown_goals=0.0)  # off: the same draws as before
+    grown = [env.generate(seed, clones=2, grown_goals=1.0) for seed in range(12)]
+    # copies of balls only (a copied room doubles goals that then clash: the oracle finds no plan)
+    balls = [p for p in grown if ("ball1c" in p.pddl or "ball2c" in p.pddl) and "roomac" not in p.pddl and "roombc" not in p.pddl]
+    assert balls and all(p != base for p in grown)
+    for problem in balls:
+        task = env.task(problem)
+        copies = {atom[1] for atom in task.init if atom[0] == "ball" and "c" in atom[1][4:]}
+        assert copies and all(("at", ball, "roomb") in task.goal_pos for ball in copies)  # each copy goes where its source goes
+        plan = env.solve(problem)
+        assert plan and len(plan) > len(env.solve(base)) and env.check(problem, plan) == []
