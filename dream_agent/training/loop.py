@@ -163,7 +163,10 @@ def train(
     from_file = read_recipe_file(recipe_file, env) if recipe_file is not None else {}
     recipe = get_recipe(env_name).with_overrides(**from_file).with_overrides(steps=steps, **overrides)
     named = f" --recipe {recipe_file}" if recipe_file is not None else ""
-    card = CardText(reproduce=f"dream-agent train {recipe.env} --steps {recipe.steps} --seed {seed}{named}")
+    # the overrides the CLI has flags for, so the card's command trains the same model
+    flags = "".join(f" --{name.replace('_', '-')} {overrides[name]}" for name in ("batch_size", "weighting")
+                    if overrides.get(name) is not None)
+    card = CardText(reproduce=f"dream-agent train {recipe.env} --steps {recipe.steps} --seed {seed}{named}{flags}")
 
     def evaluation(model_dir: Path) -> dict[str, Any]:
         from dream_agent.training.card import evaluate_model

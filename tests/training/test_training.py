@@ -66,6 +66,11 @@ def test_training_reduces_loss_and_writes_a_model(tmp_path):
     assert "parameters" in card and "wall time" in card and f"{result.n_params:,}" in card
 
 
+def test_card_command_names_the_weighting(tmp_path):
+    train("sudoku4x4", 0, tmp_path / "m", progress=False, evaluate=False, threads=1, weighting="mgdm")
+    assert "Reproduce: `dream-agent train sudoku4x4 --steps 0 --seed 0 --weighting mgdm`" in (tmp_path / "m" / "card.md").read_text()
+
+
 def test_resume_is_exact(tmp_path):
     whole = train("sudoku4x4", 8, tmp_path / "a", seed=3, progress=False, evaluate=False, threads=1,
                   checkpoint_every=4, **SMALL)
@@ -74,7 +79,7 @@ def test_resume_is_exact(tmp_path):
     assert part.steps == 4
     card = (tmp_path / "b" / "card.md").read_text()
     assert "4 x batch" in card and "cosine over 8 steps: stopped part-way" in card, card
-    assert "Reproduce: `dream-agent train sudoku4x4 --steps 8 --seed 3 --stop-after 4`" in card, card
+    assert "Reproduce: `dream-agent train sudoku4x4 --steps 8 --seed 3 --batch-size 16 --stop-after 4`" in card, card
     resumed = train("sudoku4x4", 8, tmp_path / "b", seed=3, progress=False, evaluate=False, threads=1,
                     checkpoint_every=4, resume=True, **SMALL)
     assert resumed.losses == whole.losses
