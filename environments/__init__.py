@@ -17,6 +17,7 @@ from environments.validation import ValidationReport, validate
 ENVIRONMENTS: dict[str, Callable[[], Environment]] = {
     "assembly": AssemblyEnvironment,
     "blocksworld": Blocksworld,
+    "blocksworld-states": lambda: Blocksworld(states=True),  # what each block stands on, after every step
     "countdown": CountdownEnv,
     "kitchen": KitchenEnvironment,
     "sudoku": SudokuEnv,  # 9x9 (4x4 puzzles are read too)

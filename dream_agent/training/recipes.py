@@ -82,6 +82,14 @@ RECIPES: dict[str, Recipe] = {
         dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=192, batch_size=32, steps=3000,
         eval_knobs={"blocks": 5},
     ),
+    # The shipped recipe on the state-annotated template (environments.pddl.states): each step writes
+    # what every block stands on after it, so the model picks an action with its state in view.
+    "blocksworld-states": Recipe(
+        "blocksworld-states",
+        (_BLOCKS, Stage(({"blocks": 5},), 0.1, 6000), Stage(({"blocks": 6},), 0.3, 3000)),
+        dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=448, batch_size=32, steps=3000,
+        eval_knobs={"blocks": 5},
+    ),
     # the shipped model: 6,000 steps, then resumed to 9,000 (alone 57% -> 70% over every kind)
     "kitchen": Recipe(
         "kitchen",

@@ -21,6 +21,7 @@ from environments.pddl.grounding import GroundTask, apply, bind, ground, is_appl
 from environments.pddl.names import kind_predicates, object_groups, object_tokens, token_vocabulary
 from environments.pddl.parsing import LiftedDomain, parse_domain_text, parse_problem_text
 from environments.pddl.oracle import SEARCHES, SearchResult, relaxed_plan_length, search
+from environments.pddl.states import Annotation, StateView, slot_name, state_values
 from environments.pddl import templates as tpl
 from environments.pddl.walks import clone_objects, restarted_problem, walk_problem
 
@@ -32,6 +33,7 @@ ORACLE_LIMITS = {"max_nodes": 200_000, "timeout": 30.0}
 DEFAULT_ORACLE = "bfs"
 FAST_DOWNWARD = "fast-downward"  # optional: Fast Downward through unified-planning (`environments.pddl.fast_downward`)
 ORACLES = (*SEARCHES, FAST_DOWNWARD)
+STATE_CONSTRAINT = "pddl-state"  # a state-annotated template's written state disagrees with the plan
 
 
 class PDDLProblem(BaseModel):
@@ -55,7 +57,8 @@ class PDDLEnvironment:
     None writes them as themselves; `object_kinds` names untyped objects after the static unary
     predicates that type them ("room2", "ball7"; `environments.pddl.names`). `max_steps`: the step
     budget of problems given without one (a trained model's). `base_problems`: more problems
-    `generate` may start from.
+    `generate` may start from. `states`: write the state after each step into the compact template,
+    as this view of the domain sees it (`environments.pddl.states`).
     """
 
     problem_type = PDDLProblem
@@ -74,6 +77,7 @@ class PDDLEnvironment:
         object_kinds: bool = False,
         max_steps: int | None = None,
         base_problems: Sequence[PDDLProblem] = (),
+        states: StateView | None = None,
     ) -> None:
         self.domain_pddl = domain_pddl
         self.domain: LiftedDomain = parse_domain_text(domain_pddl)
@@ -87,6 +91,7 @@ class PDDLEnvironment:
         self.relaxed_ratio: float | None = None  # see step_budget
         self.max_tokens: int | None = None  # the model's canvas, when known: step_budget stays within it
         self.wording = wording
+        self.states = states
         if oracle not in ORACLES:
             raise InputError(f"unknown oracle {oracle!r}; allowed: {', '.join(ORACLES)}")
         self.oracle = oracle
@@ -134,7 +139,13 @@ class PDDLEnvironment:
         if self.max_tokens is None:
             return 10**9
         context = len(tpl.compact_context(task, self.names(problem), self._implied(task)).split())
-        return (self.max_tokens - context) // (3 + len(tpl.argument_domains(task)))  # "( act args )"
+        annotation = self._annotation(problem, task)
+        per_step = 3 + len(tpl.argument_domains(task)) + (annotation.words_per_step() if annotation else 0)  # "( act args ) [...]"
+        return (self.max_tokens - context) // per_step
+
+    def _annotation(self, problem: PDDLProblem, task: GroundTask) -> Annotation | None:
+        """The state view bound to this problem's task and object tokens (None without `states`)."""
+        return None if self.states is None else Annotation.bind(self.states, task, self.names(problem))
 
     def names(self, problem: PDDLProblem) -> dict[str, str]:
         """Object -> its token in the compact template (none renamed without an `object_pool`)."""
@@ -232,14 +243,18 @@ class PDDLEnvironment:
         _check_rendering(rendering)
         task, n = self.task(problem), self.max_steps(problem)
         if rendering == "compact":
-            return tpl.compact_template(task, n, self.names(problem), self._implied(task))
+            return tpl.compact_template(task, n, self.names(problem), self._implied(task), self._annotation(problem, task))
         return tpl.text_template(task, n, self.wording)
 
     def plan_to_values(self, problem: PDDLProblem, plan: Sequence[str], rendering: str = "compact") -> dict[str, str]:
         """Slot values spelling `plan`, empty steps after it."""
         _check_rendering(rendering)
-        return tpl.plan_to_values(self.task(problem), list(plan), self.max_steps(problem), rendering, self.wording,
-                                  self.names(problem))
+        task, n = self.task(problem), self.max_steps(problem)
+        values = tpl.plan_to_values(task, list(plan), n, rendering, self.wording, self.names(problem))
+        annotation = self._annotation(problem, task) if rendering == "compact" else None
+        if annotation is not None:
+            values.update(state_values(annotation, _states_after(task, plan), n))
+        return values
 
     def parse_plan(self, problem: PDDLProblem, values: Mapping[str, str], rendering: str = "compact") -> list[str]:
         """The plan spelled by slot values; empty steps dropped, unknown values kept for blaming."""
@@ -286,21 +301,29 @@ class PDDLEnvironment:
         _check_rendering(rendering)
         task, n = self.task(problem), self.max_steps(problem)
         plan, positions = tpl.parse_values(task, values, n, rendering, self.wording, self.names(problem))
+        annotation = self._annotation(problem, task) if rendering == "compact" else None
+
+        def step_slots(i: int) -> tuple[str, ...]:
+            own = tpl.step_slots(task, i, rendering)
+            return own + annotation.slots(i, last=i == n - 1) if annotation is not None else own
+
         out = []
         found = check_plan(task, plan, CONSTRAINT)
         failing = [v.steps[0] for v in found if v.steps]
         for v in found:
             if v.steps:
-                slots = tpl.step_slots(task, positions[v.steps[0]], rendering)
+                slots = step_slots(positions[v.steps[0]])
             else:  # room for the missing steps: the empty steps after the last one used
                 last = positions[-1] if positions else -1
                 if last == n - 1 and len(found) == 1:  # no room left
                     first = unneeded_step(task, plan, len(v.details.get("unmet", ())))
                     last = positions[first] - 1 if first is not None else last
-                slots = tuple(s for i in range(last + 1, n) for s in tpl.step_slots(task, i, rendering))
+                slots = tuple(s for i in range(last + 1, n) for s in step_slots(i))
                 if not slots and failing:  # no room, and a step fails: mend it first, the goal is judged after
-                    slots = tpl.step_slots(task, positions[min(failing)], rendering)
+                    slots = step_slots(positions[min(failing)])
             out.append(Violation(v.constraint, v.reason, v.kind, slots=slots, steps=v.steps, details=v.details))
+        if out and annotation is not None:  # a failing plan: its wrongly written states go too
+            out += _wrong_states(annotation, task, values, plan, positions, n)
         return out
 
     def slot_rules(self, problem: PDDLProblem, rendering: str = "compact", tier: Tier = "local") -> SlotRules:
@@ -311,10 +334,12 @@ class PDDLEnvironment:
         _check_rendering(rendering)
         check_tier(tier)
         task, n = self.task(problem), self.max_steps(problem)
-        order = tuple(tuple(tpl.step_slots(task, i, rendering)) for i in range(n))
         if rendering != "compact":
-            return BoundRules(no_values, order)
-        return BoundRules(PddlSteps(task, n, self.names(problem)), order)
+            return BoundRules(no_values, tuple(tuple(tpl.step_slots(task, i, rendering)) for i in range(n)))
+        annotation = self._annotation(problem, task)
+        order = tuple(tpl.step_slots(task, i, rendering) + (annotation.slots(i, last=i == n - 1) if annotation else ())
+                      for i in range(n))
+        return BoundRules(PddlSteps(task, n, self.names(problem), annotation), order)
 
     def vocabulary(self) -> list[str]:
         """Compact tokens: brackets, noop, pad, action names, domain constants and known objects
@@ -326,11 +351,46 @@ class PDDLEnvironment:
             for base in self.base_problems:
                 objects += [name for name, _ in self.task(base).problem.objects]
         predicates = [name for name, _ in self.domain.predicates]
-        return tpl.compact_vocabulary([s.name for s in self.domain.schemas], objects, predicates)
+        return tpl.compact_vocabulary([s.name for s in self.domain.schemas], objects, predicates,
+                                      None if self.states is None else self.states.words)
 
     def format_plan(self, plan: Sequence[str]) -> list[str]:
         """The plan as a list of "(action arg ...)" strings."""
         return [" ".join(step.split()) for step in plan_steps(plan)]
+
+
+def _states_after(task: GroundTask, plan: Sequence[str]) -> list[frozenset]:
+    """The state after each step of `plan` as far as it runs ([the initial state] when no step does)."""
+    state, states = task.init, []
+    for step in plan:
+        action, _, _ = ground_step(task, step)
+        if action is None or not is_applicable(action, state):
+            break
+        state = apply(action, state)
+        states.append(state)
+    return states or [task.init]
+
+
+def _wrong_states(annotation: Annotation, task: GroundTask, values: Mapping[str, str], plan: Sequence[str],
+                  positions: Sequence[int], n: int) -> list[Violation]:
+    """One violation per template step whose written state is not the state its plan prefix reaches,
+    blaming the wrong values, up to the first step that fails (past it no state is known)."""
+    written = {name: str(value).strip().lower() for name, value in values.items()}
+    out, state, used = [], task.init, 0
+    for i in range(n):
+        if used < len(positions) and positions[used] == i:
+            action, _, _ = ground_step(task, plan[used])
+            if action is None or not is_applicable(action, state):
+                break
+            state, used = apply(action, state), used + 1
+        truth = annotation.read(state)
+        wrong = [(slot, k) for k, slot in enumerate(slot_name(i, k) for k in range(len(truth)))
+                 if slot in values and written[slot] != truth[k]]
+        if wrong:
+            shown = ", ".join(f"{annotation.names[k]} {truth[k]}" for _, k in wrong)
+            out.append(Violation(STATE_CONSTRAINT, f"after step {i + 1} the state has {shown}", "constraint",
+                                 slots=tuple(slot for slot, _ in wrong)))
+    return out
 
 
 def unneeded_step(task: Any, plan: Sequence[str], unmet: int) -> int | None:

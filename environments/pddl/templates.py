@@ -16,6 +16,7 @@ from environments.base import slot_values
 from environments.pddl.checks import parse_step
 from environments.pddl.grounding import GroundTask
 from environments.pddl.names import rename
+from environments.pddl.states import CLOSE, OPEN, Annotation, state_segments
 
 NOOP = "noop"  # compact: an empty step
 PAD = "_"  # compact: an unused argument position
@@ -84,9 +85,10 @@ def compact_context(task: GroundTask, names: Mapping[str, str] = NO_NAMES, impli
 
 
 def compact_template(task: GroundTask, max_steps: int, names: Mapping[str, str] = NO_NAMES,
-                     implied: frozenset = frozenset()) -> Template:
+                     implied: frozenset = frozenset(), annotation: Annotation | None = None) -> Template:
     """Template: the problem's context (`compact_context`, less the `implied` atoms), then `max_steps`
-    steps of one action slot and the widest arity of argument slots; objects written as their tokens (`names`)."""
+    steps of one action slot and the widest arity of argument slots; objects written as their tokens (`names`).
+    With an `annotation`, each step is followed by the state after it (`environments.pddl.states`)."""
     actions = tuple(s.name for s in task.domain.schemas) + (NOOP,)
     arg_domains = argument_domains(task, names)
     segments: list = [compact_context(task, names, implied) + " "]
@@ -97,6 +99,8 @@ def compact_template(task: GroundTask, max_steps: int, names: Mapping[str, str] 
         for j, objs in enumerate(arg_domains):
             segments += [" ", Slot(f"s{i}.arg{j}", choices=objs + (PAD,))]
         segments.append(" )")
+        if annotation is not None:
+            segments += state_segments(annotation, i, last=i == max_steps - 1)
     return Template(tuple(segments))
 
 
@@ -175,11 +179,14 @@ def parse_values(
     return plan, positions
 
 
-def compact_vocabulary(action_names: Sequence[str], objects: Sequence[str], predicates: Sequence[str] = ()) -> list[str]:
+def compact_vocabulary(action_names: Sequence[str], objects: Sequence[str], predicates: Sequence[str] = (),
+                       state_words: Sequence[str] | None = None) -> list[str]:
     """Every token of a compact template or plan: brackets, NOOP, PAD, action names, objects,
-    then the context words and predicate names (appended, so earlier ids never move)."""
+    then the context words and predicate names (appended, so earlier ids never move); with
+    `state_words` (a state view's values), the state brackets and those words last."""
     words = list(COMPACT_FIXED) + [NOOP, PAD]
-    for word in [*action_names, *objects, *CONTEXT_WORDS, *predicates]:
+    states = [] if state_words is None else [OPEN, CLOSE, *state_words]
+    for word in [*action_names, *objects, *CONTEXT_WORDS, *predicates, *states]:
         if word not in words:
             words.append(word)
     return words
