@@ -98,9 +98,11 @@ def suites(limit: int) -> list[tuple[str, str, Callable[[], list[Any]], str | No
     if pb.is_dir():
         out.append(("Blocksworld PlanBench (4-5 blocks)", "blocksworld",
                     lambda: [(p, ref) for _, p, ref in _spread(load_planbench(pb), limit)], "length"))
-    each = max(1, n // 5)
-    out.append(("Blocksworld 3-7 blocks (generated)", "blocksworld",
-                lambda: [get_environment("blocksworld").generate(i, blocks=b) for b in (3, 4, 5, 6, 7) for i in range(each)], None))
+    for sizes in ((3, 4, 5, 6, 7), (3, 4, 5, 6)):  # 3-6: the canvases of models trained up to 6 blocks
+        each = max(1, n // len(sizes))
+        out.append((f"Blocksworld {sizes[0]}-{sizes[-1]} blocks (generated)", "blocksworld",
+                    lambda sizes=sizes, each=each: [get_environment("blocksworld").generate(i, blocks=b) for b in sizes
+                                                    for i in range(each)], None))
     out.append(("Kitchen (generated)", "kitchen", lambda: [get_environment("kitchen").generate(i) for i in range(n)], None))
     out.append(("Kitchen every kind, 3-5 objects (generated)", "kitchen", lambda: kitchen_mix(n), None))
     out.append(("Assembly 3-6 parts (generated)", "assembly",
@@ -190,6 +192,9 @@ def main() -> None:
                         help="canvases per problem in one batch, first valid wins (default: the environment's recommendation)")
     parser.add_argument("--model", type=Path, default=None,
                         help="a model directory for every suite run (default: the model shipped for each environment)")
+    parser.add_argument("--env", default=None,
+                        help="plan the selected suites in this registered environment instead of their own "
+                             "(a variant with the same problems, e.g. blocksworld-states for the Blocksworld suites)")
     parser.add_argument("--threshold", type=float, default=None,
                         help="confidence-threshold decoding (commit every token above it; default: one token per step)")
     parser.add_argument("--replan", action="store_true",
@@ -219,6 +224,7 @@ def main() -> None:
         if wanted and not any(w in label.lower() for w in wanted):
             continue
         items = load()
+        env_name = args.env or env_name
         for name, tier, rounds in settings:
             batch = 1 if env_name == "sudoku" else args.batch
             try:
