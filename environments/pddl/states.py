@@ -25,12 +25,13 @@ OPEN, CLOSE = "[", "]"  # the fixed words around a step's state
 
 @runtime_checkable
 class StateView(Protocol):
-    """A domain's state as a few variables with finite values (objects or the view's own `words`)."""
+    """A domain's state as a few variables with finite values; names and values are objects of the
+    task (written as their tokens) or the view's own `words`."""
 
-    words: tuple[str, ...]  # values that are not objects ("table", "hand"), for the vocabulary
+    words: tuple[str, ...]  # names and values that are not objects ("table", "hand"), for the vocabulary
 
     def variables(self, task: GroundTask) -> tuple[str, ...]:
-        """The variables' names (objects of the task), in template order."""
+        """The variables' names, in template order."""
 
     def domains(self, task: GroundTask) -> tuple[tuple[str, ...], ...]:
         """Per variable, every value it can take."""

@@ -138,3 +138,44 @@ def test_random_walk_states_match_the_simulator(env):
         plan.append(str(action))
     values = env.plan_to_values(problem, plan)
     assert [values[f"s5.at{k}"] for k in range(5)] == list(env.states.read(task, state))
+
+
+class WhereBallsAre:
+    """A user's view of gripper: where each ball is (a room or a gripper), and the robot's room."""
+
+    words = ("robby",)
+
+    def variables(self, task):
+        return (*sorted(o for o, in (a[1:] for a in task.init if a[0] == "ball")), "robby")
+
+    def domains(self, task):
+        rooms = tuple(sorted(a[1] for a in task.init if a[0] == "room"))
+        grippers = tuple(sorted(a[1] for a in task.init if a[0] == "gripper"))
+        return tuple(rooms + grippers for _ in self.variables(task)[:-1]) + (rooms,)
+
+    def read(self, task, state):
+        where = {a[1]: a[2] for a in state if a[0] in ("at", "carry")}
+        robby = next(a[1] for a in state if a[0] == "at-robby")
+        return (*(where[b] for b in self.variables(task)[:-1]), robby)
+
+    def goal_values(self, task):
+        return {a[1]: a[2] for a in task.goal_pos if a[0] == "at"}
+
+
+def test_a_view_of_another_domain_speaks_the_object_tokens():
+    from environments.pddl import PDDLEnvironment, PDDLProblem
+    from environments.pddl.generators import gripper_problem
+
+    data = Path(__file__).resolve().parents[2] / "environments" / "pddl" / "data"
+    env = PDDLEnvironment((data / "gripper.pddl").read_text(), object_pool=16, object_kinds=True, states=WhereBallsAre())
+    problem = env.prepare(PDDLProblem(pddl=gripper_problem(5, balls=3, rooms=2)))
+    plan = env.solve(problem)
+    values = env.plan_to_values(problem, plan)
+    tokens = env.names(problem)
+    text = _text(env, problem, values)
+    assert set(text.split()) <= set(env.vocabulary())
+    assert not set(text.split()) & set(tokens) - set(tokens.values())  # objects appear as their tokens only
+    assert env.parse_plan(problem, values) == plan and env.check_values(problem, values) == []
+    _fill_order_walk(env, problem, values)
+    ball = sorted(b for b in tokens if b.startswith("ball"))[0]
+    assert f" {tokens[ball]} " in text.split("[", 1)[1]  # the first state names the ball by its token
