@@ -304,8 +304,7 @@ class PDDLEnvironment:
         annotation = self._annotation(problem, task) if rendering == "compact" else None
 
         def step_slots(i: int) -> tuple[str, ...]:
-            own = tpl.step_slots(task, i, rendering)
-            return own + annotation.slots(i, last=i == n - 1) if annotation is not None else own
+            return _step_slots(task, i, n, rendering, annotation)
 
         out = []
         found = check_plan(task, plan, CONSTRAINT)
@@ -337,8 +336,7 @@ class PDDLEnvironment:
         if rendering != "compact":
             return BoundRules(no_values, tuple(tuple(tpl.step_slots(task, i, rendering)) for i in range(n)))
         annotation = self._annotation(problem, task)
-        order = tuple(tpl.step_slots(task, i, rendering) + (annotation.slots(i, last=i == n - 1) if annotation else ())
-                      for i in range(n))
+        order = tuple(_step_slots(task, i, n, rendering, annotation) for i in range(n))
         return BoundRules(PddlSteps(task, n, self.names(problem), annotation), order)
 
     def vocabulary(self) -> list[str]:
@@ -357,6 +355,12 @@ class PDDLEnvironment:
     def format_plan(self, plan: Sequence[str]) -> list[str]:
         """The plan as a list of "(action arg ...)" strings."""
         return [" ".join(step.split()) for step in plan_steps(plan)]
+
+
+def _step_slots(task: GroundTask, i: int, n: int, rendering: str, annotation: Annotation | None) -> tuple[str, ...]:
+    """Slot names of template step i of n: its action and arguments, then its state's (with an annotation)."""
+    own = tpl.step_slots(task, i, rendering)
+    return own + annotation.slots(i, last=i == n - 1) if annotation is not None else own
 
 
 def _states_after(task: GroundTask, plan: Sequence[str]) -> list[frozenset]:
