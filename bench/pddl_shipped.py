@@ -1,6 +1,6 @@
 """Train the shipped gripper or logistics model on generated problems (never the evaluation files).
 
-    PYTHONPATH=. python bench/pddl_shipped.py gripper --bases 4000 --out runs/gripper --threads 1 [--steps N] [--resume] [--stop-after N] [--suffixes K]
+    PYTHONPATH=. python bench/pddl_shipped.py gripper --bases 4000 --out runs/gripper --threads 1 [--steps N] [--resume] [--stop-after N] [--suffixes K] [--device cuda] [--no-eval]
 
 The training problems' objects and initial states come from the domain's generator
 (`environments.pddl.generators`, seeds from 1,000,000); each training example keeps such a
@@ -62,6 +62,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    parser.add_argument("--no-eval", action="store_true", help="skip the evaluation in the model card")
     parser.add_argument("--bases", type=int, default=400, help="generated problems the examples start from")
     parser.add_argument("--examples", type=int, default=None, help="training problems to make (default: the run's)")
     parser.add_argument("--stop-after", type=int, default=None, help="end this sitting after N more steps (checkpointed)")
@@ -85,7 +87,7 @@ def main() -> None:
                 handle.write(line + "\n")
 
     result = train_pddl((DATA / file).read_text(encoding="utf-8"), bases(args.bases), args.out, seed=args.seed, resume=args.resume,
-                        threads=args.threads, stop_after=args.stop_after, progress=args.log is None, log=log, knobs=knobs, examples=examples,
+                        device=args.device, evaluate=not args.no_eval, threads=args.threads, stop_after=args.stop_after, progress=args.log is None, log=log, knobs=knobs, examples=examples,
                         limits=limits, suffixes=args.suffixes, oracle=oracle, object_kinds=args.object_names == "kinds",
                         reproduce=f"python bench/pddl_shipped.py {args.domain} --bases {args.bases} --examples {examples}"
                         + (f" --suffixes {args.suffixes}" if args.suffixes else "") + (f" --oracle {args.oracle}" if args.oracle else "")

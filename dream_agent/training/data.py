@@ -71,12 +71,12 @@ def collate(examples: list[Example], pad_id: int, shifts: list[int] | None = Non
     """
     shifts = shifts or [0] * len(examples)
     length = max(len(e.ids) + k for e, k in zip(examples, shifts))
-    ids = torch.full((len(examples), length), pad_id, dtype=torch.long)
-    slot = torch.zeros((len(examples), length), dtype=torch.bool)
-    attn = torch.zeros((len(examples), length), dtype=torch.long)
-    for row, (e, k) in enumerate(zip(examples, shifts)):
-        n = len(e.ids)
-        ids[row, k:k + n] = torch.tensor(e.ids, dtype=torch.long)
-        slot[row, k:k + n] = torch.tensor(e.slot_mask, dtype=torch.bool)
-        attn[row, k:k + n] = 1
-    return ids, slot, attn
+    # padded rows as plain lists, then one tensor each: a tensor per row costs more than the model on small batches
+    ids, slot, attn = [], [], []
+    for e, k in zip(examples, shifts):
+        tail = length - k - len(e.ids)
+        ids.append([pad_id] * k + list(e.ids) + [pad_id] * tail)
+        slot.append([False] * k + list(e.slot_mask) + [False] * tail)
+        attn.append([0] * k + [1] * len(e.ids) + [0] * tail)
+    return (torch.tensor(ids, dtype=torch.long), torch.tensor(slot, dtype=torch.bool),
+            torch.tensor(attn, dtype=torch.long))

@@ -263,7 +263,7 @@ def fit(
                 raise InputError(f"{ckpt} was saved by a model of another shape than this recipe's ({config}); "
                                  "resume with the recipe it was made with") from None
             optim.load_state_dict(state["optim"])
-            generator.set_state(state["generator"])
+            generator.set_state(state["generator"].cpu())  # map_location moved it with the weights
             start, losses, wall = int(state["step"]), list(state["losses"]), float(state["wall"])
             say(f"resumed at step {start}")
 
@@ -271,8 +271,12 @@ def fit(
         t_start = time.perf_counter() - wall
         model.train()
         end = recipe.steps if stop_after is None else min(recipe.steps, start + stop_after)
+        joined, active = -1, []
         for step in range(start, end):
-            active = [e for pool, stage in zip(pools, recipe.stages) if step >= stage.start * recipe.steps for e in pool]
+            stages = sum(step >= stage.start * recipe.steps for stage in recipe.stages)
+            if stages != joined:  # a stage joined the mix: rebuild the pool (not every step: it is long)
+                joined = stages
+                active = [e for pool, stage in zip(pools, recipe.stages) if step >= stage.start * recipe.steps for e in pool]
             picks = torch.randint(len(active), (recipe.batch_size,), generator=generator).tolist()
             batch = [active[i] for i in picks]
             shifts = _shifts(batch, recipe.max_length, generator) if recipe.shift else None

@@ -51,13 +51,15 @@ def corrupt(
         (xt, masked, t): the noised canvas (B, L), bool (B, L) of masked positions, t (B,).
     """
     batch, length = x0.shape
-    t = eps + (1.0 - eps) * torch.rand(batch, generator=generator, device=x0.device)  # (B,)
-    draw = torch.rand(batch, length, generator=generator, device=x0.device)  # (B, L)
+    # Draws come from the generator on its own device (the CPU) and move to the batch's, so a run
+    # on a GPU sees the same masks as on the CPU and a CPU generator can drive either.
+    t = (eps + (1.0 - eps) * torch.rand(batch, generator=generator)).to(x0.device)  # (B,)
+    draw = torch.rand(batch, length, generator=generator).to(x0.device)  # (B, L)
     masked = (draw < t[:, None]) & slot_mask
     # Every row trains on at least one token: force one random slot position when none was drawn.
     empty = ~masked.any(dim=1) & slot_mask.any(dim=1)
     if empty.any():
-        scores = torch.rand(batch, length, generator=generator, device=x0.device).masked_fill(~slot_mask, -1.0)
+        scores = torch.rand(batch, length, generator=generator).to(x0.device).masked_fill(~slot_mask, -1.0)
         pick = scores.argmax(dim=1)
         masked[empty, pick[empty]] = True
     xt = torch.where(masked, torch.full_like(x0, mask_id), x0)
