@@ -30,7 +30,8 @@ def _train_pddl(domain: Optional[Path], problem: Optional[Path], problems: Optio
     texts = [read_text(f, "problem file") for f in files]
     out = out or Path("models") / f"pddl-{domain.stem if domain.stem != 'domain' else domain.parent.name}"
     command = (f"dream-agent train pddl --domain {domain} --problem {problem}" + (f" --problems {problems}" if problems else "")
-               + (f" --oracle {options['oracle']}" if options.get("oracle") else ""))
+               + (f" --oracle {options['oracle']}" if options.get("oracle") else "")
+               + (f" --state-view '{options['state_view']}'" if options.get("state_view") else ""))
     device = options.pop("device")
     if device != "cpu" and not device.startswith("cuda"):
         raise InputError(f"unknown device {device!r}; allowed: cpu, cuda")
@@ -71,6 +72,9 @@ def register(app: typer.Typer) -> None:
         examples: Optional[int] = typer.Option(None, "--examples", help="pddl: training problems to make (default 3000)"),
         oracle: Optional[str] = typer.Option(None, "--oracle", help="pddl: the planner solving them: bfs (default), astar, or "
                                              "fast-downward (optional extra, for problems too large for the others)"),
+        state_view: Optional[str] = typer.Option(None, "--state-view", help="pddl: write the state after each step "
+                                                 "into the template, as groups of predicates (e.g. 'at,carry;=at-robby'; "
+                                                 "docs/pddl.md); a resumed run keeps its own"),
         object_names: Optional[str] = typer.Option(None, "--object-names", help="pddl: kinds (default: untyped objects "
                                                    "named after the static unary predicates that type them, ball3) or types "
                                                    "(declared types only, o3); a resumed run keeps its own"),
@@ -92,8 +96,9 @@ def register(app: typer.Typer) -> None:
         if env != PDDL and env not in RECIPES:
             raise ValueError(f"no training recipe for {env!r}; known: {', '.join(sorted(RECIPES))}, pddl")
         if env != PDDL and (domain or problem or problems or examples is not None or oracle is not None
-                            or object_names is not None):
-            raise ValueError("--domain, --problem, --problems, --examples, --oracle and --object-names belong to `train pddl`")
+                            or object_names is not None or state_view is not None):
+            raise ValueError("--domain, --problem, --problems, --examples, --oracle, --object-names and --state-view "
+                             "belong to `train pddl`")
         if object_names not in (None, "kinds", "types"):
             raise ValueError(f"unknown --object-names {object_names!r}; allowed: kinds, types")
         if stop_after is not None and stop_after < 0:
@@ -112,7 +117,7 @@ def register(app: typer.Typer) -> None:
             result = _train_pddl(domain, problem, problems, out, steps, examples=examples or 3000, seed=seed, device=device, resume=resume,
                                  threads=threads, evaluate=not no_eval, progress=not json_out, log=log,
                                  batch_size=batch_size, weighting=weighting, stop_after=stop_after, oracle=oracle,
-                                 object_kinds=object_names != "types")
+                                 object_kinds=object_names != "types", state_view=state_view)
         else:
             result = train(env, steps, out, seed=seed, device=device, resume=resume, threads=threads, evaluate=not no_eval,
                            progress=not json_out, log=log, batch_size=batch_size, weighting=weighting, stop_after=stop_after,

@@ -26,6 +26,7 @@ from environments.pddl import PDDLEnvironment, PDDLProblem
 from environments.pddl.environment import DEFAULT_ORACLE
 from environments.pddl.names import domain_fingerprint, kind_predicates, object_groups
 from environments.pddl.oracle import relaxed_plan_length
+from environments.pddl.states import PredicateGroups
 from environments.pddl.record import DOMAIN_RECORD, domain_record, environment_for_model, read_domain_record, write_domain_record
 
 RATIO_SAMPLE = 1000  # training problems that set the model's steps per relaxed step
@@ -110,6 +111,7 @@ def train_pddl(
     limits: dict[str, Any] | None = None,
     suffixes: int = 0,
     oracle: str | None = None,
+    state_view: str | None = None,
     **overrides: Any,
 ) -> TrainResult:
     """Train a small MDM for a PDDL domain from problems over it and save it with its domain record.
@@ -127,6 +129,8 @@ def train_pddl(
         examples: training problems to make (those the oracle cannot solve within `limits` are skipped).
         limits: the oracle's bound per problem (default: `DATA_LIMITS`).
         suffixes: mid-plan restarts added per solved problem (`plan_suffixes`; no oracle calls).
+        state_view: write the state after each step into the template, as these predicate groups see it
+            (`environments.pddl.states.PredicateGroups`, e.g. "at,carry;=at-robby"). A resumed run keeps its own.
         oracle: the planner solving them (`PDDLEnvironment` oracles; default bfs). "fast-downward" (optional
             packages) solves problems far beyond the pure-Python searches' bounds; only `limits`' timeout applies to it.
         Other arguments: see `dream_agent.training.train`; `overrides` change recipe fields.
@@ -142,11 +146,15 @@ def train_pddl(
     if saved is not None:  # a run goes on naming objects as it began
         environment_for_model(domain, saved, out)
         object_kinds = saved.get("object_names", "types") == "kinds"
+        state_view = saved.get("state_view")
     kinds = kind_predicates(probe.domain) if object_kinds else ()
     most = max(len(group) for base in bases for group in object_groups(probe.task(base), kinds).values())
     pool = object_pool or max(16, 2 * most)
+    view = PredicateGroups(state_view) if state_view else None
+    if view is not None:
+        view.check(probe.domain)
     env = PDDLEnvironment(domain, base_problems=bases, object_pool=pool, object_kinds=object_kinds,
-                          oracle=oracle or DEFAULT_ORACLE)
+                          oracle=oracle or DEFAULT_ORACLE, states=view)
     recipe = pddl_recipe(env.name, knobs, examples, steps=steps, **overrides)
     limits = dict(limits or DATA_LIMITS)
     names = [probe.task(b).problem.name for b in bases]
@@ -191,11 +199,14 @@ def train_pddl(
               + (f", each with up to {suffixes} restarts part-way along its plan" if suffixes else "")),
         about=(f"Serves the PDDL domain `{env.domain.name}` (fingerprint `{domain_fingerprint(env.domain)}`, recorded "
                f"in domain.json with the object pool ({pool} tokens per type"
-               + (f" and per kind: {', '.join(kinds)}" if kinds else "") + ") and the step budget)."),
+               + (f" and per kind: {', '.join(kinds)}" if kinds else "") + ") and the step budget)."
+               + (f" Its template writes the state after each step as the predicate groups `{state_view}` see it."
+                  if state_view else "")),
     )
     data_key = json.dumps({"domain": domain_fingerprint(env.domain), "problems": names, "knobs": knobs,
                            "examples": stage.examples, "limits": limits, "seed": seed, "pool": pool,
                            "suffixes": suffixes, **({"object_names": "kinds"} if object_kinds else {}),
+                           **({"state_view": state_view} if state_view else {}),
                            **({"oracle": oracle} if oracle and oracle != DEFAULT_ORACLE else {})},
                           sort_keys=True)
     result = fit(recipe, env, out, make_pools, data_key, seed=seed, device=device, resume=resume, checkpoint_every=checkpoint_every,

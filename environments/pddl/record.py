@@ -15,6 +15,7 @@ from typing import Any, Sequence
 from constraints.errors import InputError
 from environments.pddl.environment import PDDLEnvironment
 from environments.pddl.names import domain_fingerprint
+from environments.pddl.states import PredicateGroups
 
 DOMAIN_RECORD = "domain.json"
 OBJECT_NAMES = {False: "types", True: "kinds"}  # how object tokens are named (records before the field: types)
@@ -29,7 +30,8 @@ def domain_record(env: PDDLEnvironment, domain_pddl: str, problems: Sequence[str
         raise ValueError("a trained PDDL model writes objects as tokens: the environment needs an object_pool")
     return {"domain": env.domain.name, "fingerprint": domain_fingerprint(env.domain), "object_pool": env.object_pool,
             "object_names": OBJECT_NAMES[env.object_kinds], "max_steps": max_steps, "candidates": candidates,
-            **({"relaxed_ratio": relaxed_ratio} if relaxed_ratio else {}), "problems": list(problems), "domain_pddl": domain_pddl}
+            **({"relaxed_ratio": relaxed_ratio} if relaxed_ratio else {}),
+            **({"state_view": env.states.spec} if isinstance(env.states, PredicateGroups) else {}), "problems": list(problems), "domain_pddl": domain_pddl}
 
 
 def write_domain_record(model_dir: str | Path, record: dict[str, Any]) -> Path:
@@ -66,13 +68,21 @@ def read_domain_record(model_dir: str | Path) -> dict[str, Any]:
     if record.get("object_names", "types") not in OBJECT_NAMES.values():
         raise InputError(f"{path}: object_names must be one of {', '.join(OBJECT_NAMES.values())}, "
                          f"got {record['object_names']!r}")
+    view = record.get("state_view")
+    if view is not None and not isinstance(view, str):
+        raise InputError(f"{path}: state_view must be a string of predicate groups, got {view!r}")
+    if view is not None:
+        PredicateGroups(view)  # a malformed spec fails here, naming itself
     return record
 
 
 def environment_from_record(domain_pddl: str, record: dict[str, Any]) -> PDDLEnvironment:
     """`domain_pddl` with the record's object pool and names, step budget and default candidates (the domain is not compared)."""
+    view = PredicateGroups(record["state_view"]) if record.get("state_view") else None
     env = PDDLEnvironment(domain_pddl, object_pool=int(record["object_pool"]), max_steps=int(record["max_steps"]),
-                          object_kinds=record.get("object_names", "types") == "kinds")
+                          object_kinds=record.get("object_names", "types") == "kinds", states=view)
+    if view is not None:
+        view.check(env.domain)
     env.recommended_candidates = int(record.get("candidates", 1))
     env.relaxed_ratio = record.get("relaxed_ratio")
     return env

@@ -13,9 +13,10 @@ What the variables of a domain are is the domain's knowledge: a `StateView` says
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Mapping, Protocol, Sequence, runtime_checkable
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
 
+from constraints.errors import InputError
 from constraints.template import Slot
 from environments.pddl.grounding import GroundTask
 from environments.pddl.names import rename
@@ -107,3 +108,110 @@ def state_values(annotation: Annotation, states: Sequence[frozenset], max_steps:
             if not (i == max_steps - 1 and k in annotation.fixed):
                 values[slot_name(i, k)] = value
     return values
+
+
+NONE = "none"  # a keyed variable's value when none of its group's atoms holds
+
+
+@dataclass(frozen=True)
+class PredicateGroups:
+    """A state view any domain can have, written as groups of its predicates.
+
+    A group such as ``at,carry`` makes one variable per object that is the first argument of one of
+    its atoms; its value is the atom's second argument (``at ball1 room2`` -> ball1 = room2), or the
+    predicate's name for a one-argument predicate (``ontable a`` -> a = ontable), or ``none``. A
+    group written ``=at-robby`` is one variable named after its one-argument predicate, whose value
+    is that argument (the robot's room). Groups are separated by ``;``: ``at,carry;=at-robby``.
+    A group that is not a true "one value at a time" invariant still gives a sound view: the
+    template only writes what `read` sees, and plans are checked by the simulator.
+    """
+
+    spec: str
+    groups: tuple[tuple[str, ...], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        groups = tuple(tuple(p.strip() for p in g.split(",") if p.strip()) for g in self.spec.split(";") if g.strip())
+        if not groups or any(not g for g in groups):
+            raise InputError(f"state view {self.spec!r}: write groups of predicates, e.g. 'at,carry;=at-robby'")
+        for group in groups:
+            if group[0].startswith("=") and len(group) != 1:
+                raise InputError(f"state view {self.spec!r}: a '=' group names one predicate, got {','.join(group)!r}")
+        object.__setattr__(self, "groups", groups)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        named = [p.lstrip("=") for g in self.groups for p in g]
+        return tuple(dict.fromkeys([*named, NONE]))
+
+    def check(self, domain: Any) -> None:
+        """Refuse predicates the domain lacks, and '=' groups over predicates of another arity than one."""
+        arity = dict(domain.predicates)
+        for group in self.groups:
+            for p in group:
+                name = p.lstrip("=")
+                if name not in arity:
+                    raise InputError(f"state view {self.spec!r}: the domain has no predicate {name!r}; "
+                                     f"it has {', '.join(sorted(arity))}")
+                if p.startswith("=") and arity[name] != 1:
+                    raise InputError(f"state view {self.spec!r}: '={name}' needs a one-argument predicate, "
+                                     f"{name} has {arity[name]}")
+                if not p.startswith("=") and arity[name] not in (1, 2):
+                    raise InputError(f"state view {self.spec!r}: {name} has {arity[name]} arguments; a group's "
+                                     "predicates have one or two")
+
+    def _atoms(self, task: GroundTask) -> frozenset:
+        return task.atoms | task.init | task.goal_pos
+
+    def _keyed(self, group: tuple[str, ...], atoms: Any) -> dict[str, list[str]]:
+        """Object -> the values its group's atoms among `atoms` give it."""
+        found: dict[str, list[str]] = {}
+        for atom in atoms:
+            if atom[0] in group and len(atom) in (2, 3):
+                found.setdefault(atom[1], []).append(atom[2] if len(atom) == 3 else atom[0])
+        return found
+
+    def variables(self, task: GroundTask) -> tuple[str, ...]:
+        names: list[str] = []
+        for group in self.groups:
+            if group[0].startswith("="):
+                names.append(group[0][1:])
+            else:
+                names += sorted(self._keyed(group, self._atoms(task)))
+        return tuple(names)
+
+    def domains(self, task: GroundTask) -> tuple[tuple[str, ...], ...]:
+        atoms, out = self._atoms(task), []
+        for group in self.groups:
+            if group[0].startswith("="):
+                out.append((*sorted({a[1] for a in atoms if a[0] == group[0][1:] and len(a) == 2}), NONE))
+            else:
+                out += [(*sorted(set(values)), NONE) for _, values in sorted(self._keyed(group, atoms).items())]
+        return tuple(out)
+
+    def read(self, task: GroundTask, state: frozenset) -> tuple[str, ...]:
+        values: list[str] = []
+        for group, keys in zip(self.groups, self._group_keys(task)):
+            if group[0].startswith("="):
+                held = sorted(a[1] for a in state if a[0] == group[0][1:] and len(a) == 2)
+                values.append(held[0] if held else NONE)
+            else:
+                found = self._keyed(group, state)
+                values += [min(found[k]) if k in found else NONE for k in keys]
+        return tuple(values)
+
+    def _group_keys(self, task: GroundTask) -> list[list[str]]:
+        atoms = self._atoms(task)
+        return [[] if g[0].startswith("=") else sorted(self._keyed(g, atoms)) for g in self.groups]
+
+    def goal_values(self, task: GroundTask) -> dict[str, str]:
+        goal: dict[str, str] = {}
+        for group in self.groups:
+            if group[0].startswith("="):
+                held = [a[1] for a in task.goal_pos if a[0] == group[0][1:] and len(a) == 2]
+                if len(held) == 1:
+                    goal[group[0][1:]] = held[0]
+            else:
+                for key, values in self._keyed(group, task.goal_pos).items():
+                    if len(values) == 1:
+                        goal[key] = values[0]
+        return goal

@@ -179,3 +179,75 @@ def test_a_view_of_another_domain_speaks_the_object_tokens():
     _fill_order_walk(env, problem, values)
     ball = sorted(b for b in tokens if b.startswith("ball"))[0]
     assert f" {tokens[ball]} " in text.split("[", 1)[1]  # the first state names the ball by its token
+
+
+def _gripper_env(spec="at,carry;=at-robby"):
+    from environments.pddl import PDDLEnvironment
+    from environments.pddl.states import PredicateGroups
+
+    data = Path(__file__).resolve().parents[2] / "environments" / "pddl" / "data"
+    return PDDLEnvironment((data / "gripper.pddl").read_text(), object_pool=16, object_kinds=True,
+                           states=PredicateGroups(spec))
+
+
+def test_predicate_groups_give_any_domain_a_state_view():
+    from environments.pddl import PDDLProblem
+    from environments.pddl.generators import gripper_problem
+
+    env = _gripper_env()
+    env.states.check(env.domain)
+    problem = env.prepare(PDDLProblem(pddl=gripper_problem(11, balls=4, rooms=3)))
+    task = env.task(problem)
+    balls = sorted(o for (o,) in (a[1:] for a in task.init if a[0] == "ball"))
+    assert env.states.variables(task) == (*balls, "at-robby")
+    rooms = sorted(a[1] for a in task.init if a[0] == "room")
+    assert env.states.domains(task)[-1] == (*rooms, "none")
+    assert env.states.read(task, task.init)[-1] == next(a[1] for a in task.init if a[0] == "at-robby")
+    plan = env.solve(problem)
+    values = env.plan_to_values(problem, plan)
+    assert env.parse_plan(problem, values) == plan and env.check_values(problem, values) == []
+    assert set(_text(env, problem, values).split()) <= set(env.vocabulary())
+    _fill_order_walk(env, problem, values)
+    # a ball's goal room is fixed text in the last step
+    goal = {a[1]: a[2] for a in task.goal_pos if a[0] == "at"}
+    assert env.states.goal_values(task) == goal
+
+
+def test_predicate_groups_of_blocksworld_see_what_block_positions_see():
+    from environments.pddl.environment import _states_after
+    from environments.pddl.states import PredicateGroups
+
+    env = get_environment("blocksworld-states")
+    problem = env.prepare(env.generate(3, blocks=5))
+    task = env.task(problem)
+    view, plain = PredicateGroups("on,ontable,holding"), env.states
+    named = {"ontable": "table", "holding": "hand"}
+    states = [task.init, *_states_after(task, env.solve(problem))]
+    assert len(states) >= 3
+    for state in states:
+        assert tuple(named.get(v, v) for v in view.read(task, state)) == plain.read(task, state)
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("", "write groups of predicates"),
+    ("=at-robby,at", "a '=' group names one predicate"),
+    ("at,hold", "the domain has no predicate 'hold'; it has at, at-robby"),
+    ("=at", "'=at' needs a one-argument predicate"),
+])
+def test_a_bad_state_view_names_the_problem(spec, message):
+    from constraints.errors import InputError
+
+    with pytest.raises(InputError, match=message.replace("(", r"\(")):
+        env = _gripper_env(spec)
+        env.states.check(env.domain)
+
+
+def test_the_domain_record_keeps_the_state_view():
+    from environments.pddl.record import domain_record, environment_from_record
+
+    env = _gripper_env()
+    record = domain_record(env, "(domain text)", ["p1"], 12)
+    assert record["state_view"] == "at,carry;=at-robby"
+    data = Path(__file__).resolve().parents[2] / "environments" / "pddl" / "data"
+    again = environment_from_record((data / "gripper.pddl").read_text(), record)
+    assert again.states == env.states and again.vocabulary() == env.vocabulary()
