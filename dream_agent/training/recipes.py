@@ -58,13 +58,14 @@ RECIPES: dict[str, Recipe] = {
         dim=96, n_layers=3, n_heads=4, ffn_dim=384, max_length=32, batch_size=128, steps=1500,
         eval_knobs={"difficulty": "hard"},
     ),
-    # A long run (resumed over several sittings): 16x the puzzles and ~30x the tokens of the first
-    # model, with hard and 24-given puzzles, where the model must do what singles cannot.
+    # Deeper and wider than the first 9x9 model (0.8M parameters, 20,000 x 64 on a CPU: hard 53%),
+    # on twice the puzzles, most of them hard, where the model must do what singles cannot:
+    # 12,000 steps of batch 256 took 11.5 min on one GPU (hard 24-clue puzzles 73%, docs/results.md).
     "sudoku": Recipe(
         "sudoku",
         (Stage(({"difficulty": "easy"},), 0.0, 2000), Stage(({"difficulty": "medium"},), 0.05, 20000),
-         Stage(({"difficulty": "hard"},), 0.15, 10000), Stage(({"difficulty": "hard", "givens": 24},), 0.3, 3000)),
-        dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=96, batch_size=64, steps=20000,
+         Stage(({"difficulty": "hard"},), 0.1, 30000), Stage(({"difficulty": "hard", "givens": 24},), 0.2, 20000)),
+        dim=192, n_layers=8, n_heads=6, ffn_dim=768, max_length=96, batch_size=256, lr=7e-4, warmup=500, steps=12000,
         eval_knobs={"difficulty": "medium"},
     ),
     # The shipped model: one run resumed over several sittings, with six numbers (the classic game;
@@ -77,10 +78,13 @@ RECIPES: dict[str, Recipe] = {
         dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=128, batch_size=64, steps=20000,
         eval_knobs={"n": 4}, solutions="sampled",
     ),
+    # 3-7 blocks on a model 3x the first's (dim 128 x 4, 3,400 x 32 on a CPU: 3-7 blocks 73%):
+    # 8,000 steps of batch 128 took 8.3 min on one GPU (PlanBench 100%, 3-7 blocks 93%, docs/results.md).
     "blocksworld": Recipe(
         "blocksworld",
-        (_BLOCKS, Stage(({"blocks": 5},), 0.1, 6000), Stage(({"blocks": 6},), 0.3, 3000)),
-        dim=128, n_layers=4, n_heads=4, ffn_dim=512, max_length=192, batch_size=32, steps=3000,
+        (_BLOCKS, Stage(({"blocks": 5},), 0.05, 8000), Stage(({"blocks": 6},), 0.15, 8000),
+         Stage(({"blocks": 7},), 0.3, 8000)),
+        dim=192, n_layers=6, n_heads=6, ffn_dim=768, max_length=288, batch_size=128, lr=7e-4, warmup=300, steps=8000,
         eval_knobs={"blocks": 5},
     ),
     # The shipped recipe on the state-annotated template (environments.pddl.states): each step writes

@@ -20,7 +20,7 @@ FLOOR_CD = 3  # of 6 five-number problems at the CLI's defaults (8 candidates), 
 FLOOR_ASSEMBLY = 7  # of 8 three-part tasks, measured: shipped 8, control 0 (four parts: 6 and 0); 6 before stuck plans were redrafted
 FLOOR_KITCHEN = 6  # of 8 tasks, one per kind, at 8 candidates (the CLI's 32 cost the control 4x the time), measured: shipped 7, control 0 (30 every-kind tasks: 93.3% and 0.0%)
 FLOOR_KITCHEN_ALONE = 13  # of 24 tasks, three per kind, the model alone: shipped 16, control 0 (30 tasks: 70.0%)
-FLOOR_BW = 10  # of 12 four-block problems, measured: shipped 11, control 7 (30 problems: 28 and 18)  # generator seeds never used in training (those start at 10,000,000)
+FLOOR_BW = 8  # of 12 four-block problems at one candidate, measured: shipped 10, control 2 (at the CLI's 16 candidates the control passes 10)  # generator seeds never used in training (those start at 10,000,000)
 
 
 def test_every_registered_model_ships_small_with_a_card():
@@ -99,8 +99,8 @@ def test_sudoku9x9_model_alone_solves_unseen_medium_puzzles(which, untrained):
 def test_sudoku9x9_solves_unseen_hard_puzzles_at_the_local_tier(which, untrained):
     env = get_environment("sudoku")
     problems = [env.generate(s, difficulty="hard", givens=24) for s in range(900_000, 900_012)]
-    # 24 clues, beyond naked and hidden singles; the CLI's defaults. Measured: shipped 6 of 12, control 0
-    assert _solved("sudoku", problems, _model(which, untrained, "sudoku")) >= 5
+    # 24 clues, beyond naked and hidden singles; the CLI's defaults. Measured: shipped 10 of 12 (the first 9x9 model 6), control 0
+    assert _solved("sudoku", problems, _model(which, untrained, "sudoku")) >= 8
 
 
 @pytest.mark.parametrize("which", MODELS)
@@ -135,9 +135,9 @@ def test_blocksworld_model_alone_writes_well_formed_actions(which, untrained):
 def test_blocksworld_plans_solve_four_block_problems(which, untrained):
     env = get_environment("blocksworld")
     problems = [env.generate(s, blocks=4) for s in range(UNSEEN.start, UNSEEN.start + 12)]
-    # the CLI's defaults: the "local" tier, remasking and the recommended candidates; the model alone
-    # solves too few to set a floor. See FLOOR_BW
-    assert _solved("blocksworld", problems, _model(which, untrained, "blocksworld")) >= FLOOR_BW
+    # the "local" tier and remasking with one candidate: the CLI's 16 let the untrained control pass
+    # too (the rules and many samples solve four blocks). See FLOOR_BW
+    assert _solved("blocksworld", problems, _model(which, untrained, "blocksworld"), candidates=1) >= FLOOR_BW
 
 
 def _every_kitchen_kind(per_kind: int = 1):

@@ -74,7 +74,7 @@ def test_batch_size_does_not_change_a_plan(settings) -> None:
     assert by_8 == by_32
     assert alone == by_32[::4]
     # the rows differ in what they ran, so a batch mixes step counts and draws
-    assert len({(rounds, nfe) for _, _, rounds, nfe in by_32}) > 3
+    assert len({(rounds, nfe) for _, _, rounds, nfe in by_32}) >= 3
 
 
 def test_the_largest_seed_is_a_seed_like_any_other() -> None:
