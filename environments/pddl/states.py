@@ -13,6 +13,7 @@ What the variables of a domain are is the domain's knowledge: a `StateView` says
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
 
@@ -128,6 +129,8 @@ class PredicateGroups:
 
     spec: str
     groups: tuple[tuple[str, ...], ...] = field(init=False, repr=False, compare=False)
+    # task -> each group's keys: `read` runs per state the rules look at, the keys once per task
+    _keys: Any = field(init=False, repr=False, compare=False, default_factory=weakref.WeakKeyDictionary)
 
     def __post_init__(self) -> None:
         groups = tuple(tuple(p.strip() for p in g.split(",") if p.strip()) for g in self.spec.split(";") if g.strip())
@@ -200,8 +203,10 @@ class PredicateGroups:
         return tuple(values)
 
     def _group_keys(self, task: GroundTask) -> list[list[str]]:
-        atoms = self._atoms(task)
-        return [[] if g[0].startswith("=") else sorted(self._keyed(g, atoms)) for g in self.groups]
+        if task not in self._keys:
+            atoms = self._atoms(task)
+            self._keys[task] = [[] if g[0].startswith("=") else sorted(self._keyed(g, atoms)) for g in self.groups]
+        return self._keys[task]
 
     def goal_values(self, task: GroundTask) -> dict[str, str]:
         goal: dict[str, str] = {}
