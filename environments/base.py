@@ -72,6 +72,9 @@ class Environment(Protocol):
     `recommended_candidates` is how many canvases per problem a plan request runs when its
     options leave `candidates` unset (`planners.options.PlanOptions.for_environment`): the
     number measured to pay for its time with this domain's shipped model (1: one canvas).
+    An environment may also have a `recommended_threshold`: the confidence threshold it decodes
+    with when the options set neither `steps` nor `confidence_threshold` (Sudoku 9x9; the others
+    commit one token per step).
     """
 
     name: str

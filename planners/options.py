@@ -121,13 +121,20 @@ class PlanOptions:
         return 1 if self.candidates is None else self.candidates
 
     def for_environment(self, env: Environment) -> PlanOptions:
-        """These options with `candidates` resolved: as given, else `env.recommended_candidates`.
+        """These options with the environment's recommendations filled in where they leave a choice open.
 
-        The one place an environment's recommendation enters a run (`planners.solving.solve_batch`).
+        `candidates` unset: `env.recommended_candidates`. Neither `steps` nor `confidence_threshold`
+        set: the environment's `recommended_threshold` where it has one (a schedule the user gives,
+        e.g. `steps=81` for one token per step on a 9x9 grid, is kept). The one place an
+        environment's recommendation enters a run (`planners.solving.solve_batch`).
         """
-        if self.candidates is not None:
-            return self
-        return dataclasses.replace(self, candidates=env.recommended_candidates)
+        changes: dict[str, Any] = {}
+        if self.candidates is None:
+            changes["candidates"] = env.recommended_candidates
+        threshold = getattr(env, "recommended_threshold", None)
+        if threshold is not None and self.sampling.steps is None and self.sampling.confidence_threshold is None:
+            changes["sampling"] = self.sampling.replace(confidence_threshold=threshold)
+        return dataclasses.replace(self, **changes) if changes else self
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any] | None = None) -> PlanOptions:

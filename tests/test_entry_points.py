@@ -62,12 +62,17 @@ def test_per_call_configurable_gives_the_same_run_as_constructor_options():
     assert {"plan": out.plan, "nfe": out.nfe, "rounds": out.rounds, "solved": out.solved} == _python(options)
 
 
-def test_first_round_takes_one_step_per_open_token_everywhere():
+def test_first_round_takes_one_step_per_open_token_unless_the_environment_recommends_a_threshold():
     blanks = PUZZLE.count("0")
-    result = dream_agent.solve("sudoku", PUZZLE, max_rounds=1, keep_trace=True)
-    steps = [e.step for e in result.trace if e.kind == "step" and e.round == 1]
-    assert max(steps) + 1 == blanks == result.nfe
     assert PlanOptions().sampling.steps is None and PlanOptions.from_mapping({}) == PlanOptions()
+    plain = dream_agent.solve("sudoku", PUZZLE, max_rounds=1, keep_trace=True, steps=blanks)  # one token a step
+    steps = [e.step for e in plain.trace if e.kind == "step" and e.round == 1]
+    assert max(steps) + 1 == blanks == plain.nfe
+    small = "1003030032104132"  # 4x4: no recommended threshold, so unset steps mean one per open token
+    result = dream_agent.solve("sudoku4x4", small, max_rounds=1, keep_trace=True)
+    assert max(e.step for e in result.trace if e.kind == "step") + 1 == small.count("0") == result.nfe
+    default = dream_agent.solve("sudoku", PUZZLE, max_rounds=1, keep_trace=True)  # 9x9: its threshold
+    assert default.solved and plain.solved and default.nfe < blanks
 
 
 def test_unset_candidates_are_the_environment_recommendation_at_every_entry_point(monkeypatch, tmp_path):

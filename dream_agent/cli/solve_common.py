@@ -16,7 +16,8 @@ from planners.options import CONSTRAINT_TIERS, PlanOptions
 _DEFAULT = PlanOptions()
 STEPS = typer.Option(None, "--steps", help="denoising steps of the first round (default: one per open token)")
 ALG = typer.Option(None, "--alg", help=f"unmasking order: {', '.join(ALGORITHMS)} (default: {_DEFAULT.sampling.alg})")
-THRESHOLD = typer.Option(None, "--threshold", help="commit every token above this confidence (Fast-dLLM)")
+THRESHOLD = typer.Option(None, "--threshold", help="commit every token above this confidence (Fast-dLLM); unset: the environment's "
+                         "recommendation without --steps (9x9 Sudoku 0.9999), else one token per step")
 MAX_ROUNDS = typer.Option(None, "--max-rounds", help=f"most infill -> check -> remask rounds (default: {_DEFAULT.max_rounds})")
 SEED = typer.Option(None, "--seed", help=f"sampling seed (default: {_DEFAULT.sampling.seed})")
 MODEL = typer.Option(None, "--model", help="model directory (default: the model shipped for this environment)")

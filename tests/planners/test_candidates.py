@@ -71,3 +71,27 @@ def test_unset_candidates_are_the_environment_recommendation_and_a_bare_template
     assert explicit.for_environment(kitchen) is explicit  # an explicit number is kept
     _, events, _ = run(None)  # refine_batch on bare templates: one canvas each
     assert {e.candidate for e in events} == {0}
+
+
+def test_sudoku_decodes_at_its_recommended_threshold_unless_the_options_give_a_schedule():
+    from environments import get_environment
+
+    sudoku, small, kitchen = get_environment("sudoku"), get_environment("sudoku4x4"), get_environment("kitchen")
+    threshold = PlanOptions().for_environment(sudoku).sampling.confidence_threshold
+    assert threshold == sudoku.recommended_threshold and 0.99 < threshold < 1
+    assert PlanOptions.of(steps=81).for_environment(sudoku).sampling.confidence_threshold is None
+    assert PlanOptions.of(confidence_threshold=0.5).for_environment(sudoku).sampling.confidence_threshold == 0.5
+    assert PlanOptions().for_environment(small).sampling.confidence_threshold is None
+    assert PlanOptions().for_environment(kitchen).sampling.confidence_threshold is None
+
+
+def test_the_recommended_threshold_solves_a_shipped_sudoku_in_fewer_model_calls():
+    from dream_agent.planning import solve_batch
+    from environments import get_environment
+
+    env = get_environment("sudoku")
+    puzzles = [env.generate(seed, difficulty="medium") for seed in (0, 1)]
+    default = solve_batch(env, puzzles)
+    one_per_step = solve_batch(env, puzzles, steps=81)
+    assert all(r.solved for r in default + one_per_step)
+    assert all(2 * d.nfe <= o.nfe for d, o in zip(default, one_per_step))
