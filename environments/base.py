@@ -72,9 +72,9 @@ class Environment(Protocol):
     `recommended_candidates` is how many canvases per problem a plan request runs when its
     options leave `candidates` unset (`planners.options.PlanOptions.for_environment`): the
     number measured to pay for its time with this domain's shipped model (1: one canvas).
-    An environment may also have a `recommended_threshold`: the confidence threshold it decodes
-    with when the options set neither `steps` nor `confidence_threshold` (Sudoku 9x9; the others
-    commit one token per step).
+    An environment may also have `recommended_options` (`planners.options.RECOMMENDABLE`: a
+    confidence threshold, the extra candidates' unmasking-order temperature, late candidates),
+    used where a request leaves them unset (9x9 Sudoku; the others have none).
     """
 
     name: str

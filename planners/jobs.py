@@ -93,6 +93,7 @@ class Job:
     seconds: float = 0.0
     done: bool = False
     restarted: bool = False
+    waiting: bool = False  # a late candidate before its request's first draft failed (`PlanOptions.late_candidates`)
     best: Draft | None = None
     trace: list[TraceEvent] = field(default_factory=list)
     generator: torch.Generator | None = None  # this row's own draws (made on its first round)

@@ -23,6 +23,10 @@ MAX_CANDIDATES = 256  # rows per problem in one batch; past this the batch, not 
 MAX_ROUNDS = 10_000  # rounds per plan; a plan not found in 10,000 rounds is not found in 10**9 (which never ends)
 
 
+# The options an environment may set for its runs where a request leaves them unset (`for_environment`).
+RECOMMENDABLE: tuple[str, ...] = ("confidence_threshold", "retry_alg_temp", "late_candidates")
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -44,6 +48,13 @@ class PlanOptions:
         retry_temperature: greedy decoding stops refining a plan once a round would repeat an
             earlier one; the rounds left then go to a sampled restart at this temperature, run
             as a row of the same batch (None: stop instead).
+        retry_alg_temp: the unmasking-order temperature (Dream's `alg_temp`) of those sampled rows,
+            the extra candidates and the restarts (None: they keep the options' `alg_temp`). A
+            confident model samples nearly the same tokens at any temperature; a drawn order
+            gives its candidates different drafts while the first one stays greedy.
+        late_candidates: the extra candidates join only once the first one's draft fails its
+            check, so a problem the first draft solves costs one canvas (None: the
+            environment's recommendation, else False).
         constraints: the hard-constraint tier while denoising (CONSTRAINT_TIERS): "none", the model
             alone; "local" (the default), each rule checked against committed tokens only (a
             slot's value set, a peer's digit, operands still available, an action applicable
@@ -69,6 +80,8 @@ class PlanOptions:
     remask: str = "blamed"
     remask_k: int = 4
     retry_temperature: float | None = 0.7
+    retry_alg_temp: float | None = None
+    late_candidates: bool | None = None
     constraints: str = "local"
     rendering: str | None = None
     candidates: int | None = None
@@ -95,6 +108,11 @@ class PlanOptions:
         if retry is not None and (isinstance(retry, bool) or not isinstance(retry, (int, float))
                                   or not 0 < retry <= 1e4):
             raise InputError(f"retry_temperature must be a number in (0, 10000] or None, got {retry!r}")
+        order = self.retry_alg_temp
+        if order is not None and (isinstance(order, bool) or not isinstance(order, (int, float)) or not 0 <= order <= 1e4):
+            raise InputError(f"retry_alg_temp must be a number in [0, 10000] or None, got {order!r}")
+        if self.late_candidates is not None and not isinstance(self.late_candidates, bool):
+            raise InputError(f"late_candidates must be true, false or None, got {self.late_candidates!r}")
         if self.constraints not in CONSTRAINT_TIERS:
             raise InputError(f"constraints must be one of {', '.join(CONSTRAINT_TIERS)}, got {self.constraints!r}")
         if self.rendering is not None and self.rendering not in RENDERINGS:
@@ -123,17 +141,23 @@ class PlanOptions:
     def for_environment(self, env: Environment) -> PlanOptions:
         """These options with the environment's recommendations filled in where they leave a choice open.
 
-        `candidates` unset: `env.recommended_candidates`. Neither `steps` nor `confidence_threshold`
-        set: the environment's `recommended_threshold` where it has one (a schedule the user gives,
-        e.g. `steps=81` for one token per step on a 9x9 grid, is kept). The one place an
-        environment's recommendation enters a run (`planners.solving.solve_batch`).
+        `candidates` unset: `env.recommended_candidates`. An environment may recommend more in
+        `recommended_options` (see RECOMMENDABLE), each taken where these options leave it None;
+        `confidence_threshold` only where `steps` is unset too (a schedule the user gives, e.g.
+        `steps=81` for one token per step on a 9x9 grid, is kept). The one place an environment's
+        recommendation enters a run (`planners.solving.solve_batch`).
         """
         changes: dict[str, Any] = {}
         if self.candidates is None:
             changes["candidates"] = env.recommended_candidates
-        threshold = getattr(env, "recommended_threshold", None)
-        if threshold is not None and self.sampling.steps is None and self.sampling.confidence_threshold is None:
-            changes["sampling"] = self.sampling.replace(confidence_threshold=threshold)
+        for name, value in getattr(env, "recommended_options", {}).items():
+            if name not in RECOMMENDABLE:
+                raise ValueError(f"{type(env).__name__} recommends {name!r}; recommendable: {', '.join(RECOMMENDABLE)}")
+            if name == "confidence_threshold":
+                if self.sampling.steps is None and self.sampling.confidence_threshold is None:
+                    changes["sampling"] = self.sampling.replace(confidence_threshold=value)
+            elif getattr(self, name) is None:
+                changes[name] = value
         return dataclasses.replace(self, **changes) if changes else self
 
     @classmethod

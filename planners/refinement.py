@@ -21,6 +21,7 @@ from constraints.errors import InputError
 from constraints.template import Template
 from constraints.violation import Constraint, Violation, check_all
 from dream_agent.denoise import DeferHook, LogitsHook, denoise
+from dream_agent.options import SamplingOptions
 from dream_agent.protocols import DiffusionLM
 from planners.compile import Canvas, compile_template, decode_slots
 from planners.jobs import Budget, Check, Draft, Job, Request, next_seed
@@ -81,7 +82,9 @@ def refine_batch(
     stops at its first valid plan; of candidates valid in the same round the lower `rank` wins.
     Its NFE counts the model calls any of its candidates took part in (a call carries several
     rows; greedy and sampled rows go in separate calls), its rounds the most any ran; `max_nfe`
-    bounds that count, the request's, not each candidate's.
+    bounds that count, the request's, not each candidate's. With `options.late_candidates` the
+    others join only after the first candidate's first draft fails its check; with
+    `options.retry_alg_temp` they also draw their unmasking order.
 
     Each job of a round runs the step count it asks for, capped by its own NFE budget, and draws
     from its own generator (seeded from the seed and its candidate number, `planners.jobs.row_seed`),
@@ -99,20 +102,21 @@ def refine_batch(
                              f"accepts at most {model.denoiser.max_length}: give a smaller problem or a model trained "
                              "with a larger max_length")
     sampling = options.sampling
-    sampled = sampling.replace(temperature=sampling.temperature or options.retry_temperature or 1.0,
-                               seed=next_seed(sampling.seed))  # as stall restarts; each row adds its candidate
+    sampled = _sampled(sampling, options, sampling.temperature or options.retry_temperature or 1.0)
     jobs = [Job(i, k, r, sampling if k == 0 else sampled, sampling.steps_for(len(r.canvas.open_positions)))
             for i, r in enumerate(requests) for k in range(options.n_candidates)]
     budget = Budget(options, jobs)
     emit = _recorder(options, on_step)
     for job in jobs:
         job.start()
+        job.waiting = bool(options.late_candidates) and job.candidate > 0
         if not job.canvas.open_positions:  # nothing to fill: check the fixed text once
             job.rounds = 1
             _absorb(job, list(job.canvas.ids), job.confidence, 0, options, emit)
             job.done = True
     while True:
-        active = [job for job in jobs if not job.done and not _stops(job, budget, options)]
+        _wake_late_candidates(jobs)
+        active = [job for job in jobs if not job.done and not job.waiting and not _stops(job, budget, options)]
         if not active:
             break
         for group in _by_sampling(active):
@@ -149,6 +153,15 @@ def _by_request(jobs: list[Job]) -> list[list[Job]]:
     return list(groups.values())
 
 
+def _wake_late_candidates(jobs: list[Job]) -> None:
+    """Late candidates join once their request's first candidate has a draft that fails its check (or has stopped)."""
+    for group in _by_request(jobs):
+        first = group[0]
+        if first.done or (first.best is not None and first.best.violations):
+            for job in group[1:]:
+                job.waiting = False
+
+
 def _stop_solved_requests(jobs: list[Job], budget: Budget) -> None:
     """A request with a valid plan needs no more rounds from its other candidates."""
     for group in _by_request(jobs):
@@ -168,6 +181,13 @@ def _request_result(group: list[Job], keep_trace: bool) -> PlanResult:
                                seconds=max(j.seconds for j in group), trace=trace)
 
 
+def _sampled(sampling: SamplingOptions, options: PlanOptions, temperature: float) -> SamplingOptions:
+    """The sampling of extra candidates and stall restarts: `temperature`, `options.retry_alg_temp` where
+    set, and a seed of their own (so a restart does not replay its greedy draft; each row adds its candidate)."""
+    order = {} if options.retry_alg_temp is None else {"alg_temp": options.retry_alg_temp}
+    return sampling.replace(temperature=temperature, seed=next_seed(sampling.seed), **order)
+
+
 def _stops(job: Job, budget: Budget, options: PlanOptions) -> bool:
     """Whether `job` ends before the next round; a greedy job that stalls may restart with sampling."""
     if budget.is_spent(job):
@@ -178,7 +198,7 @@ def _stops(job: Job, budget: Budget, options: PlanOptions) -> bool:
             job.done, job.seconds = True, budget.elapsed()
             return True
         # a sampled restart: its own seed, so that it does not replay the greedy draft
-        job.sampling = job.sampling.replace(temperature=options.retry_temperature, seed=next_seed(job.sampling.seed))
+        job.sampling = _sampled(job.sampling, options, options.retry_temperature)
         job.restarted = True
         job.start()
     return False

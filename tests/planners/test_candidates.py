@@ -66,19 +66,22 @@ def test_unset_candidates_are_the_environment_recommendation_and_a_bare_template
     kitchen, sudoku = get_environment("kitchen"), get_environment("sudoku")
     assert PlanOptions().candidates is None and PlanOptions().n_candidates == 1
     assert PlanOptions().for_environment(kitchen).candidates == kitchen.recommended_candidates
-    assert PlanOptions().for_environment(sudoku).candidates == sudoku.recommended_candidates == 1
+    assert PlanOptions().for_environment(sudoku).candidates == sudoku.recommended_candidates == 16
     explicit = PlanOptions.of(candidates=1)
     assert explicit.for_environment(kitchen) is explicit  # an explicit number is kept
     _, events, _ = run(None)  # refine_batch on bare templates: one canvas each
     assert {e.candidate for e in events} == {0}
 
 
-def test_sudoku_decodes_at_its_recommended_threshold_unless_the_options_give_a_schedule():
+def test_sudoku_recommends_a_threshold_unless_the_options_give_a_schedule_and_late_candidates():
     from environments import get_environment
 
     sudoku, small, kitchen = get_environment("sudoku"), get_environment("sudoku4x4"), get_environment("kitchen")
-    threshold = PlanOptions().for_environment(sudoku).sampling.confidence_threshold
-    assert threshold == sudoku.recommended_threshold and 0.99 < threshold < 1
+    resolved = PlanOptions().for_environment(sudoku)
+    threshold = resolved.sampling.confidence_threshold
+    assert threshold == sudoku.recommended_options["confidence_threshold"] and 0.99 < threshold < 1
+    assert resolved.late_candidates is True and resolved.retry_alg_temp == 1.0 and resolved.candidates == 16
+    assert PlanOptions.of(late_candidates=False).for_environment(sudoku).late_candidates is False  # given: kept
     assert PlanOptions.of(steps=81).for_environment(sudoku).sampling.confidence_threshold is None
     assert PlanOptions.of(confidence_threshold=0.5).for_environment(sudoku).sampling.confidence_threshold == 0.5
     assert PlanOptions().for_environment(small).sampling.confidence_threshold is None
@@ -95,3 +98,15 @@ def test_the_recommended_threshold_solves_a_shipped_sudoku_in_fewer_model_calls(
     one_per_step = solve_batch(env, puzzles, steps=81)
     assert all(r.solved for r in default + one_per_step)
     assert all(2 * d.nfe <= o.nfe for d, o in zip(default, one_per_step))
+
+
+def test_late_candidates_join_only_once_the_first_draft_fails_its_check():
+    _, events, _ = run(4, check=one_of("a", ["x"]), late_candidates=True)
+    assert {e.candidate for e in events} == {0}  # the greedy draft is valid: one canvas was run
+    results, events, _ = run(4, late_candidates=True, retry_alg_temp=1.0)
+    first_check = next(i for i, e in enumerate(events) if e.kind == "check")
+    assert events[first_check].candidate == 0
+    assert all(e.candidate == 0 for e in events[:first_check]) and {e.candidate for e in events} == {0, 1, 2, 3}
+    assert all(r.solved for r in results)  # a sampled candidate found z
+    _, early, _ = run(4, check=one_of("a", ["x"]))
+    assert {e.candidate for e in early} == {0, 1, 2, 3}  # without: every canvas runs from the start
