@@ -136,7 +136,8 @@ def random_control(env_name: str, model: Path | None = None) -> Any:
 
 def run_suite(env_name: str, items: list[Any], extra: Any, tier: str, rounds: int, batch: int,
               random_weights: bool = False, candidates: int | None = None, model: Path | None = None,
-              threshold: float | None = None, replan: bool = False, retry_temperature: float | None = None) -> dict[str, Any]:
+              threshold: float | None = None, replan: bool = False, retry_temperature: float | None = None,
+              late_candidates: bool | None = None) -> dict[str, Any]:
     """Solve every item; returns solve rate, median NFE, mean seconds per instance and extras."""
     from dream_agent.planning import load_cached, solve_batch
     from planners.options import PlanOptions
@@ -153,6 +154,7 @@ def run_suite(env_name: str, items: list[Any], extra: Any, tier: str, rounds: in
     for i in range(0, len(problems), batch):
         results += solve_batch(env, problems[i : i + batch], lm, constraints=tier, max_rounds=rounds,
                                candidates=candidates, confidence_threshold=threshold, replan=replan,
+                               late_candidates=late_candidates,
                                **({"retry_temperature": retry_temperature} if retry_temperature is not None else {}))
     wall = time.perf_counter() - start
     solved = [r.solved for r in results]
@@ -203,6 +205,8 @@ def main() -> None:
                         help="control: an untrained model of the same shape (shows what the constraints do alone)")
     parser.add_argument("--retry-temperature", type=float, default=None,
                         help="sampling temperature of extra candidates and stall restarts (default: the planner's)")
+    parser.add_argument("--late-candidates", choices=("on", "off"), default=None,
+                        help="extra candidates join only once the first draft fails (default: the environment's choice)")
     parser.add_argument("--out", type=Path, default=None, help="write the markdown table here")
     args = parser.parse_args()
 
@@ -229,7 +233,8 @@ def main() -> None:
             batch = 1 if env_name == "sudoku" else args.batch
             try:
                 row = run_suite(env_name, items, extra, tier, rounds, batch, args.random_weights, args.candidates,
-                                args.model, args.threshold, args.replan, args.retry_temperature)
+                                args.model, args.threshold, args.replan, args.retry_temperature,
+                                None if args.late_candidates is None else args.late_candidates == "on")
             except InputError as err:  # e.g. problems longer than the model's canvas
                 line = f"| {label} | {name} | {len(items)} | refused | | | {err} |"
                 print(line, flush=True)
@@ -248,6 +253,7 @@ def main() -> None:
             shown += f", threshold {args.threshold}" if args.threshold is not None else ""
             shown += ", replan" if args.replan else ""
             shown += f", retry temperature {args.retry_temperature}" if args.retry_temperature is not None else ""
+            shown += f", late candidates {args.late_candidates}" if args.late_candidates is not None else ""
             line = (f"| {label} | {shown} | {row['n']} | {row['solved']:.1%} | {row['median_nfe']:.0f} | "
                     f"{row['s_per_instance']:.3f} | {'; '.join(notes)} |")
             print(line, flush=True)
