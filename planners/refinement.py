@@ -115,7 +115,8 @@ def refine_batch(
             _absorb(job, list(job.canvas.ids), job.confidence, 0, options, emit)
             job.done = True
     while True:
-        _wake_late_candidates(jobs)
+        if options.late_candidates:
+            _wake_late_candidates(jobs)
         active = [job for job in jobs if not job.done and not job.waiting and not _stops(job, budget, options)]
         if not active:
             break
