@@ -31,6 +31,15 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _check_temperature(name: str, value: Any, zero_allowed: bool) -> None:
+    """A temperature option: None, or a number up to 10,000 (above 0, or from 0 where `zero_allowed`)."""
+    if value is None:
+        return
+    low_ok = isinstance(value, (int, float)) and (value >= 0 if zero_allowed else value > 0)
+    if isinstance(value, bool) or not low_ok or not value <= 1e4:
+        raise InputError(f"{name} must be a number in {'[' if zero_allowed else '('}0, 10000] or None, got {value!r}")
+
+
 @dataclass(frozen=True)
 class PlanOptions:
     """How the infill -> check -> remask loop runs.
@@ -104,13 +113,8 @@ class PlanOptions:
             raise InputError(f"unknown remask policy {self.remask!r}; valid: {', '.join(POLICIES)}")
         if not _is_int(self.remask_k) or self.remask_k < 0:
             raise InputError(f"remask_k must be an integer >= 0, got {self.remask_k!r}")
-        retry = self.retry_temperature
-        if retry is not None and (isinstance(retry, bool) or not isinstance(retry, (int, float))
-                                  or not 0 < retry <= 1e4):
-            raise InputError(f"retry_temperature must be a number in (0, 10000] or None, got {retry!r}")
-        order = self.retry_alg_temp
-        if order is not None and (isinstance(order, bool) or not isinstance(order, (int, float)) or not 0 <= order <= 1e4):
-            raise InputError(f"retry_alg_temp must be a number in [0, 10000] or None, got {order!r}")
+        _check_temperature("retry_temperature", self.retry_temperature, zero_allowed=False)
+        _check_temperature("retry_alg_temp", self.retry_alg_temp, zero_allowed=True)
         if self.late_candidates is not None and not isinstance(self.late_candidates, bool):
             raise InputError(f"late_candidates must be true, false or None, got {self.late_candidates!r}")
         if self.constraints not in CONSTRAINT_TIERS:
