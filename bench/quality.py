@@ -94,6 +94,10 @@ def suites(limit: int) -> list[tuple[str, str, Callable[[], list[Any]], str | No
     for k in (3, 4, 5, 6):  # six numbers: the classic game's count (needs a model of at least 110 tokens)
         out.append((f"Countdown n={k} (generated)", "countdown",
                     lambda k=k: [get_environment("countdown").generate(i, n=k) for i in range(m)], "countdown"))
+    for k in (3, 4, 5, 6):  # numbers and target uniform, kept when solvable: the CD sets' distribution
+        out.append((f"Countdown n={k} uniform (generated)", "countdown",
+                    lambda k=k: [get_environment("countdown").generate(i, n=k, method="uniform") for i in range(m)],
+                    "countdown"))
     pb = DATA / "planbench" / "blocksworld"
     if pb.is_dir():
         out.append(("Blocksworld PlanBench (4-5 blocks)", "blocksworld",

@@ -62,6 +62,8 @@ def register(app: typer.Typer) -> None:
         weighting: Optional[str] = typer.Option(None, "--weighting", help="mdlm (1/t ELBO) or mgdm (token reweighting)"),
         recipe_file: Optional[Path] = typer.Option(None, "--recipe", help="a JSON file of recipe fields to change "
                                                    "(stages, dim, max_length, steps, ...; --steps and --batch-size win)"),
+        init: Optional[Path] = typer.Option(None, "--init", help="start from this model directory's weights (same shape "
+                                            "and vocabulary; a fresh optimiser and schedule): fine-tune it on the recipe's data"),
         no_eval: bool = typer.Option(False, "--no-eval", help="skip the evaluation in the model card"),
         log_file: Optional[Path] = typer.Option(None, "--log", help="append status lines to this file"),
         json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
@@ -103,6 +105,10 @@ def register(app: typer.Typer) -> None:
             raise ValueError(f"unknown --object-names {object_names!r}; allowed: kinds, types")
         if stop_after is not None and stop_after < 0:
             raise ValueError(f"--stop-after must be >= 0, got {stop_after}")
+        if env == PDDL and init is not None:
+            raise ValueError("--init fine-tunes a built-in environment's model; `train pddl` starts from its own")
+        if init is not None and not init.is_dir():
+            raise ValueError(f"--init: {str(init)!r} is not a model directory")
         if env == PDDL and recipe_file is not None:
             raise ValueError("--recipe changes a built-in recipe; `train pddl` takes --steps, --batch-size and --weighting")
         if examples is not None and examples < 1:
@@ -121,7 +127,7 @@ def register(app: typer.Typer) -> None:
         else:
             result = train(env, steps, out, seed=seed, device=device, resume=resume, threads=threads, evaluate=not no_eval,
                            progress=not json_out, log=log, batch_size=batch_size, weighting=weighting, stop_after=stop_after,
-                           recipe_file=recipe_file)
+                           recipe_file=recipe_file, init=init)
         summary = {"env": env, "out": str(result.out_dir), "steps": result.steps, "final_loss": result.final_loss,
                    "params": result.n_params, "examples": result.n_examples, "wall_s": round(result.wall_s, 1),
                    "hardware": result.hardware}

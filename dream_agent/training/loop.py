@@ -20,7 +20,7 @@ import safetensors.torch
 import torch
 
 from constraints.errors import InputError
-from dream_agent.tiny import TinyConfig, TinyMDM, save_tiny
+from dream_agent.tiny import TinyConfig, TinyMDM, read_tiny_config, save_tiny
 from dream_agent.training.card import CardText, write_card
 from dream_agent.training.data import Example, collate, make_examples
 from dream_agent.training.objective import diffusion_loss
@@ -133,6 +133,7 @@ def train(
     stop_after: int | None = None,
     log: Callable[[str], None] | None = None,
     recipe_file: str | Path | None = None,
+    init: str | Path | None = None,
     **overrides: Any,
 ) -> TrainResult:
     """Train the small MDM of `env_name` and save it (config.json, model.safetensors, card.md).
@@ -154,6 +155,8 @@ def train(
         log: called with a status line now and then (e.g. a log file writer).
         recipe_file: a JSON file of recipe fields to change (`dream_agent.training.recipe_file`);
             `overrides` win over it.
+        init: a model directory of this recipe's shape and vocabulary whose weights start the run
+            (with a fresh optimiser and schedule): fine-tuning a model on another data mix.
         **overrides: recipe fields to change (dim, n_layers, batch_size, lr, weighting, ...).
 
     Returns:
@@ -166,6 +169,8 @@ def train(
     # the overrides the CLI has flags for, so the card's command trains the same model
     flags = "".join(f" --{name.replace('_', '-')} {overrides[name]}" for name in ("batch_size", "weighting")
                     if overrides.get(name) is not None)
+    if init is not None:
+        flags += f" --init {init}"
     card = CardText(reproduce=f"dream-agent train {recipe.env} --steps {recipe.steps} --seed {seed}{named}{flags}")
 
     def evaluation(model_dir: Path) -> dict[str, Any]:
@@ -179,7 +184,8 @@ def train(
                            "stages": [[list(stage.knobs), stage.examples] for stage in recipe.stages],
                            **({"solutions": recipe.solutions} if recipe.solutions != "oracle" else {})}, sort_keys=True),
                seed=seed, device=device, resume=resume, checkpoint_every=checkpoint_every, progress=progress,
-               evaluate=evaluation if evaluate else None, threads=threads, stop_after=stop_after, log=log, card=card)
+               evaluate=evaluation if evaluate else None, threads=threads, stop_after=stop_after, log=log, card=card,
+               init=init)
 
 
 def fit(
@@ -199,6 +205,7 @@ def fit(
     stop_after: int | None = None,
     log: Callable[[str], None] | None = None,
     card: CardText | None = None,
+    init: str | Path | None = None,
 ) -> TrainResult:
     """The training run behind `train` (and `train_pddl`): data, model, optimiser loop, checkpoints, card.
 
@@ -213,6 +220,7 @@ def fit(
             refuses a cache made from anything else.
         evaluate: model directory -> the card's figures (None: no evaluation).
         card: the card's data description and reproduce command.
+        init: a model directory whose weights start the run (a checkpoint being resumed wins).
         Other arguments: see `train`.
     """
     if threads is not None:
@@ -223,6 +231,7 @@ def fit(
     out.mkdir(parents=True, exist_ok=True)
     tokenizer = _tokenizer(env)
     say = log or (lambda line: None)
+    start_from = _init_config(init, tokenizer) if init is not None else None  # checked before the data is made
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -255,6 +264,9 @@ def fit(
         generator = torch.Generator().manual_seed(seed)
         start, losses, wall = 0, [], 0.0
         ckpt = out / CHECKPOINT
+        if start_from is not None and not (resume and ckpt.is_file()):
+            _load_init(model, start_from, init)
+            say(f"weights from {init}")
         if resume and ckpt.is_file():
             state = torch.load(ckpt, map_location=device, weights_only=True)
             try:
@@ -314,6 +326,26 @@ def fit(
                          sum(map(len, pools)), wall, hardware(device))
     write_card(out, recipe, result, seed, figures, card)
     return result
+
+
+def _init_config(init: str | Path, tokenizer: VocabTokenizer) -> TinyConfig:
+    """The shape of the model directory `init`, refused when its vocabulary is not this environment's."""
+    config, vocab = read_tiny_config(init)
+    if vocab.tokens != tokenizer.tokens:
+        raise InputError(f"--init {init}: its vocabulary differs from this environment's ({vocab.vocab_size} against "
+                         f"{tokenizer.vocab_size} tokens); start from a model trained for this environment")
+    return config
+
+
+def _load_init(model: TinyMDM, config: TinyConfig, init: str | Path) -> None:
+    """Copy the weights of the model directory `init` (shape `config`) into `model`."""
+    if dataclasses.replace(config, dropout=model.config.dropout) != model.config:
+        raise InputError(f"--init {init}: a model of another shape ({config}) than this recipe's ({model.config}); "
+                         "give the recipe its shape (--recipe) or start from a model of this one")
+    try:
+        safetensors.torch.load_model(model, str(Path(init) / "model.safetensors"), strict=True)
+    except (FileNotFoundError, RuntimeError) as err:
+        raise InputError(f"--init {init}: its weights do not load ({str(err).splitlines()[0][:200]})") from None
 
 
 def _shifts(batch: list[Example], max_length: int, generator: torch.Generator) -> list[int]:

@@ -54,10 +54,11 @@ class CountdownEnv:
         return problem
 
     def generate(
-        self, seed: int, n: int = 4, low: int = 1, high: int = 99, target_low: int = 10, target_high: int = 99
+        self, seed: int, n: int = 4, low: int = 1, high: int = 99, target_low: int = 10, target_high: int = 99,
+        method: str = "chain",
     ) -> CountdownProblem:
         """A random solvable instance (see `environments.countdown.generator.generate`)."""
-        return generate(seed, n, low, high, target_low, target_high)
+        return generate(seed, n, low, high, target_low, target_high, method)
 
     # -- oracle ---------------------------------------------------------------------------
     def solve(self, problem: CountdownProblem) -> list[str] | None:

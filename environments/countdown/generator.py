@@ -5,12 +5,18 @@ from __future__ import annotations
 import random
 
 from constraints import InputError
-from environments.countdown.oracle import moves
+from environments.countdown.oracle import moves, solve_countdown
 from environments.countdown.problem import CountdownProblem
+
+# chain: a random chain of equations from random numbers decides the target (every draw solvable);
+# uniform: numbers and target drawn uniformly, kept when some answer reaches the target, as the CD
+# sets were made; its answers need * and / and results above 99 far more often than a chain's
+METHODS = ("chain", "uniform")
 
 
 def generate(
-    seed: int, n: int = 4, low: int = 1, high: int = 99, target_low: int = 10, target_high: int = 99
+    seed: int, n: int = 4, low: int = 1, high: int = 99, target_low: int = 10, target_high: int = 99,
+    method: str = "chain",
 ) -> CountdownProblem:
     """A random solvable instance; defaults follow the CD sets (numbers 1..99, targets below 100).
 
@@ -19,6 +25,8 @@ def generate(
         n: how many numbers (3, 4 and 5 are CD3, CD4 and CD5).
         low, high: range of the numbers.
         target_low, target_high: range of the target.
+        method: "chain" (the target is where a random chain of equations lands) or "uniform"
+            (numbers and target uniform, kept when solvable: the CD sets' distribution).
     """
     if not isinstance(n, int) or not 2 <= n <= 8:
         raise InputError(f"n must be 2..8 numbers, got {n!r}")
@@ -27,9 +35,13 @@ def generate(
             "need 1 <= low <= high <= 999999 and 0 <= target_low <= target_high; "
             f"got low={low}, high={high}, target_low={target_low}, target_high={target_high}"
         )
-    rng = random.Random(f"countdown:{seed}:{n}:{low}:{high}:{target_low}:{target_high}")
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r}; allowed: {', '.join(METHODS)}")
+    suffix = "" if method == "chain" else f":{method}"  # chain keeps the seeds' instances of before
+    rng = random.Random(f"countdown:{seed}:{n}:{low}:{high}:{target_low}:{target_high}{suffix}")
+    draw = random_instance if method == "chain" else uniform_instance
     try:
-        numbers, target = random_instance(rng, n, low, high, target_low, target_high)
+        numbers, target = draw(rng, n, low, high, target_low, target_high)
     except ValueError as err:
         raise InputError(str(err)) from None
     return CountdownProblem(numbers=tuple(numbers), target=target)
@@ -54,3 +66,16 @@ def random_instance(
         if target_low <= pool[0] <= target_high:
             return numbers, pool[0]
     raise ValueError(f"no target in {target_low}..{target_high} reached from {n} numbers in {low}..{high}")
+
+
+def uniform_instance(
+    rng: random.Random, n: int, low: int, high: int, target_low: int, target_high: int, tries: int = 10_000
+) -> tuple[list[int], int]:
+    """Numbers uniform in [low, high] and a target uniform in [target_low, target_high], redrawn until
+    the exact search finds an answer (about one draw in two for three numbers, nearly every draw for five)."""
+    for _ in range(tries):
+        numbers = [rng.randint(low, high) for _ in range(n)]
+        target = rng.randint(target_low, target_high)
+        if solve_countdown(numbers, target) is not None:
+            return numbers, target
+    raise ValueError(f"no solvable draw of {n} numbers in {low}..{high} with a target in {target_low}..{target_high}")

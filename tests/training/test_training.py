@@ -113,6 +113,8 @@ def test_train_cli_rejects_bad_input(tmp_path):
     assert bad.exit_code == 2 and "--steps" in bad.output
     bad = runner.invoke(app, ["train", "sudoku4x4", "--stop-after=-3", "--out", str(tmp_path)])
     assert bad.exit_code == 2 and "--stop-after must be >= 0, got -3" in bad.output
+    bad = runner.invoke(app, ["train", "sudoku4x4", "--init", str(tmp_path / "none"), "--out", str(tmp_path)])
+    assert bad.exit_code == 2 and "is not a model directory" in bad.output
 
 
 def test_data_made_in_worker_processes_equals_data_made_in_one():
@@ -142,3 +144,24 @@ def test_resume_refuses_data_or_a_checkpoint_made_by_another_recipe(tmp_path):
               **{**SMALL, "dim": 48})
     resumed = train("sudoku4x4", 4, tmp_path / "m", seed=3, progress=False, evaluate=False, threads=1, resume=True, **SMALL)
     assert resumed.steps == 4
+
+
+def test_init_starts_from_a_models_weights_and_refuses_another_shape(tmp_path):
+    from constraints.errors import InputError
+
+    train("sudoku4x4", 6, tmp_path / "base", seed=1, progress=False, evaluate=False, threads=1, **SMALL)
+    # no steps: the weights written are the ones started from
+    train("sudoku4x4", 0, tmp_path / "same", seed=2, progress=False, evaluate=False, threads=1, init=tmp_path / "base",
+          **SMALL)
+    base, same = (load_file(str(tmp_path / d / "model.safetensors")) for d in ("base", "same"))
+    assert all(torch.equal(base[k], same[k]) for k in base)
+    tuned = train("sudoku4x4", 4, tmp_path / "tuned", seed=2, progress=False, evaluate=False, threads=1,
+                  init=tmp_path / "base", **SMALL)
+    fresh = train("sudoku4x4", 4, tmp_path / "fresh", seed=2, progress=False, evaluate=False, threads=1, **SMALL)
+    assert tuned.losses[0] < fresh.losses[0]  # it starts where the base model ended, not from scratch
+    assert f"--init {tmp_path / 'base'}" in (tmp_path / "tuned" / "card.md").read_text()
+    with pytest.raises(InputError, match="a model of another shape"):
+        train("sudoku4x4", 1, tmp_path / "x", progress=False, evaluate=False, threads=1, init=tmp_path / "base",
+              **{**SMALL, "dim": 48})
+    with pytest.raises(InputError, match="its vocabulary differs from this environment's"):
+        train("countdown", 1, tmp_path / "y", progress=False, evaluate=False, threads=1, init=tmp_path / "base")
