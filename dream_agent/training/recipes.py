@@ -68,9 +68,10 @@ RECIPES: dict[str, Recipe] = {
         dim=192, n_layers=8, n_heads=6, ffn_dim=768, max_length=96, batch_size=256, lr=7e-4, warmup=500, steps=12000,
         eval_knobs={"difficulty": "medium"},
     ),
-    # The shipped model: one run resumed over several sittings, with six numbers (the classic game;
+    # The shipped model's first run: resumed over several sittings, with six numbers (the classic game;
     # a six-number canvas is 110 tokens) from 30% of the steps, answers drawn among each instance's
-    # solutions (the oracle's own order taught one canonical answer: CD4 33% -> 50%, docs/results.md).
+    # solutions (the oracle's own order taught one canonical answer: CD4 33% -> 50%, docs/results.md);
+    # then fine-tuned (--init) on problems drawn the CD way, bench/recipes/countdown-uniform-*.json.
     "countdown": Recipe(
         "countdown",
         (Stage(({"n": 3},), 0.0, 20000), Stage(({"n": 4},), 0.05, 30000), Stage(({"n": 5},), 0.15, 30000),
