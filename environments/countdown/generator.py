@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 
 from constraints import InputError
 from environments.countdown.oracle import moves, solve_countdown
@@ -12,6 +13,7 @@ from environments.countdown.problem import CountdownProblem
 # uniform: numbers and target drawn uniformly, kept when some answer reaches the target, as the CD
 # sets were made; its answers need * and / and results above 99 far more often than a chain's
 METHODS = ("chain", "uniform")
+DRAW_SECONDS = 10  # a uniform draw gives up after this long: its ranges leave (almost) nothing solvable
 
 
 def generate(
@@ -69,13 +71,21 @@ def random_instance(
 
 
 def uniform_instance(
-    rng: random.Random, n: int, low: int, high: int, target_low: int, target_high: int, tries: int = 10_000
+    rng: random.Random, n: int, low: int, high: int, target_low: int, target_high: int, tries: int = 1000
 ) -> tuple[list[int], int]:
     """Numbers uniform in [low, high] and a target uniform in [target_low, target_high], redrawn until
-    the exact search finds an answer (about one draw in two for three numbers, nearly every draw for five)."""
+    the exact search finds an answer (about one draw in two for three numbers, nearly every draw for five).
+
+    Ranges where no draw is solvable fail after `tries` draws or DRAW_SECONDS, whichever comes first
+    (an unsolvable draw of six or more numbers can take seconds to prove so).
+    """
+    deadline = time.monotonic() + DRAW_SECONDS
     for _ in range(tries):
         numbers = [rng.randint(low, high) for _ in range(n)]
         target = rng.randint(target_low, target_high)
         if solve_countdown(numbers, target) is not None:
             return numbers, target
-    raise ValueError(f"no solvable draw of {n} numbers in {low}..{high} with a target in {target_low}..{target_high}")
+        if time.monotonic() > deadline:
+            break
+    raise ValueError(f"no solvable draw of {n} numbers in {low}..{high} with a target in {target_low}..{target_high} "
+                     f"(tried for up to {DRAW_SECONDS} s)")

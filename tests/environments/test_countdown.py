@@ -135,6 +135,14 @@ def test_uniform_generator_draws_solvable_instances_the_cd_way(env: CountdownEnv
         env.generate(0, method="backward")
 
 
+def test_uniform_generator_gives_up_on_ranges_with_nothing_solvable(env: CountdownEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    import environments.countdown.generator as generator
+
+    monkeypatch.setattr(generator, "DRAW_SECONDS", 0.2)
+    with pytest.raises(InputError, match="no solvable draw of 6 numbers in 1..99 with a target in 900000..999999"):
+        env.generate(0, n=6, target_low=900_000, target_high=999_999, method="uniform")
+
+
 # -- templates -----------------------------------------------------------------------------
 def test_compact_template(env: CountdownEnv) -> None:
     template = env.template(PROBLEM)
