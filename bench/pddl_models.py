@@ -1,6 +1,6 @@
 """Solve rates of small models trained for PDDL domains, next to an untrained model of the same shape.
 
-    PYTHONPATH=. python bench/pddl_models.py --model DIR --suite gripper-files|gripper-unseen|planbench-logistics [--n 50] [--replan]
+    PYTHONPATH=. python bench/pddl_models.py --model DIR --suite gripper-files|gripper-unseen|planbench-logistics [--n 50] [--replan] [--probe]
 
 Suites: gripper prob01/prob03 (the shared evaluation files), unseen generated gripper problems
 (3-8 balls, 2-3 rooms, generator seeds 0.. ; the shipped model's training problems use seeds
@@ -8,6 +8,11 @@ from 1,000,000) and PlanBench logistics instances 1..200 (spread evenly when --n
 Settings: local constraints + remasking (the default, 8 rounds) and the model alone (constraints
 none, 1 round). The control is a randomly initialised model of the trained one's shape and
 vocabulary (what `train pddl --steps 0` writes), with the same domain.json.
+
+`--probe` measures instead how well the model reads the problem's objects: the oracle's plan is
+written into the canvas and each object argument of it is masked alone, every other token given;
+the share the model predicts right (argmax) is printed. A model that has not learnt to read its
+context scores near chance among the pool's tokens, whatever its loss.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dream_agent.planning import pddl_environment, solve_batch  # noqa: E402
+from dream_agent.training.data import encode_solution  # noqa: E402
 from dream_agent.tiny import TinyMDM, load_tiny, read_tiny_config, save_tiny  # noqa: E402
 from environments.pddl.generators import gripper_problem  # noqa: E402
 
@@ -79,6 +85,29 @@ def evaluate(model_dir: Path, domain: str, problems: list[tuple[str, str]], batc
     return out
 
 
+def probe(model_dir: Path, domain: str, problems: list[tuple[str, str]]) -> tuple[int, int]:
+    """(right, asked): object arguments of the oracle's plans the model predicts with all else given."""
+    env, _ = pddl_environment(domain, model_dir)
+    model = load_tiny(model_dir)
+    tokenizer, denoiser = model.tokenizer, model.denoiser
+    right = asked = 0
+    for _, text in problems:
+        problem = env.prepare(env.parse_problem(text))
+        plan = env.search(problem).plan
+        if plan is None:
+            continue
+        example = encode_solution(env, problem, env.plan_to_values(problem, [str(a) for a in plan], "compact"), tokenizer)
+        names = set(env.names(problem).values())
+        positions = [q for q, slot in enumerate(example.slot_mask) if slot and tokenizer.decode([example.ids[q]]) in names]
+        ids = torch.tensor([example.ids]).repeat(len(positions), 1)
+        for row, q in enumerate(positions):
+            ids[row, q] = denoiser.mask_id
+        predicted = denoiser(ids, torch.ones_like(ids)).argmax(-1)
+        right += sum(int(predicted[row, q]) == example.ids[q] for row, q in enumerate(positions))
+        asked += len(positions)
+    return right, asked
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, required=True)
@@ -88,11 +117,16 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=None, help="step budget (default: the model's)")
     parser.add_argument("--candidates", type=int, default=None, help="canvases per problem at the local tier (default: the model's)")
     parser.add_argument("--replan", action="store_true", help="closed loop at the local tier (one refine run per kept step)")
+    parser.add_argument("--probe", action="store_true", help="how well the model reads the objects (no planning)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     domain, problems = suite(args.suite, args.n)
     runs = [("trained", args.model)] + ([] if args.no_control else [("untrained control", control_of(args.model))])
     for label, path in runs:
+        if args.probe:
+            right, asked = probe(path, domain, problems)
+            print(f"{args.suite} | {label} | object arguments of the oracle's plans, all else given: {right}/{asked} ({right / max(asked, 1):.1%})")
+            continue
         for setting, figures in evaluate(path, domain, problems, max_steps=args.max_steps, candidates=args.candidates,
                                          replan=args.replan).items():
             shown = f"{setting}{', replan' if args.replan and setting != 'model alone' else ''}"

@@ -72,6 +72,8 @@ def main() -> None:
     parser.add_argument("--oracle", default=None, help="planner solving the examples: bfs, astar, fast-downward (default: the run's)")
     parser.add_argument("--object-names", choices=("kinds", "types"), default="kinds",
                         help="untyped objects as ball3 (kinds) or o3 (types); a resumed run keeps its own")
+    parser.add_argument("--object-order", choices=("drawn", "sorted"), default="sorted",
+                        help="objects numbered in the order of their names or drawn from the pool; a resumed run keeps its own")
     parser.add_argument("--state-view", default=None, help="predicate groups written after each step (e.g. 'at,carry;=at-robby')")
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--log", type=Path, default=None)
@@ -90,9 +92,11 @@ def main() -> None:
     result = train_pddl((DATA / file).read_text(encoding="utf-8"), bases(args.bases), args.out, seed=args.seed, resume=args.resume,
                         device=args.device, evaluate=not args.no_eval, threads=args.threads, stop_after=args.stop_after, progress=args.log is None, log=log, knobs=knobs, examples=examples,
                         limits=limits, suffixes=args.suffixes, oracle=oracle, state_view=args.state_view, object_kinds=args.object_names == "kinds",
+                        object_order=args.object_order,
                         reproduce=f"python bench/pddl_shipped.py {args.domain} --bases {args.bases} --examples {examples}"
                         + (f" --suffixes {args.suffixes}" if args.suffixes else "") + (f" --oracle {args.oracle}" if args.oracle else "")
                         + (" --object-names types" if args.object_names == "types" else "")
+                        + (" --object-order drawn" if args.object_order == "drawn" else "")
                         + (f" --state-view '{args.state_view}'" if args.state_view else ""),
                         **overrides)
     print(f"saved {result.out_dir}: {result.steps} steps, {result.wall_s / 60:.1f} min, loss {result.final_loss:.4f}")

@@ -31,7 +31,8 @@ def _train_pddl(domain: Optional[Path], problem: Optional[Path], problems: Optio
     out = out or Path("models") / f"pddl-{domain.stem if domain.stem != 'domain' else domain.parent.name}"
     command = (f"dream-agent train pddl --domain {domain} --problem {problem}" + (f" --problems {problems}" if problems else "")
                + (f" --oracle {options['oracle']}" if options.get("oracle") else "")
-               + (f" --state-view '{options['state_view']}'" if options.get("state_view") else ""))
+               + (f" --state-view '{options['state_view']}'" if options.get("state_view") else "")
+               + (" --object-order drawn" if options.get("object_order") == "drawn" else ""))
     device = options.pop("device")
     if device != "cpu" and not device.startswith("cuda"):
         raise InputError(f"unknown device {device!r}; allowed: cpu, cuda")
@@ -80,6 +81,9 @@ def register(app: typer.Typer) -> None:
         object_names: Optional[str] = typer.Option(None, "--object-names", help="pddl: kinds (default: untyped objects "
                                                    "named after the static unary predicates that type them, ball3) or types "
                                                    "(declared types only, o3); a resumed run keeps its own"),
+        object_order: Optional[str] = typer.Option(None, "--object-order", help="pddl: sorted (default: a kind's objects "
+                                                   "numbered 0, 1, ... in the order of their names) or drawn (numbers drawn at "
+                                                   "random from the pool); a resumed run keeps its own"),
     ) -> None:
         """Train ENV's small diffusion model on generated, oracle-solved instances (pddl: on walks from your problems)."""
         if out is not None:
@@ -98,11 +102,15 @@ def register(app: typer.Typer) -> None:
         if env != PDDL and env not in RECIPES:
             raise ValueError(f"no training recipe for {env!r}; known: {', '.join(sorted(RECIPES))}, pddl")
         if env != PDDL and (domain or problem or problems or examples is not None or oracle is not None
-                            or object_names is not None or state_view is not None):
-            raise ValueError("--domain, --problem, --problems, --examples, --oracle, --object-names and --state-view "
-                             "belong to `train pddl`")
+                            or object_names is not None or object_order is not None or state_view is not None):
+            raise ValueError("--domain, --problem, --problems, --examples, --oracle, --object-names, --object-order and "
+                             "--state-view belong to `train pddl`")
         if object_names not in (None, "kinds", "types"):
             raise ValueError(f"unknown --object-names {object_names!r}; allowed: kinds, types")
+        from environments.pddl.names import OBJECT_ORDERS
+
+        if object_order not in (None, *OBJECT_ORDERS):
+            raise ValueError(f"unknown --object-order {object_order!r}; allowed: {', '.join(OBJECT_ORDERS)}")
         if stop_after is not None and stop_after < 0:
             raise ValueError(f"--stop-after must be >= 0, got {stop_after}")
         if env == PDDL and init is not None:
@@ -123,7 +131,8 @@ def register(app: typer.Typer) -> None:
             result = _train_pddl(domain, problem, problems, out, steps, examples=examples or 3000, seed=seed, device=device, resume=resume,
                                  threads=threads, evaluate=not no_eval, progress=not json_out, log=log,
                                  batch_size=batch_size, weighting=weighting, stop_after=stop_after, oracle=oracle,
-                                 object_kinds=object_names != "types", state_view=state_view)
+                                 object_kinds=object_names != "types", object_order=object_order or "sorted",
+                                 state_view=state_view)
         else:
             result = train(env, steps, out, seed=seed, device=device, resume=resume, threads=threads, evaluate=not no_eval,
                            progress=not json_out, log=log, batch_size=batch_size, weighting=weighting, stop_after=stop_after,

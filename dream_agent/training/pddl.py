@@ -98,6 +98,7 @@ def train_pddl(
     device: str = "cpu",
     object_pool: int | None = None,
     object_kinds: bool = True,
+    object_order: str = "sorted",
     resume: bool = False,
     evaluate: bool = True,
     progress: bool = True,
@@ -124,6 +125,8 @@ def train_pddl(
         object_pool: object tokens per type (default: twice the most objects of one type, at least 16).
         object_kinds: name untyped objects after the static unary predicates that type them ("ball3"
             instead of "o3"; `environments.pddl.names`). A resumed run keeps the naming it began with.
+        object_order: which token each object gets: "sorted" (0, 1, ... in the order of their names) or
+            "drawn" (at random from the pool; `environments.pddl.names`). A resumed run keeps its own.
         reproduce: the command line that reads the same files (the card adds --steps and --seed).
         knobs: `PDDLEnvironment.generate` arguments (default: `WALK_KNOBS`).
         examples: training problems to make (those the oracle cannot solve within `limits` are skipped).
@@ -146,6 +149,7 @@ def train_pddl(
     if saved is not None:  # a run goes on naming objects as it began
         environment_for_model(domain, saved, out)
         object_kinds = saved.get("object_names", "types") == "kinds"
+        object_order = saved.get("object_order", "drawn")
         state_view = saved.get("state_view")
     kinds = kind_predicates(probe.domain) if object_kinds else ()
     most = max(len(group) for base in bases for group in object_groups(probe.task(base), kinds).values())
@@ -154,6 +158,7 @@ def train_pddl(
     if view is not None:
         view.check(probe.domain)
     env = PDDLEnvironment(domain, base_problems=bases, object_pool=pool, object_kinds=object_kinds,
+                          object_order=object_order,
                           oracle=oracle or DEFAULT_ORACLE, states=view)
     recipe = pddl_recipe(env.name, knobs, examples, steps=steps, **overrides)
     limits = dict(limits or DATA_LIMITS)
@@ -199,13 +204,15 @@ def train_pddl(
               + (f", each with up to {suffixes} restarts part-way along its plan" if suffixes else "")),
         about=(f"Serves the PDDL domain `{env.domain.name}` (fingerprint `{domain_fingerprint(env.domain)}`, recorded "
                f"in domain.json with the object pool ({pool} tokens per type"
-               + (f" and per kind: {', '.join(kinds)}" if kinds else "") + ") and the step budget)."
+               + (f" and per kind: {', '.join(kinds)}" if kinds else "")
+               + f", objects numbered {'in the order of their names' if object_order == 'sorted' else 'at random'}) and the step budget)."
                + (f" Its template writes the state after each step as the predicate groups `{state_view}` see it."
                   if state_view else "")),
     )
     data_key = json.dumps({"domain": domain_fingerprint(env.domain), "problems": names, "knobs": knobs,
                            "examples": stage.examples, "limits": limits, "seed": seed, "pool": pool,
                            "suffixes": suffixes, **({"object_names": "kinds"} if object_kinds else {}),
+                           **({"object_order": object_order} if object_order != "drawn" else {}),
                            **({"state_view": state_view} if state_view else {}),
                            **({"oracle": oracle} if oracle and oracle != DEFAULT_ORACLE else {})},
                           sort_keys=True)

@@ -18,7 +18,7 @@ from environments.shortening import without_detours
 from environments.pddl.allowed import PddlSteps
 from environments.pddl.checks import CONSTRAINT, PlanReport, check_plan, ground_step, read_plan, validate_plan
 from environments.pddl.grounding import GroundTask, apply, bind, ground, is_applicable
-from environments.pddl.names import kind_predicates, object_groups, object_tokens, token_vocabulary
+from environments.pddl.names import OBJECT_ORDERS, kind_predicates, object_groups, object_tokens, token_vocabulary
 from environments.pddl.parsing import LiftedDomain, parse_domain_text, parse_problem_text
 from environments.pddl.oracle import SEARCHES, SearchResult, relaxed_plan_length, search
 from environments.pddl.states import Annotation, StateView, slot_name, state_values
@@ -55,7 +55,8 @@ class PDDLEnvironment:
     `object_pool`: write problem objects in the compact template as canonical tokens, that many
     per type (`environments.pddl.names`), so a trained model reads problems with any object names;
     None writes them as themselves; `object_kinds` names untyped objects after the static unary
-    predicates that type them ("room2", "ball7"; `environments.pddl.names`). `max_steps`: the step
+    predicates that type them ("room2", "ball7"), `object_order` says which token each object gets
+("drawn" or "sorted"; `environments.pddl.names`). `max_steps`: the step
     budget of problems given without one (a trained model's). `base_problems`: more problems
     `generate` may start from. `states`: write the state after each step into the compact template,
     as this view of the domain sees it (`environments.pddl.states`).
@@ -75,6 +76,7 @@ class PDDLEnvironment:
         oracle: str = DEFAULT_ORACLE,
         object_pool: int | None = None,
         object_kinds: bool = False,
+        object_order: str = "drawn",
         max_steps: int | None = None,
         base_problems: Sequence[PDDLProblem] = (),
         states: StateView | None = None,
@@ -87,6 +89,9 @@ class PDDLEnvironment:
         self.object_pool = object_pool
         self.object_kinds = object_kinds
         self.kinds = kind_predicates(self.domain) if object_kinds else ()
+        if object_order not in OBJECT_ORDERS:
+            raise InputError(f"unknown object order {object_order!r}; allowed: {', '.join(OBJECT_ORDERS)}")
+        self.object_order = object_order
         self.default_max_steps = max_steps
         self.relaxed_ratio: float | None = None  # see step_budget
         self.max_tokens: int | None = None  # the model's canvas, when known: step_budget stays within it
@@ -151,7 +156,7 @@ class PDDLEnvironment:
         """Object -> its token in the compact template (none renamed without an `object_pool`)."""
         if self.object_pool is None:
             return {}
-        return object_tokens(self._checking_task(problem), self.object_pool, problem.pddl, self.kinds)
+        return object_tokens(self._checking_task(problem), self.object_pool, problem.pddl, self.kinds, self.object_order)
 
     def _implied(self, task: GroundTask) -> frozenset:
         """The initial atoms the object tokens say (with `object_kinds`: (ball b3) when b3's token is a ball's)."""

@@ -4,10 +4,17 @@ their objects.
 
 A trained model records the domain's name and fingerprint; planning with it on a domain of a
 different structure is refused. Problem objects are written in the compact template as tokens
-`<type><j>` ("o3" for untyped objects, "truck5" for an object of type truck), j drawn without
-replacement from `range(pool)` by a generator seeded with the problem's text: the same problem
-always reads the same way, and training problems (each a different text) spread over every
-token of the pool, so no token is tied to one object.
+`<type><j>` ("o3" for untyped objects, "truck5" for an object of type truck). The order says
+which j an object gets:
+
+- "sorted": the objects of a type, sorted by name (digits as numbers: ball2 before ball10), get
+  0, 1, 2, ... A token then also says where its object stands among its kind, the same in every problem, so
+  a small model learns to read and copy objects far sooner (a gripper model at 1,200 steps:
+  docs/pddl.md); problems with more objects of a type than any training problem use tokens the
+  model has not trained on.
+- "drawn": j drawn without replacement from `range(pool)` by a generator seeded with the
+  problem's text: the same problem always reads the same way, and training problems (each a
+  different text) spread over every token of the pool, so no token is tied to one object.
 
 Untyped domains often type their objects with static unary predicates instead ((room rooma),
 (ball ball1) in gripper). With `kinds` (a model records it), an untyped object is named after
@@ -20,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import random
+import re
 from typing import Mapping
 
 from constraints.errors import InputError
@@ -88,12 +96,19 @@ def object_groups(task: GroundTask, kinds: tuple[str, ...] = ()) -> dict[str, li
     return groups
 
 
-def object_tokens(task: GroundTask, pool: int, seed_text: str, kinds: tuple[str, ...] = ()) -> dict[str, str]:
-    """Problem object -> its token, for a model that knows `pool` tokens per type (and per kind).
+OBJECT_ORDERS = ("drawn", "sorted")  # see the module docstring
+
+
+def object_tokens(task: GroundTask, pool: int, seed_text: str, kinds: tuple[str, ...] = (),
+                  order: str = "drawn") -> dict[str, str]:
+    """Problem object -> its token, for a model that knows `pool` tokens per type (and per kind);
+    `order` (`OBJECT_ORDERS`) says which token each object gets.
 
     Raises:
         InputError: the problem has more objects of one type than the model has tokens for it.
     """
+    if order not in OBJECT_ORDERS:
+        raise InputError(f"unknown object order {order!r}; allowed: {', '.join(OBJECT_ORDERS)}")
     rng = random.Random(int.from_bytes(hashlib.sha256(seed_text.encode("utf-8")).digest()[:8], "big"))
     groups = object_groups(task, kinds)
     tokens: dict[str, str] = {}
@@ -101,9 +116,18 @@ def object_tokens(task: GroundTask, pool: int, seed_text: str, kinds: tuple[str,
         if len(names) > pool:
             raise InputError(f"the problem has {len(names)} objects of type {type_name!r}; the model was trained "
                              f"with room for {pool} per type")
-        for name, j in zip(names, rng.sample(range(pool), len(names))):
+        if order == "sorted":
+            names, numbers = sorted(names, key=_natural), range(len(names))
+        else:
+            numbers = rng.sample(range(pool), len(names))
+        for name, j in zip(names, numbers):
             tokens[name] = f"{type_prefix(type_name)}{j}"
     return tokens
+
+
+def _natural(name: str) -> list:
+    """Sort key reading digit runs as numbers: ball2 before ball10."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name) if part]
 
 
 def token_vocabulary(domain: LiftedDomain, pool: int, kinds: tuple[str, ...] = ()) -> list[str]:

@@ -1,7 +1,7 @@
 """The domain record of a model trained for a PDDL domain (domain.json in its directory).
 
 It names the domain and its structural fingerprint (`environments.pddl.names`), the object
-pool and step budget the model was trained with, the training problems' names and the domain
+pool, naming and order, the step budget the model was trained with, the training problems' names and the domain
 text. Planning reads it to build the environment the model knows and refuses a model trained
 for another domain.
 """
@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 from constraints.errors import InputError
 from environments.pddl.environment import PDDLEnvironment
-from environments.pddl.names import domain_fingerprint
+from environments.pddl.names import OBJECT_ORDERS, domain_fingerprint
 from environments.pddl.states import PredicateGroups
 
 DOMAIN_RECORD = "domain.json"
@@ -29,7 +29,7 @@ def domain_record(env: PDDLEnvironment, domain_pddl: str, problems: Sequence[str
     if env.object_pool is None:
         raise ValueError("a trained PDDL model writes objects as tokens: the environment needs an object_pool")
     return {"domain": env.domain.name, "fingerprint": domain_fingerprint(env.domain), "object_pool": env.object_pool,
-            "object_names": OBJECT_NAMES[env.object_kinds], "max_steps": max_steps, "candidates": candidates,
+            "object_names": OBJECT_NAMES[env.object_kinds], "object_order": env.object_order, "max_steps": max_steps, "candidates": candidates,
             **({"relaxed_ratio": relaxed_ratio} if relaxed_ratio else {}),
             **({"state_view": env.states.spec} if isinstance(env.states, PredicateGroups) else {}), "problems": list(problems), "domain_pddl": domain_pddl}
 
@@ -68,6 +68,9 @@ def read_domain_record(model_dir: str | Path) -> dict[str, Any]:
     if record.get("object_names", "types") not in OBJECT_NAMES.values():
         raise InputError(f"{path}: object_names must be one of {', '.join(OBJECT_NAMES.values())}, "
                          f"got {record['object_names']!r}")
+    if record.get("object_order", "drawn") not in OBJECT_ORDERS:  # records before the field: drawn
+        raise InputError(f"{path}: object_order must be one of {', '.join(OBJECT_ORDERS)}, "
+                         f"got {record['object_order']!r}")
     view = record.get("state_view")
     if view is not None and not isinstance(view, str):
         raise InputError(f"{path}: state_view must be a string of predicate groups, got {view!r}")
@@ -80,7 +83,8 @@ def environment_from_record(domain_pddl: str, record: dict[str, Any]) -> PDDLEnv
     """`domain_pddl` with the record's object pool and names, step budget and default candidates (the domain is not compared)."""
     view = PredicateGroups(record["state_view"]) if record.get("state_view") else None
     env = PDDLEnvironment(domain_pddl, object_pool=int(record["object_pool"]), max_steps=int(record["max_steps"]),
-                          object_kinds=record.get("object_names", "types") == "kinds", states=view)
+                          object_kinds=record.get("object_names", "types") == "kinds",
+                          object_order=record.get("object_order", "drawn"), states=view)
     if view is not None:
         view.check(env.domain)
     env.recommended_candidates = int(record.get("candidates", 1))

@@ -119,6 +119,37 @@ class TestObjectKinds:
         assert {t.rstrip("0123456789") for t in env.names(problem).values()} == {"box", "place"}
         assert " heavy box" in env.template(env.prepare(problem)).segments[0]  # not implied by a type's token
 
+    def test_sorted_order_numbers_each_kind_by_name(self):
+        env = PDDLEnvironment(GRIPPER, object_pool=16, object_kinds=True, object_order="sorted")
+        text = gripper_problem(3, balls=5, rooms=3)
+        names = env.names(PDDLProblem(pddl=text))
+        assert [names[f"ball{i}"] for i in range(1, 6)] == [f"ball{j}" for j in range(5)]
+        assert [names[r] for r in ("rooma", "roomb", "roomc")] == ["room0", "room1", "room2"]
+        assert [names[g] for g in ("left", "right")] == ["gripper0", "gripper1"]
+        swapped = PDDLProblem(pddl=text.replace("ball1 ball2", "ball2 ball1"))  # the same problem, listed otherwise
+        assert env.names(swapped) == names
+        ten = env.names(PDDLProblem(pddl=gripper_problem(3, balls=10, rooms=2)))
+        assert (ten["ball2"], ten["ball10"]) == ("ball1", "ball9")  # digits read as numbers
+        problem = env.prepare(PDDLProblem(pddl=text))
+        plan = env.solve(problem)
+        assert env.parse_plan(problem, env.plan_to_values(problem, plan)) == plan
+
+    def test_an_unknown_order_is_refused_by_name(self):
+        with pytest.raises(InputError, match="unknown object order 'bogus'; allowed: drawn, sorted"):
+            PDDLEnvironment(GRIPPER, object_pool=16, object_order="bogus")
+
+    def test_the_domain_record_keeps_the_order(self, tmp_path):
+        from environments.pddl.record import read_domain_record, write_domain_record
+
+        env = PDDLEnvironment(GRIPPER, object_pool=16, object_order="sorted")
+        record = domain_record(env, GRIPPER, ["p"], 20)
+        assert environment_from_record(GRIPPER, record).object_order == "sorted"
+        older = {k: v for k, v in record.items() if k != "object_order"}  # written before the field
+        assert environment_from_record(GRIPPER, older).object_order == "drawn"
+        write_domain_record(tmp_path, {**record, "object_order": "shuffled"})
+        with pytest.raises(InputError, match="object_order must be one of drawn, sorted, got 'shuffled'"):
+            read_domain_record(tmp_path)
+
     def test_the_domain_record_keeps_the_naming(self):
         env = PDDLEnvironment(GRIPPER, object_pool=16, object_kinds=True)
         record = domain_record(env, GRIPPER, ["p"], 20, relaxed_ratio=1.4)

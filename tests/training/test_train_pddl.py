@@ -169,16 +169,21 @@ def test_gripper_objects_are_named_by_kind_and_a_resumed_run_keeps_its_naming(tm
     common = dict(examples=40, progress=False, evaluate=False, threads=1, batch_size=4)
     train_pddl(domain, [problem], tmp_path / "kinds", 0, **common)
     record = json.loads((tmp_path / "kinds" / "domain.json").read_text())
-    assert record["object_names"] == "kinds"
+    assert record["object_names"] == "kinds" and record["object_order"] == "sorted"
     assert 1.0 <= record["relaxed_ratio"] < 3.0  # optimal plans run longer than relaxed ones, not much
     assert {"ball0", "room0", "gripper0"} <= set(read_tiny_config(tmp_path / "kinds")[1].tokens)
-    part = train_pddl(domain, [problem], tmp_path / "types", 4, stop_after=2, object_kinds=False, checkpoint_every=1, **common)
+    part = train_pddl(domain, [problem], tmp_path / "types", 4, stop_after=2, object_kinds=False, object_order="drawn",
+                      checkpoint_every=1, **common)
     assert part.steps == 2
-    resumed = train_pddl(domain, [problem], tmp_path / "types", 4, resume=True, **common)  # the default is kinds
-    assert resumed.steps == 4 and json.loads((tmp_path / "types" / "domain.json").read_text())["object_names"] == "types"
+    resumed = train_pddl(domain, [problem], tmp_path / "types", 4, resume=True, **common)  # the defaults: kinds, sorted
+    record = json.loads((tmp_path / "types" / "domain.json").read_text())
+    assert resumed.steps == 4 and (record["object_names"], record["object_order"]) == ("types", "drawn")
 
 
 def test_train_pddl_refuses_an_unknown_object_naming(tmp_path):
     result = _invoke("train", "pddl", "--domain", str(LIGHTS), "--problem", str(LIGHTS_PROBLEM), "--out",
                      str(tmp_path / "m"), "--object-names", "colours", *FAST)
     assert result.exit_code == 2 and "kinds, types" in result.output
+    result = _invoke("train", "pddl", "--domain", str(LIGHTS), "--problem", str(LIGHTS_PROBLEM), "--out",
+                     str(tmp_path / "m"), "--object-order", "bogus", *FAST)
+    assert result.exit_code == 2 and "unknown --object-order 'bogus'; allowed: drawn, sorted" in result.output
