@@ -141,7 +141,8 @@ def random_control(env_name: str, model: Path | None = None) -> Any:
 def run_suite(env_name: str, items: list[Any], extra: Any, tier: str, rounds: int, batch: int,
               random_weights: bool = False, candidates: int | None = None, model: Path | None = None,
               threshold: float | None = None, replan: bool = False, retry_temperature: float | None = None,
-              late_candidates: bool | None = None) -> dict[str, Any]:
+              late_candidates: bool | None = None, retry_alg_temp: float | None = None,
+              candidate_temperature: float | None = None) -> dict[str, Any]:
     """Solve every item; returns solve rate, median NFE, mean seconds per instance and extras."""
     from dream_agent.planning import load_cached, solve_batch
     from planners.options import PlanOptions
@@ -159,7 +160,9 @@ def run_suite(env_name: str, items: list[Any], extra: Any, tier: str, rounds: in
         results += solve_batch(env, problems[i : i + batch], lm, constraints=tier, max_rounds=rounds,
                                candidates=candidates, confidence_threshold=threshold, replan=replan,
                                late_candidates=late_candidates,
-                               **({"retry_temperature": retry_temperature} if retry_temperature is not None else {}))
+                               **({"retry_temperature": retry_temperature} if retry_temperature is not None else {}),
+                               **({"retry_alg_temp": retry_alg_temp} if retry_alg_temp is not None else {}),
+                               **({"candidate_temperature": candidate_temperature} if candidate_temperature is not None else {}))
     wall = time.perf_counter() - start
     solved = [r.solved for r in results]
     row: dict[str, Any] = {
@@ -209,6 +212,10 @@ def main() -> None:
                         help="control: an untrained model of the same shape (shows what the constraints do alone)")
     parser.add_argument("--retry-temperature", type=float, default=None,
                         help="sampling temperature of extra candidates and stall restarts (default: the planner's)")
+    parser.add_argument("--candidate-temperature", type=float, default=None,
+                        help="sampling temperature of the extra candidates (default: the environment's, else the retry temperature)")
+    parser.add_argument("--retry-alg-temp", type=float, default=None,
+                        help="unmasking-order temperature of extra candidates and restarts (default: the environment's)")
     parser.add_argument("--late-candidates", choices=("on", "off"), default=None,
                         help="extra candidates join only once the first draft fails (default: the environment's choice)")
     parser.add_argument("--out", type=Path, default=None, help="write the markdown table here")
@@ -238,7 +245,8 @@ def main() -> None:
             try:
                 row = run_suite(env_name, items, extra, tier, rounds, batch, args.random_weights, args.candidates,
                                 args.model, args.threshold, args.replan, args.retry_temperature,
-                                None if args.late_candidates is None else args.late_candidates == "on")
+                                None if args.late_candidates is None else args.late_candidates == "on", args.retry_alg_temp,
+                                args.candidate_temperature)
             except InputError as err:  # e.g. problems longer than the model's canvas
                 line = f"| {label} | {name} | {len(items)} | refused | | | {err} |"
                 print(line, flush=True)
@@ -258,6 +266,8 @@ def main() -> None:
             shown += ", replan" if args.replan else ""
             shown += f", retry temperature {args.retry_temperature}" if args.retry_temperature is not None else ""
             shown += f", late candidates {args.late_candidates}" if args.late_candidates is not None else ""
+            shown += f", retry order temperature {args.retry_alg_temp}" if args.retry_alg_temp is not None else ""
+            shown += f", candidate temperature {args.candidate_temperature}" if args.candidate_temperature is not None else ""
             line = (f"| {label} | {shown} | {row['n']} | {row['solved']:.1%} | {row['median_nfe']:.0f} | "
                     f"{row['s_per_instance']:.3f} | {'; '.join(notes)} |")
             print(line, flush=True)

@@ -24,7 +24,7 @@ MAX_ROUNDS = 10_000  # rounds per plan; a plan not found in 10,000 rounds is not
 
 
 # The options an environment may set for its runs where a request leaves them unset (`for_environment`).
-RECOMMENDABLE: tuple[str, ...] = ("confidence_threshold", "retry_alg_temp", "late_candidates")
+RECOMMENDABLE: tuple[str, ...] = ("confidence_threshold", "candidate_temperature", "retry_alg_temp", "late_candidates")
 
 
 def _is_int(value: Any) -> bool:
@@ -57,6 +57,9 @@ class PlanOptions:
         retry_temperature: greedy decoding stops refining a plan once a round would repeat an
             earlier one; the rounds left then go to a sampled restart at this temperature, run
             as a row of the same batch (None: stop instead).
+        candidate_temperature: the sampling temperature of the extra candidates of greedy options
+            (None: the environment's recommendation, else `retry_temperature`, else 1.0). A confident
+            model's candidates at a low temperature redraw its own first choice; hotter ones try others.
         retry_alg_temp: the unmasking-order temperature (Dream's `alg_temp`) of those sampled rows,
             the extra candidates and the restarts (None: they keep the options' `alg_temp`). A
             confident model samples nearly the same tokens at any temperature; a drawn order
@@ -89,6 +92,7 @@ class PlanOptions:
     remask: str = "blamed"
     remask_k: int = 4
     retry_temperature: float | None = 0.7
+    candidate_temperature: float | None = None
     retry_alg_temp: float | None = None
     late_candidates: bool | None = None
     constraints: str = "local"
@@ -114,6 +118,7 @@ class PlanOptions:
         if not _is_int(self.remask_k) or self.remask_k < 0:
             raise InputError(f"remask_k must be an integer >= 0, got {self.remask_k!r}")
         _check_temperature("retry_temperature", self.retry_temperature, zero_allowed=False)
+        _check_temperature("candidate_temperature", self.candidate_temperature, zero_allowed=False)
         _check_temperature("retry_alg_temp", self.retry_alg_temp, zero_allowed=True)
         if self.late_candidates is not None and not isinstance(self.late_candidates, bool):
             raise InputError(f"late_candidates must be true, false or None, got {self.late_candidates!r}")

@@ -77,8 +77,8 @@ def refine_batch(
     """Fill every request's canvas, refining blamed slots until its check passes or its budget ends.
 
     With `options.n_candidates` K > 1 each request runs as K jobs, rows of the same batch: the
-    first with the options' sampling, the others sampled (at the options' temperature, or
-    `retry_temperature` when that is 0), each checked and remasked on its own blame. A request
+    first with the options' sampling, the others sampled (at the options' temperature, or when that
+    is 0 at `candidate_temperature`, else `retry_temperature`, else 1.0), each checked and remasked on its own blame. A request
     stops at its first valid plan; of candidates valid in the same round the lower `rank` wins.
     Its NFE counts the model calls any of its candidates took part in (a call carries several
     rows; greedy and sampled rows go in separate calls), its rounds the most any ran; `max_nfe`
@@ -102,7 +102,8 @@ def refine_batch(
                              f"accepts at most {model.denoiser.max_length}: give a smaller problem or a model trained "
                              "with a larger max_length")
     sampling = options.sampling
-    sampled = _sampled(sampling, options, sampling.temperature or options.retry_temperature or 1.0)
+    sampled = _sampled(sampling, options,
+                       sampling.temperature or options.candidate_temperature or options.retry_temperature or 1.0)
     jobs = [Job(i, k, r, sampling if k == 0 else sampled, sampling.steps_for(len(r.canvas.open_positions)))
             for i, r in enumerate(requests) for k in range(options.n_candidates)]
     budget = Budget(options, jobs)

@@ -307,6 +307,18 @@ class TestCandidates:
         assert sorted(e.candidate for e in checks) == [0, 1, 2, 3]
         assert all(e.values == {"a": "x", "b": "x"} for e in checks)
 
+    def test_extra_candidates_of_greedy_options_sample_at_the_candidate_temperature(self):
+        never = lambda values: [Violation("c", "no")]  # noqa: E731
+
+        def drafts(**temperatures):
+            options = PlanOptions.of(steps=1, max_rounds=1, candidates=6, seed=0, keep_trace=True, **temperatures)
+            result = refine(lm(PreferUnused(tokenizer(), XYZ)), PAIR, never, options=options)
+            return [e.values for e in result.trace if e.kind == "check" and e.candidate > 0]
+
+        # the candidate temperature wins over the retry temperature for the extra canvases
+        assert all(v == {"a": "x", "b": "x"} for v in drafts(retry_temperature=50.0, candidate_temperature=0.01))
+        assert any(v != {"a": "x", "b": "x"} for v in drafts(retry_temperature=0.01, candidate_temperature=50.0))
+
     def test_a_request_reports_the_rounds_and_time_of_its_longest_candidate(self):
         # the greedy candidate stalls after 2 rounds and is chosen (ties go to the first); the sampled one runs on
         never = lambda values: [Violation("c", "no", slots=("b",))]  # noqa: E731
