@@ -35,10 +35,6 @@ class CountdownEnv:
     name = "countdown"
     problem_type = CountdownProblem
     recommended_candidates = 8  # 30 CD4 problems, local tier: 16.7% at 1 candidate, 30.0% at 8, for 5x the time (docs/results.md)
-    # The extra candidates sample hotter than the planner's 0.7, or the trained model redraws its own first
-    # equation: 30 four-number problems outside the reported ones, 8 candidates: 30.0% at 0.7, 40.0% at 1.0,
-    # 56.7% at 1.5 and 2.0, 36.7% at 3.0 (docs/results.md)
-    recommended_options = {"candidate_temperature": 1.5}
 
     def __init__(self, digits: int = 5) -> None:
         if not isinstance(digits, int) or not 2 <= digits <= 12:

@@ -88,16 +88,6 @@ def test_sudoku_recommends_a_threshold_unless_the_options_give_a_schedule_and_la
     assert PlanOptions().for_environment(kitchen).sampling.confidence_threshold is None
 
 
-def test_countdown_recommends_hotter_candidates_unless_the_options_give_a_temperature():
-    from environments import get_environment
-
-    countdown, kitchen = get_environment("countdown"), get_environment("kitchen")
-    hot = countdown.recommended_options["candidate_temperature"]
-    assert PlanOptions().for_environment(countdown).candidate_temperature == hot > PlanOptions().retry_temperature
-    assert PlanOptions.of(candidate_temperature=0.5).for_environment(countdown).candidate_temperature == 0.5
-    assert PlanOptions().for_environment(kitchen).candidate_temperature is None
-
-
 def test_the_recommended_threshold_solves_a_shipped_sudoku_in_fewer_model_calls():
     from dream_agent.planning import solve_batch
     from environments import get_environment
