@@ -8,8 +8,8 @@ different structure is refused. Problem objects are written in the compact templ
 which j an object gets:
 
 - "sorted": the objects of a type, sorted by name (digits as numbers: ball2 before ball10), get
-  0, 1, 2, ... A token then also says where its object stands among its kind, the same in every problem, so
-  a small model learns to read and copy objects far sooner (a gripper model at 1,200 steps:
+  0, 1, 2, ... A token then also says where its object stands among its kind, the same way in
+  every problem, so a small model learns to read and copy objects far sooner (gripper models:
   docs/pddl.md); problems with more objects of a type than any training problem use tokens the
   model has not trained on.
 - "drawn": j drawn without replacement from `range(pool)` by a generator seeded with the
