@@ -18,7 +18,7 @@ from environments.shortening import without_detours
 from environments.pddl.allowed import PddlSteps
 from environments.pddl.checks import CONSTRAINT, PlanReport, check_plan, ground_step, read_plan, validate_plan
 from environments.pddl.grounding import GroundTask, apply, bind, ground, is_applicable
-from environments.pddl.names import OBJECT_ORDERS, kind_predicates, object_groups, object_tokens, token_vocabulary
+from environments.pddl.names import check_object_order, kind_predicates, object_groups, object_tokens, token_vocabulary
 from environments.pddl.parsing import LiftedDomain, parse_domain_text, parse_problem_text
 from environments.pddl.oracle import SEARCHES, SearchResult, relaxed_plan_length, search
 from environments.pddl.states import Annotation, StateView, slot_name, state_values
@@ -56,8 +56,8 @@ class PDDLEnvironment:
     per type (`environments.pddl.names`), so a trained model reads problems with any object names;
     None writes them as themselves; `object_kinds` names untyped objects after the static unary
     predicates that type them ("room2", "ball7"), `object_order` says which token each object gets
-("drawn" or "sorted"; `environments.pddl.names`). `max_steps`: the step
-    budget of problems given without one (a trained model's). `base_problems`: more problems
+    ("drawn" or "sorted"; `environments.pddl.names`). `max_steps`: the step budget of problems
+    given without one (a trained model's). `base_problems`: more problems
     `generate` may start from. `states`: write the state after each step into the compact template,
     as this view of the domain sees it (`environments.pddl.states`).
     """
@@ -89,9 +89,7 @@ class PDDLEnvironment:
         self.object_pool = object_pool
         self.object_kinds = object_kinds
         self.kinds = kind_predicates(self.domain) if object_kinds else ()
-        if object_order not in OBJECT_ORDERS:
-            raise InputError(f"unknown object order {object_order!r}; allowed: {', '.join(OBJECT_ORDERS)}")
-        self.object_order = object_order
+        self.object_order = check_object_order(object_order)  # refused here, before any problem is read
         self.default_max_steps = max_steps
         self.relaxed_ratio: float | None = None  # see step_budget
         self.max_tokens: int | None = None  # the model's canvas, when known: step_budget stays within it

@@ -99,6 +99,13 @@ def object_groups(task: GroundTask, kinds: tuple[str, ...] = ()) -> dict[str, li
 OBJECT_ORDERS = ("drawn", "sorted")  # see the module docstring
 
 
+def check_object_order(order: str) -> str:
+    """`order` when it is one of OBJECT_ORDERS, else an InputError naming the allowed ones."""
+    if order not in OBJECT_ORDERS:
+        raise InputError(f"unknown object order {order!r}; allowed: {', '.join(OBJECT_ORDERS)}")
+    return order
+
+
 def object_tokens(task: GroundTask, pool: int, seed_text: str, kinds: tuple[str, ...] = (),
                   order: str = "drawn") -> dict[str, str]:
     """Problem object -> its token, for a model that knows `pool` tokens per type (and per kind);
@@ -107,8 +114,7 @@ def object_tokens(task: GroundTask, pool: int, seed_text: str, kinds: tuple[str,
     Raises:
         InputError: the problem has more objects of one type than the model has tokens for it.
     """
-    if order not in OBJECT_ORDERS:
-        raise InputError(f"unknown object order {order!r}; allowed: {', '.join(OBJECT_ORDERS)}")
+    check_object_order(order)
     rng = random.Random(int.from_bytes(hashlib.sha256(seed_text.encode("utf-8")).digest()[:8], "big"))
     groups = object_groups(task, kinds)
     tokens: dict[str, str] = {}
