@@ -79,8 +79,8 @@ def refine_batch(
     With `options.n_candidates` K > 1 each request runs as K jobs, rows of the same batch: the
     first with the options' sampling, the others sampled (at the options' temperature, or when that
     is 0 at `candidate_temperature`, else `retry_temperature`, else 1.0), each checked and remasked
-    on its own blame. A request stops at its first valid plan; of candidates valid in the same round the lower `rank` wins.
-    Its NFE counts the model calls any of its candidates took part in (a call carries several
+    on its own blame. A request stops at its first valid plan; of candidates valid in the same
+    round the lower `rank` wins. Its NFE counts the model calls any of its candidates took part in (a call carries several
     rows; greedy and sampled rows go in separate calls), its rounds the most any ran; `max_nfe`
     bounds that count, the request's, not each candidate's. With `options.late_candidates` the
     others join only after the first candidate's first draft fails its check; with
