@@ -1,6 +1,6 @@
 """Train the shipped gripper or logistics model on generated problems (never the evaluation files).
 
-    PYTHONPATH=. python bench/pddl_shipped.py gripper --bases 4000 --out runs/gripper --threads 1 [--steps N] [--resume] [--stop-after N] [--suffixes K] [--device cuda] [--no-eval]
+    PYTHONPATH=. python bench/pddl_shipped.py gripper --bases 4000 --out runs/gripper --threads 1 [--steps N] [--resume] [--stop-after N] [--suffixes K] [--goal-view split] [--device cuda] [--no-eval]
 
 The training problems' objects and initial states come from the domain's generator
 (`environments.pddl.generators`, seeds from 1,000,000); each training example keeps such a
@@ -75,6 +75,8 @@ def main() -> None:
     parser.add_argument("--object-order", choices=("drawn", "sorted"), default="sorted",
                         help="objects numbered in the order of their names or drawn from the pool; a resumed run keeps its own")
     parser.add_argument("--state-view", default=None, help="predicate groups written after each step (e.g. 'at,carry;=at-robby')")
+    parser.add_argument("--goal-view", choices=("whole", "split"), default="whole",
+                        help="the goal as given, or its atoms to reach apart from those already true; a resumed run keeps its own")
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--log", type=Path, default=None)
     args = parser.parse_args()
@@ -92,11 +94,12 @@ def main() -> None:
     result = train_pddl((DATA / file).read_text(encoding="utf-8"), bases(args.bases), args.out, seed=args.seed, resume=args.resume,
                         device=args.device, evaluate=not args.no_eval, threads=args.threads, stop_after=args.stop_after, progress=args.log is None, log=log, knobs=knobs, examples=examples,
                         limits=limits, suffixes=args.suffixes, oracle=oracle, state_view=args.state_view, object_kinds=args.object_names == "kinds",
-                        object_order=args.object_order,
+                        object_order=args.object_order, goal_view=args.goal_view,
                         reproduce=f"python bench/pddl_shipped.py {args.domain} --bases {args.bases} --examples {examples}"
                         + (f" --suffixes {args.suffixes}" if args.suffixes else "") + (f" --oracle {args.oracle}" if args.oracle else "")
                         + (" --object-names types" if args.object_names == "types" else "")
                         + (" --object-order drawn" if args.object_order == "drawn" else "")
+                        + (" --goal-view split" if args.goal_view == "split" else "")
                         + (f" --state-view '{args.state_view}'" if args.state_view else ""),
                         **overrides)
     print(f"saved {result.out_dir}: {result.steps} steps, {result.wall_s / 60:.1f} min, loss {result.final_loss:.4f}")

@@ -32,7 +32,10 @@ def _train_pddl(domain: Optional[Path], problem: Optional[Path], problems: Optio
     command = (f"dream-agent train pddl --domain {domain} --problem {problem}" + (f" --problems {problems}" if problems else "")
                + (f" --oracle {options['oracle']}" if options.get("oracle") else "")
                + (f" --state-view '{options['state_view']}'" if options.get("state_view") else "")
-               + (" --object-order drawn" if options.get("object_order") == "drawn" else ""))
+               + (" --object-order drawn" if options.get("object_order") == "drawn" else "")
+               + (f" --goal-view {options['goal_view']}" if options.get("goal_view") else ""))
+    if options.get("goal_view") is None:
+        options.pop("goal_view", None)  # train_pddl's default
     device = options.pop("device")
     if device != "cpu" and not device.startswith("cuda"):
         raise InputError(f"unknown device {device!r}; allowed: cpu, cuda")
@@ -84,6 +87,9 @@ def register(app: typer.Typer) -> None:
         object_order: Optional[str] = typer.Option(None, "--object-order", help="pddl: sorted (default: a kind's objects "
                                                    "numbered 0, 1, ... in the order of their names) or drawn (numbers drawn at "
                                                    "random from the pool); a resumed run keeps its own"),
+        goal_view: Optional[str] = typer.Option(None, "--goal-view", help="pddl: split (the goal atoms still to reach "
+                                                "written apart from those the initial state holds) or whole (as given); "
+                                                "a resumed run keeps its own"),
     ) -> None:
         """Train ENV's small diffusion model on generated, oracle-solved instances (pddl: on walks from your problems)."""
         if out is not None:
@@ -102,15 +108,20 @@ def register(app: typer.Typer) -> None:
         if env != PDDL and env not in RECIPES:
             raise ValueError(f"no training recipe for {env!r}; known: {', '.join(sorted(RECIPES))}, pddl")
         if env != PDDL and (domain or problem or problems or examples is not None or oracle is not None
-                            or object_names is not None or object_order is not None or state_view is not None):
-            raise ValueError("--domain, --problem, --problems, --examples, --oracle, --object-names, --object-order and "
-                             "--state-view belong to `train pddl`")
+                            or object_names is not None or object_order is not None or state_view is not None
+                            or goal_view is not None):
+            raise ValueError("--domain, --problem, --problems, --examples, --oracle, --object-names, --object-order, "
+                             "--state-view and --goal-view belong to `train pddl`")
         if object_names not in (None, "kinds", "types"):
             raise ValueError(f"unknown --object-names {object_names!r}; allowed: kinds, types")
         from environments.pddl.names import OBJECT_ORDERS
 
         if object_order not in (None, *OBJECT_ORDERS):
             raise ValueError(f"unknown --object-order {object_order!r}; allowed: {', '.join(OBJECT_ORDERS)}")
+        from environments.pddl.templates import GOAL_VIEWS
+
+        if goal_view not in (None, *GOAL_VIEWS):
+            raise ValueError(f"unknown --goal-view {goal_view!r}; allowed: {', '.join(GOAL_VIEWS)}")
         if stop_after is not None and stop_after < 0:
             raise ValueError(f"--stop-after must be >= 0, got {stop_after}")
         if env == PDDL and init is not None:
@@ -132,7 +143,7 @@ def register(app: typer.Typer) -> None:
                                  threads=threads, evaluate=not no_eval, progress=not json_out, log=log,
                                  batch_size=batch_size, weighting=weighting, stop_after=stop_after, oracle=oracle,
                                  object_kinds=object_names != "types", object_order=object_order or "sorted",
-                                 state_view=state_view)
+                                 state_view=state_view, goal_view=goal_view)
         else:
             result = train(env, steps, out, seed=seed, device=device, resume=resume, threads=threads, evaluate=not no_eval,
                            progress=not json_out, log=log, batch_size=batch_size, weighting=weighting, stop_after=stop_after,

@@ -113,6 +113,7 @@ def train_pddl(
     suffixes: int = 0,
     oracle: str | None = None,
     state_view: str | None = None,
+    goal_view: str = "whole",
     **overrides: Any,
 ) -> TrainResult:
     """Train a small MDM for a PDDL domain from problems over it and save it with its domain record.
@@ -134,6 +135,8 @@ def train_pddl(
         suffixes: mid-plan restarts added per solved problem (`plan_suffixes`; no oracle calls).
         state_view: write the state after each step into the template, as these predicate groups see it
             (`environments.pddl.states.PredicateGroups`, e.g. "at,carry;=at-robby"). A resumed run keeps its own.
+        goal_view: "split" writes the goal atoms still to reach apart from those already true
+            (`environments.pddl.templates.compact_context`); "whole" as given. A resumed run keeps its own.
         oracle: the planner solving them (`PDDLEnvironment` oracles; default bfs). "fast-downward" (optional
             packages) solves problems far beyond the pure-Python searches' bounds; only `limits`' timeout applies to it.
         Other arguments: see `dream_agent.training.train`; `overrides` change recipe fields.
@@ -151,6 +154,7 @@ def train_pddl(
         object_kinds = saved.get("object_names", "types") == "kinds"
         object_order = saved.get("object_order", "drawn")
         state_view = saved.get("state_view")
+        goal_view = saved.get("goal_view", "whole")
     kinds = kind_predicates(probe.domain) if object_kinds else ()
     most = max(len(group) for base in bases for group in object_groups(probe.task(base), kinds).values())
     pool = object_pool or max(16, 2 * most)
@@ -158,7 +162,7 @@ def train_pddl(
     if view is not None:
         view.check(probe.domain)
     env = PDDLEnvironment(domain, base_problems=bases, object_pool=pool, object_kinds=object_kinds,
-                          object_order=object_order,
+                          object_order=object_order, goal_view=goal_view,
                           oracle=oracle or DEFAULT_ORACLE, states=view)
     recipe = pddl_recipe(env.name, knobs, examples, steps=steps, **overrides)
     limits = dict(limits or DATA_LIMITS)
@@ -207,13 +211,16 @@ def train_pddl(
                + (f" and per kind: {', '.join(kinds)}" if kinds else "")
                + f", objects numbered {'in the order of their names' if object_order == 'sorted' else 'at random'}) and the step budget)."
                + (f" Its template writes the state after each step as the predicate groups `{state_view}` see it."
-                  if state_view else "")),
+                  if state_view else "")
+               + (" Its template writes the goal atoms still to reach apart from those the initial state holds."
+                  if goal_view == "split" else "")),
     )
     data_key = json.dumps({"domain": domain_fingerprint(env.domain), "problems": names, "knobs": knobs,
                            "examples": stage.examples, "limits": limits, "seed": seed, "pool": pool,
                            "suffixes": suffixes, **({"object_names": "kinds"} if object_kinds else {}),
                            **({"object_order": object_order} if object_order != "drawn" else {}),
                            **({"state_view": state_view} if state_view else {}),
+                           **({"goal_view": goal_view} if goal_view != "whole" else {}),
                            **({"oracle": oracle} if oracle and oracle != DEFAULT_ORACLE else {})},
                           sort_keys=True)
     result = fit(recipe, env, out, make_pools, data_key, seed=seed, device=device, resume=resume, checkpoint_every=checkpoint_every,

@@ -59,7 +59,8 @@ class PDDLEnvironment:
     ("drawn" or "sorted"; `environments.pddl.names`). `max_steps`: the step budget of problems
     given without one (a trained model's). `base_problems`: more problems
     `generate` may start from. `states`: write the state after each step into the compact template,
-    as this view of the domain sees it (`environments.pddl.states`).
+    as this view of the domain sees it (`environments.pddl.states`). `goal_view`: how the compact
+    template writes the goal, "whole" or "split" (`environments.pddl.templates.compact_context`).
     """
 
     problem_type = PDDLProblem
@@ -80,6 +81,7 @@ class PDDLEnvironment:
         max_steps: int | None = None,
         base_problems: Sequence[PDDLProblem] = (),
         states: StateView | None = None,
+        goal_view: str = "whole",
     ) -> None:
         self.domain_pddl = domain_pddl
         self.domain: LiftedDomain = parse_domain_text(domain_pddl)
@@ -90,6 +92,7 @@ class PDDLEnvironment:
         self.object_kinds = object_kinds
         self.kinds = kind_predicates(self.domain) if object_kinds else ()
         self.object_order = check_object_order(object_order)  # refused here, before any problem is read
+        self.goal_view = tpl.check_goal_view(goal_view)
         self.default_max_steps = max_steps
         self.relaxed_ratio: float | None = None  # see step_budget
         self.max_tokens: int | None = None  # the model's canvas, when known: step_budget stays within it
@@ -141,7 +144,7 @@ class PDDLEnvironment:
         """The most compact steps a canvas of `max_tokens` holds after this problem's context (no cap without)."""
         if self.max_tokens is None:
             return 10**9
-        context = len(tpl.compact_context(task, self.names(problem), self._implied(task)).split())
+        context = len(tpl.compact_context(task, self.names(problem), self._implied(task), self.goal_view).split())
         annotation = self._annotation(problem, task)
         per_step = 3 + len(tpl.argument_domains(task)) + (annotation.words_per_step() if annotation else 0)  # "( act args ) [...]"
         return (self.max_tokens - context) // per_step
@@ -246,7 +249,8 @@ class PDDLEnvironment:
         _check_rendering(rendering)
         task, n = self.task(problem), self.max_steps(problem)
         if rendering == "compact":
-            return tpl.compact_template(task, n, self.names(problem), self._implied(task), self._annotation(problem, task))
+            return tpl.compact_template(task, n, self.names(problem), self._implied(task), self._annotation(problem, task),
+                                        self.goal_view)
         return tpl.text_template(task, n, self.wording)
 
     def plan_to_values(self, problem: PDDLProblem, plan: Sequence[str], rendering: str = "compact") -> dict[str, str]:
@@ -353,7 +357,7 @@ class PDDLEnvironment:
                 objects += [name for name, _ in self.task(base).problem.objects]
         predicates = [name for name, _ in self.domain.predicates]
         return tpl.compact_vocabulary([s.name for s in self.domain.schemas], objects, predicates,
-                                      None if self.states is None else self.states.words)
+                                      None if self.states is None else self.states.words, self.goal_view)
 
     def format_plan(self, plan: Sequence[str]) -> list[str]:
         """The plan as a list of "(action arg ...)" strings."""

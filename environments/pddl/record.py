@@ -1,7 +1,7 @@
 """The domain record of a model trained for a PDDL domain (domain.json in its directory).
 
 It names the domain and its structural fingerprint (`environments.pddl.names`), the object
-pool, naming and order, the step budget the model was trained with, the training problems' names and the domain
+pool, naming and order, how the goal is written, the step budget the model was trained with, the training problems' names and the domain
 text. Planning reads it to build the environment the model knows and refuses a model trained
 for another domain.
 """
@@ -16,6 +16,7 @@ from constraints.errors import InputError
 from environments.pddl.environment import PDDLEnvironment
 from environments.pddl.names import OBJECT_ORDERS, domain_fingerprint
 from environments.pddl.states import PredicateGroups
+from environments.pddl.templates import GOAL_VIEWS
 
 DOMAIN_RECORD = "domain.json"
 OBJECT_NAMES = {False: "types", True: "kinds"}  # how object tokens are named (records before the field: types)
@@ -29,7 +30,8 @@ def domain_record(env: PDDLEnvironment, domain_pddl: str, problems: Sequence[str
     if env.object_pool is None:
         raise ValueError("a trained PDDL model writes objects as tokens: the environment needs an object_pool")
     return {"domain": env.domain.name, "fingerprint": domain_fingerprint(env.domain), "object_pool": env.object_pool,
-            "object_names": OBJECT_NAMES[env.object_kinds], "object_order": env.object_order, "max_steps": max_steps, "candidates": candidates,
+            "object_names": OBJECT_NAMES[env.object_kinds], "object_order": env.object_order,
+            "goal_view": env.goal_view, "max_steps": max_steps, "candidates": candidates,
             **({"relaxed_ratio": relaxed_ratio} if relaxed_ratio else {}),
             **({"state_view": env.states.spec} if isinstance(env.states, PredicateGroups) else {}), "problems": list(problems), "domain_pddl": domain_pddl}
 
@@ -71,6 +73,8 @@ def read_domain_record(model_dir: str | Path) -> dict[str, Any]:
     if record.get("object_order", "drawn") not in OBJECT_ORDERS:  # records before the field: drawn
         raise InputError(f"{path}: object_order must be one of {', '.join(OBJECT_ORDERS)}, "
                          f"got {record['object_order']!r}")
+    if record.get("goal_view", "whole") not in GOAL_VIEWS:  # records before the field: whole
+        raise InputError(f"{path}: goal_view must be one of {', '.join(GOAL_VIEWS)}, got {record['goal_view']!r}")
     view = record.get("state_view")
     if view is not None and not isinstance(view, str):
         raise InputError(f"{path}: state_view must be a string of predicate groups, got {view!r}")
@@ -84,7 +88,8 @@ def environment_from_record(domain_pddl: str, record: dict[str, Any]) -> PDDLEnv
     view = PredicateGroups(record["state_view"]) if record.get("state_view") else None
     env = PDDLEnvironment(domain_pddl, object_pool=int(record["object_pool"]), max_steps=int(record["max_steps"]),
                           object_kinds=record.get("object_names", "types") == "kinds",
-                          object_order=record.get("object_order", "drawn"), states=view)
+                          object_order=record.get("object_order", "drawn"), states=view,
+                          goal_view=record.get("goal_view", "whole"))
     if view is not None:
         view.check(env.domain)
     env.recommended_candidates = int(record.get("candidates", 1))

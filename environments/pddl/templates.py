@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
+from constraints.errors import InputError
 from constraints.template import Slot, Template
 from environments.base import slot_values
 from environments.pddl.checks import parse_step
@@ -66,32 +67,61 @@ def argument_domains(task: GroundTask, names: Mapping[str, str] = NO_NAMES) -> l
 
 
 CONTEXT_WORDS = ("init", "goal", "not", "plan")  # compact: the words that frame the problem's atoms
+# How the compact context writes the goal: "whole" (its atoms as given) or "split" (the atoms still
+# to reach, then HELD and those the initial state already satisfies). A model reading a whole goal
+# must compare each goal atom with the initial state to see which objects have to move; a split goal
+# says it, for any domain.
+GOAL_VIEWS = ("whole", "split")
+HELD = "held"
+
+
+def check_goal_view(view: str) -> str:
+    """`view` when it is one of GOAL_VIEWS; InputError naming the allowed ones otherwise."""
+    if view not in GOAL_VIEWS:
+        raise InputError(f"unknown goal view {view!r}; allowed: {', '.join(GOAL_VIEWS)}")
+    return view
 
 
 def _atom_words(atom: tuple[str, ...], names: Mapping[str, str]) -> str:
     return " ".join((atom[0], *(rename(names, o) for o in atom[1:])))
 
 
-def compact_context(task: GroundTask, names: Mapping[str, str] = NO_NAMES, implied: frozenset = frozenset()) -> str:
+def _goal_words(task: GroundTask, names: Mapping[str, str], held: bool | None) -> str:
+    """The goal's literals as words, sorted (positive first); `held` keeps only those the initial
+    state already satisfies (True) or does not (False); None keeps all."""
+    pos = [a for a in task.goal_pos if held is None or (a in task.init) == held]
+    neg = [a for a in task.goal_neg if held is None or (a not in task.init) == held]
+    return " ".join(sorted(_atom_words(a, names) for a in pos) + sorted(f"not {_atom_words(a, names)}" for a in neg))
+
+
+def compact_context(task: GroundTask, names: Mapping[str, str] = NO_NAMES, implied: frozenset = frozenset(),
+                    goal_view: str = "whole") -> str:
     """The problem as compact words: "init <atoms> goal <atoms> plan", atoms as "pred arg ...", sorted.
 
     A small model sees the problem only through this text, so the initial state and the goal
     sit in front of the plan steps. `implied` atoms are left out: their objects' tokens say them
-    ("ball ball3" for the token of a ball).
+    ("ball ball3" for the token of a ball). `goal_view` "split" writes "goal <atoms to reach> held
+    <goal atoms true already> plan" (HELD and its atoms only when there are some).
     """
     init = " ".join(sorted(_atom_words(atom, names) for atom in task.init if atom not in implied))
-    goal = sorted(_atom_words(atom, names) for atom in task.goal_pos) + sorted(f"not {_atom_words(atom, names)}" for atom in task.goal_neg)
-    return " ".join(w for w in ("init", init, "goal", " ".join(goal), "plan") if w)
+    if check_goal_view(goal_view) == "whole":
+        goal = [_goal_words(task, names, None)]
+    else:
+        kept = _goal_words(task, names, True)
+        goal = [_goal_words(task, names, False)] + ([HELD, kept] if kept else [])
+    return " ".join(w for w in ("init", init, "goal", *goal, "plan") if w)
 
 
 def compact_template(task: GroundTask, max_steps: int, names: Mapping[str, str] = NO_NAMES,
-                     implied: frozenset = frozenset(), annotation: Annotation | None = None) -> Template:
+                     implied: frozenset = frozenset(), annotation: Annotation | None = None,
+                     goal_view: str = "whole") -> Template:
     """Template: the problem's context (`compact_context`, less the `implied` atoms), then `max_steps`
     steps of one action slot and the widest arity of argument slots; objects written as their tokens (`names`).
-    With an `annotation`, each step is followed by the state after it (`environments.pddl.states`)."""
+    With an `annotation`, each step is followed by the state after it (`environments.pddl.states`);
+    `goal_view`: see `compact_context`."""
     actions = tuple(s.name for s in task.domain.schemas) + (NOOP,)
     arg_domains = argument_domains(task, names)
-    segments: list = [compact_context(task, names, implied) + " "]
+    segments: list = [compact_context(task, names, implied, goal_view) + " "]
     for i in range(max_steps):
         if i:
             segments.append(" ")
@@ -180,13 +210,15 @@ def parse_values(
 
 
 def compact_vocabulary(action_names: Sequence[str], objects: Sequence[str], predicates: Sequence[str] = (),
-                       state_words: Sequence[str] | None = None) -> list[str]:
+                       state_words: Sequence[str] | None = None, goal_view: str = "whole") -> list[str]:
     """Every token of a compact template or plan: brackets, NOOP, PAD, action names, objects,
     then the context words and predicate names (appended, so earlier ids never move); with
-    `state_words` (a state view's values), the state brackets and those words last."""
+    `state_words` (a state view's values), the state brackets and those words; with a split
+    `goal_view`, HELD last."""
     words = list(COMPACT_FIXED) + [NOOP, PAD]
     states = [] if state_words is None else [OPEN, CLOSE, *state_words]
-    for word in [*action_names, *objects, *CONTEXT_WORDS, *predicates, *states]:
+    held = [HELD] if check_goal_view(goal_view) == "split" else []
+    for word in [*action_names, *objects, *CONTEXT_WORDS, *predicates, *states, *held]:
         if word not in words:
             words.append(word)
     return words

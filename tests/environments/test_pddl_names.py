@@ -150,6 +150,38 @@ class TestObjectKinds:
         with pytest.raises(InputError, match="object_order must be one of drawn, sorted, got 'shuffled'"):
             read_domain_record(tmp_path)
 
+    def test_a_split_goal_says_which_atoms_are_still_to_reach(self):
+        text = """(define (problem g) (:domain gripper-strips) (:objects rooma roomb ball1 ball2 left right)
+          (:init (room rooma) (room roomb) (ball ball1) (ball ball2) (gripper left) (gripper right) (at-robby rooma)
+                 (at ball1 rooma) (at ball2 rooma) (free left) (free right))
+          (:goal (and (at ball1 roomb) (at ball2 rooma) (not (at ball1 rooma)) (not (carry ball2 left)))))"""
+        whole = PDDLEnvironment(GRIPPER, object_pool=16, object_kinds=True, object_order="sorted")
+        split = PDDLEnvironment(GRIPPER, object_pool=16, object_kinds=True, object_order="sorted", goal_view="split")
+        problem = whole.prepare(PDDLProblem(pddl=text))
+        assert whole.template(problem).segments[0].endswith(
+            "goal at ball0 room1 at ball1 room0 not at ball0 room0 not carry ball1 gripper0 plan ")
+        assert split.template(problem).segments[0].endswith(
+            "goal at ball0 room1 not at ball0 room0 held at ball1 room0 not carry ball1 gripper0 plan ")
+        assert split.vocabulary() == whole.vocabulary() + ["held"]  # appended: no other token moves
+        reached = PDDLProblem(pddl=text.replace("(at ball1 rooma) (at ball2", "(at ball1 roomb) (at ball2"))  # nothing to reach
+        assert split.template(split.prepare(reached)).segments[0].endswith(
+            "goal held at ball0 room1 at ball1 room0 not at ball0 room0 not carry ball1 gripper0 plan ")
+        plan = split.solve(problem)
+        assert split.parse_plan(problem, split.plan_to_values(problem, plan)) == plan
+
+    def test_the_domain_record_keeps_the_goal_view(self, tmp_path):
+        from environments.pddl.record import read_domain_record, write_domain_record
+
+        record = domain_record(PDDLEnvironment(GRIPPER, object_pool=16, goal_view="split"), GRIPPER, ["p"], 20)
+        assert environment_from_record(GRIPPER, record).goal_view == "split"
+        older = {k: v for k, v in record.items() if k != "goal_view"}  # written before the field
+        assert environment_from_record(GRIPPER, older).goal_view == "whole"
+        write_domain_record(tmp_path, {**record, "goal_view": "open"})
+        with pytest.raises(InputError, match="goal_view must be one of whole, split, got 'open'"):
+            read_domain_record(tmp_path)
+        with pytest.raises(InputError, match="unknown goal view 'open'; allowed: whole, split"):
+            PDDLEnvironment(GRIPPER, goal_view="open")
+
     def test_the_domain_record_keeps_the_naming(self):
         env = PDDLEnvironment(GRIPPER, object_pool=16, object_kinds=True)
         record = domain_record(env, GRIPPER, ["p"], 20, relaxed_ratio=1.4)

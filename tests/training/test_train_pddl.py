@@ -167,17 +167,17 @@ def test_gripper_objects_are_named_by_kind_and_a_resumed_run_keeps_its_naming(tm
     domain = (Path(__file__).resolve().parents[2] / "environments" / "pddl" / "data" / "gripper.pddl").read_text()
     problem = gripper_problem(5, 3, 2)
     common = dict(examples=40, progress=False, evaluate=False, threads=1, batch_size=4)
-    train_pddl(domain, [problem], tmp_path / "kinds", 0, **common)
+    train_pddl(domain, [problem], tmp_path / "kinds", 0, goal_view="split", **common)
     record = json.loads((tmp_path / "kinds" / "domain.json").read_text())
-    assert record["object_names"] == "kinds" and record["object_order"] == "sorted"
+    assert (record["object_names"], record["object_order"], record["goal_view"]) == ("kinds", "sorted", "split")
     assert 1.0 <= record["relaxed_ratio"] < 3.0  # optimal plans run longer than relaxed ones, not much
-    assert {"ball0", "room0", "gripper0"} <= set(read_tiny_config(tmp_path / "kinds")[1].tokens)
+    assert {"ball0", "room0", "gripper0", "held"} <= set(read_tiny_config(tmp_path / "kinds")[1].tokens)
     part = train_pddl(domain, [problem], tmp_path / "types", 4, stop_after=2, object_kinds=False, object_order="drawn",
                       checkpoint_every=1, **common)
     assert part.steps == 2
-    resumed = train_pddl(domain, [problem], tmp_path / "types", 4, resume=True, **common)  # the defaults: kinds, sorted
+    resumed = train_pddl(domain, [problem], tmp_path / "types", 4, resume=True, goal_view="split", **common)  # kinds, sorted
     record = json.loads((tmp_path / "types" / "domain.json").read_text())
-    assert resumed.steps == 4 and (record["object_names"], record["object_order"]) == ("types", "drawn")
+    assert resumed.steps == 4 and (record["object_names"], record["object_order"], record["goal_view"]) == ("types", "drawn", "whole")
 
 
 def test_train_pddl_refuses_an_unknown_object_naming(tmp_path):
@@ -187,3 +187,6 @@ def test_train_pddl_refuses_an_unknown_object_naming(tmp_path):
     result = _invoke("train", "pddl", "--domain", str(LIGHTS), "--problem", str(LIGHTS_PROBLEM), "--out",
                      str(tmp_path / "m"), "--object-order", "bogus", *FAST)
     assert result.exit_code == 2 and "unknown --object-order 'bogus'; allowed: drawn, sorted" in result.output
+    result = _invoke("train", "pddl", "--domain", str(LIGHTS), "--problem", str(LIGHTS_PROBLEM), "--out",
+                     str(tmp_path / "m"), "--goal-view", "open", *FAST)
+    assert result.exit_code == 2 and "unknown --goal-view 'open'; allowed: whole, split" in result.output
